@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Builds tzchan and runs every test: the CTest suite with gcc and with clang (warnings are errors), then each
+# extra suite in tests/suites.d/ (sanitizers, cross-architecture, models, emulated boards), in name order.
+# Usage: tests/run_all.sh            (from the repository's top folder; build trees go to ./build-*)
+# Env:   TZCHAN_SUITES="10 20"      run only the suites whose names start with these prefixes ("none": none)
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=$(nproc 2>/dev/null || echo 2)
+passed=0; failed=0; skipped=0; failures=()
+
+run_step() { # name, command...
+  local name=$1; shift
+  echo "=== $name"
+  local t0=$SECONDS
+  "$@"
+  local rc=$?
+  if [ $rc -eq 0 ]; then passed=$((passed + 1)); echo "=== $name: ok ($((SECONDS - t0)) s)"
+  elif [ $rc -eq 77 ]; then skipped=$((skipped + 1)); echo "=== $name: skipped"
+  else failed=$((failed + 1)); failures+=("$name"); echo "=== $name: FAILED (exit $rc)"; fi
+}
+
+ctest_build() { # compiler, build dir, extra cmake args...
+  local cc=$1 dir=$2; shift 2
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DTZCHAN_WERROR=ON "$@" >"$dir.configure.log" 2>&1 || { cat "$dir.configure.log"; return 1; }
+  cmake --build "$dir" -j "$jobs" || return 1
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 600
+}
+
+mkdir -p build-gcc build-clang
+run_step "gcc build + ctest" ctest_build gcc build-gcc
+run_step "clang build + ctest" ctest_build clang build-clang
+
+if [ "${TZCHAN_SUITES:-}" != none ]; then
+  for suite in tests/suites.d/*.sh; do
+    [ -e "$suite" ] || continue
+    base=$(basename "$suite")
+    if [ -n "${TZCHAN_SUITES:-}" ]; then
+      want=0; for p in $TZCHAN_SUITES; do case $base in "$p"*) want=1 ;; esac; done
+      [ $want -eq 1 ] || continue
+    fi
+    run_step "suite $base" bash "$suite"
+  done
+fi
+
+echo
+[ ${#failures[@]} -eq 0 ] || printf 'failed: %s\n' "${failures[@]}"
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+[ $failed -eq 0 ]
