@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The core's whole atomics vocabulary: 32-bit loads (relaxed, acquire), 32-bit stores (relaxed, release) and one
- * full fence, on words in shared memory. Nothing else synchronises in tzchan. Shared words are declared as plain
+ * The core's whole atomics vocabulary: 32-bit loads (relaxed, acquire), 32-bit stores (relaxed, release), one
+ * full fence and one compiler-only fence, on words in shared memory. Nothing else synchronises in tzchan. Shared words are declared as plain
  * uint32_t in wire.h (a wire format has no _Atomic types); they are accessed here through _Atomic uint32_t, which
  * the asserts below pin to the same size and to a lock-free, address-free implementation (so it works between
  * processes and between worlds). Every call site says what it pairs with.
@@ -36,6 +36,12 @@ static inline void tz_store_release(void *p, uint32_t v)
 static inline void tz_fence_full(void)
 {
     atomic_thread_fence(memory_order_seq_cst);
+}
+/* Compiler-only barrier: keeps program order between a store and a later load, emits no instruction. Used only on
+ * the light side of the asymmetric handshake, whose heavy side (the peer's sleep fence) orders them on the CPU. */
+static inline void tz_fence_compiler(void)
+{
+    atomic_signal_fence(memory_order_seq_cst);
 }
 
 #endif /* TZCHAN_ATOMICS_H */

@@ -82,6 +82,19 @@ static bool peer_closed_hint(const struct tzchan *ch)
 }
 
 /* ---- doorbell --------------------------------------------------------------------------------------------- */
+/* The store-load barrier between publishing an index and loading the peer's waiting word (PROTOCOL.md s.6): a
+ * full fence, or only a compiler barrier when the peer announced that it sleeps behind an asymmetric fence, which
+ * then does the CPU-level ordering for both of us. A hostile peer that announces it falsely can only lose its own
+ * wake-ups. */
+static inline void publish_fence(const struct tzchan *ch)
+{
+    /* relaxed: a configuration bit the peer sets before it first sleeps; a stale 0 only costs a needless fence */
+    if (tz_load_relaxed(&sleep_slot(ch->peer_sleep)->state) & TZCHAN_WIRE_STATE_SLEEP_FENCE)
+        tz_fence_compiler(); /* the peer's sleep fence orders our store before our load on the CPU */
+    else
+        tz_fence_full(); /* seq_cst: pairs with the seq_cst fence in the peer's tzchan_wait_prepare() */
+}
+
 /* Rings the peer, whose waiting word we just read as w, unless we already rang for that very wait. */
 static void ring_peer(struct tzchan *ch, uint32_t w)
 {
@@ -123,9 +136,9 @@ static void tx_publish(struct tzchan *ch)
      * rx_refresh() */
     tz_store_release(ch->tx_prod, ch->tx_prod_v);
     ch->tx_pub = ch->tx_prod_v;
-    /* full fence: our prod store before our load of the peer's waiting word; pairs with the fence in the peer's
-     * tzchan_wait_prepare() (store waiting; fence; load prod), so at least one of us sees the other's store */
-    tz_fence_full();
+    /* our prod store before our load of the peer's waiting word; pairs with the fence (and sleep fence) in the
+     * peer's tzchan_wait_prepare() (store waiting; fence; load prod), so at least one of us sees the other's store */
+    publish_fence(ch);
     /* relaxed: ordered by the fence above */
     uint32_t w = tz_load_relaxed(&sleep_slot(ch->peer_sleep)->waiting);
     if (w & TZCHAN_WIRE_WAIT_DATA)
@@ -448,9 +461,9 @@ static void rx_publish(struct tzchan *ch)
      * of cons in tx_refresh() */
     tz_store_release(ch->rx_cons, ch->rx_cons_v);
     ch->rx_pub = ch->rx_cons_v;
-    /* full fence: our cons store before the load of the peer's waiting word; pairs with the fence in the peer's
-     * tzchan_wait_prepare(ROOM) (store waiting; fence; load cons) */
-    tz_fence_full();
+    /* our cons store before the load of the peer's waiting word; pairs with the fence (and sleep fence) in the
+     * peer's tzchan_wait_prepare(ROOM) (store waiting; fence; load cons) */
+    publish_fence(ch);
     struct tzchan_wire_sleep *ps = sleep_slot(ch->peer_sleep);
     /* acquire: pairs with the release store of waiting in the peer's wait_prepare(), so want_cons is the one
      * that goes with this wait */
@@ -812,6 +825,20 @@ void tzchan_set_notify(struct tzchan *ch, void (*notify)(void *ctx), void *ctx)
     ch->notify_ctx = ctx;
 }
 
+int tzchan_set_sleep_fence(struct tzchan *ch, void (*fence)(void *ctx), void *ctx)
+{
+    int e = unusable(ch);
+    if (e)
+        return e;
+    if (fence == NULL)
+        return TZCHAN_EINVAL;
+    ch->sleep_fence = fence;
+    ch->sleep_fence_ctx = ctx;
+    /* release: the hook is set before the peer can see the announcement (only our own thread calls it anyway) */
+    tz_store_release(&sleep_slot(ch->my_sleep)->state, TZCHAN_WIRE_STATE_OPEN | TZCHAN_WIRE_STATE_SLEEP_FENCE);
+    return 0;
+}
+
 int tzchan_wait_prepare(struct tzchan *ch, enum tzchan_wait what)
 {
     int e = unusable(ch);
@@ -836,6 +863,10 @@ int tzchan_wait_prepare(struct tzchan *ch, enum tzchan_wait what)
     /* full fence: our waiting store before the index loads below; pairs with the fences in the peer's
      * tx_publish() and rx_publish() */
     tz_fence_full();
+    /* sleep fence: makes the peer's CPU execute a full barrier, so its index store before its waiting load is
+     * ordered even when its publish_fence() was only a compiler barrier (asymmetric store-buffer handshake) */
+    if (ch->sleep_fence != NULL)
+        ch->sleep_fence(ch->sleep_fence_ctx);
     bool holds = peer_closed_hint(ch);
     if (bits & TZCHAN_WAIT_DATA) {
         e = rx_refresh(ch);

@@ -102,6 +102,8 @@ struct tzchan {
     /* doorbells */
     void (*notify)(void *ctx);
     void *notify_ctx;
+    void (*sleep_fence)(void *ctx);
+    void *sleep_fence_ctx;
     uint32_t wait_epoch, wait_what, wait_seen;
     uint32_t rung_for;      /* peer waiting-word value we last rang for */
     uint32_t bell;          /* our bell counter (we are its only writer) */
@@ -185,6 +187,14 @@ enum tzchan_wait { TZCHAN_WAIT_DATA = 1, TZCHAN_WAIT_ROOM = 2 };
 /* Registers how to ring the peer. The core calls notify(ctx) from inside send/receive calls, only when the peer
  * has said it waits for what the call just made available, at most once per wait of the peer. */
 TZCHAN_API void tzchan_set_notify(struct tzchan *ch, void (*notify)(void *ctx), void *ctx);
+/* Optional, for ports whose OS offers an asymmetric fence (Linux: membarrier()). fence(ctx) must, before it
+ * returns, have made every CPU on which the peer's endpoint may be running execute a full memory barrier (a CPU
+ * that switches the peer out or in executes one anyway). With it, tzchan_wait_prepare() calls fence(ctx) after
+ * announcing the wait, and this endpoint says so in its doorbell slot; the peer then publishes with a compiler
+ * barrier instead of a full fence, which takes the fence off its per-message path (docs/PROTOCOL.md s.6 shows
+ * why no wake-up is lost). Call once, after tzchan_open() and before the endpoint is used by another thread; it
+ * cannot be withdrawn, since the peer may already rely on it (tzchan_close() withdraws it). Returns 0, EINVAL. */
+TZCHAN_API int tzchan_set_sleep_fence(struct tzchan *ch, void (*fence)(void *ctx), void *ctx);
 /* Before sleeping: publishes our own progress, announces the wait (what: DATA, ROOM, or both as (enum tzchan_wait)3) and
  * checks again. Returns 0: sleep now (the peer will ring); 1: no need, the condition already holds (DATA: a
  * receive call would not return EAGAIN; ROOM: the send call that last returned EAGAIN, or the send_some that

@@ -60,7 +60,8 @@ struct tzchan_wire_sleep {
     uint32_t waiting;      /* 0x00: bit0 waits for DATA, bit1 for ROOM, bits 2..31 wait epoch */
     uint32_t want_cons;    /* 0x04: with ROOM: the consumer index this side waits for on its send ring */
     uint32_t bell;         /* 0x08: how many times this side rang the other (the peer's futex/WFE word) */
-    uint32_t state;        /* 0x0c: bit0 OPEN (set by tzchan_open), bit1 CLOSED (set by tzchan_close) */
+    uint32_t state;        /* 0x0c: bit0 OPEN (set by tzchan_open), bit1 CLOSED (set by tzchan_close),
+                            * bit2 SLEEP_FENCE (the owner fences asymmetrically before it sleeps: PROTOCOL.md s.6) */
     uint32_t reserved[28];
 };
 
@@ -69,6 +70,7 @@ struct tzchan_wire_sleep {
 #define TZCHAN_WIRE_WAIT_EPOCH_SHIFT 2u
 #define TZCHAN_WIRE_STATE_OPEN 1u
 #define TZCHAN_WIRE_STATE_CLOSED 2u
+#define TZCHAN_WIRE_STATE_SLEEP_FENCE 4u
 
 /* Lane control block: the six slots, then the two data areas (not part of this struct). */
 struct tzchan_wire_lane {
