@@ -86,6 +86,11 @@ extern const struct xport xp_lat[];
 extern const size_t xp_lat_n;
 extern const struct xport xp_tz_send, xp_tz_lowrate;
 bool have_ck_ring(void);
+/* tzchan endpoints sleep behind an asymmetric fence (membarrier) so that publishing needs no full fence:
+ * g_sleep_fence says whether to use it; sleep_fence_init() registers this process and returns false if the kernel
+ * lacks expedited membarrier (then the full fence stays). Call it again in a forked child. */
+extern bool g_sleep_fence;
+bool sleep_fence_init(void);
 /* Lanes 1..N: `lanes` producer/consumer thread pairs on one region, pair i's producer on cpu i mod ncpu and its
  * consumer on cpu (i+1) mod ncpu, n messages of `size` each, waiting with `spin` retries before sleeping.
  * Returns the aggregate messages per second. */

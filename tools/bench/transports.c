@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <linux/membarrier.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -112,6 +114,53 @@ static void tz_wait(struct ctx *c, struct tzchan *ch, enum tzchan_wait what, uns
     tzchan_wait_done(ch);
 }
 
+bool g_sleep_fence;
+
+static long membarrier_call(int cmd)
+{
+    return syscall(__NR_membarrier, cmd, 0u, 0);
+}
+
+bool sleep_fence_init(void)
+{
+    long q = membarrier_call(MEMBARRIER_CMD_QUERY);
+    if (q < 0 || !(q & MEMBARRIER_CMD_PRIVATE_EXPEDITED) || !(q & MEMBARRIER_CMD_GLOBAL_EXPEDITED))
+        return false;
+    return membarrier_call(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0 &&
+           membarrier_call(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
+}
+
+/* The sleep fence: every CPU running a thread of this process (threads), or of any registered process (the peer
+ * process), executes a full barrier before this returns. */
+static void sleep_fence_threads(void *ctx)
+{
+    (void)ctx;
+    if (membarrier_call(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0)
+        die("membarrier");
+}
+
+static void sleep_fence_procs(void *ctx)
+{
+    (void)ctx;
+    if (membarrier_call(MEMBARRIER_CMD_GLOBAL_EXPEDITED) != 0)
+        die("membarrier");
+}
+
+static void tz_endpoint_setup(struct ctx *c, struct tzchan *a, struct tzchan *b)
+{
+    /* A rings B by bumping A's bell, the word B sleeps on (and vice versa) */
+    c->bell_a.word = tzchan_wait_word(b, NULL);
+    c->bell_b.word = tzchan_wait_word(a, NULL);
+    c->bell_a.shared = c->bell_b.shared = c->shared;
+    tzchan_set_notify(a, tz_notify, &c->bell_a);
+    tzchan_set_notify(b, tz_notify, &c->bell_b);
+    if (g_sleep_fence) {
+        void (*f)(void *) = c->shared ? sleep_fence_procs : sleep_fence_threads;
+        if (tzchan_set_sleep_fence(a, f, NULL) != 0 || tzchan_set_sleep_fence(b, f, NULL) != 0)
+            die("tzchan_set_sleep_fence");
+    }
+}
+
 static int tz_open_region(struct ctx *c, uint32_t ring, uint32_t lanes)
 {
     c->shm_len = tzchan_region_size(lanes, ring);
@@ -120,12 +169,7 @@ static int tz_open_region(struct ctx *c, uint32_t ring, uint32_t lanes)
         tzchan_open(&c->a, c->shm, c->shm_len, TZCHAN_SIDE_A, 0) != 0 ||
         tzchan_open(&c->b, c->shm, c->shm_len, TZCHAN_SIDE_B, 0) != 0)
         die("tzchan region");
-    /* A rings B by bumping A's bell, the word B sleeps on (and vice versa) */
-    c->bell_a.word = tzchan_wait_word(&c->b, NULL);
-    c->bell_b.word = tzchan_wait_word(&c->a, NULL);
-    c->bell_a.shared = c->bell_b.shared = c->shared;
-    tzchan_set_notify(&c->a, tz_notify, &c->bell_a);
-    tzchan_set_notify(&c->b, tz_notify, &c->bell_b);
+    tz_endpoint_setup(c, &c->a, &c->b);
     return 0;
 }
 
@@ -815,10 +859,7 @@ double run_lanes(uint32_t lanes, size_t size, uint64_t n, int spin, int ncpu)
         if (tzchan_open(&j->c.a, mem, len, TZCHAN_SIDE_A, i) != 0 ||
             tzchan_open(&j->c.b, mem, len, TZCHAN_SIDE_B, i) != 0)
             die("tzchan_open");
-        j->c.bell_a.word = tzchan_wait_word(&j->c.b, NULL);
-        j->c.bell_b.word = tzchan_wait_word(&j->c.a, NULL);
-        tzchan_set_notify(&j->c.a, tz_notify, &j->c.bell_a);
-        tzchan_set_notify(&j->c.b, tz_notify, &j->c.bell_b);
+        tz_endpoint_setup(&j->c, &j->c.a, &j->c.b);
         j->cpu_prod = (int)(i % (uint32_t)ncpu);
         j->cpu_cons = (int)((i + 1) % (uint32_t)ncpu);
         j->n = n;
