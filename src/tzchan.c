@@ -29,6 +29,7 @@
 enum { TX_IDLE = 0, TX_STREAM = 1, TX_RESERVED = 2 };
 enum { RX_IDLE = 0, RX_MSG = 1, RX_PEEKED = 2 };
 
+#define STREAM_CHUNK 16384u /* send_some publishes at least this often (or every ring/4) while it copies */
 #define MIN_FRAG 256u /* a streamed fragment starts at the ring's beginning rather than be smaller than this */
 
 #define TZ_MEMCPY(d, s, n) __builtin_memcpy((d), (s), (n))
@@ -398,7 +399,9 @@ int64_t tzchan_send_some(struct tzchan *ch, const void *buf, size_t len)
             if (e)
                 break;
         }
-        n = min32(n, tx_free(ch));
+        /* copy in pieces of at most `chunk` and publish each, so the peer copies out while we copy in */
+        uint32_t chunk = min32(STREAM_CHUNK, ch->ring / 4u);
+        n = min32(min32(n, tx_free(ch)), chunk);
         TZ_MEMCPY(ch->tx_data + (ch->tx_prod_v & ch->mask), src + taken, n);
         ch->tx_prod_v += n;
         ch->tx_rec_rem -= n;
@@ -409,6 +412,8 @@ int64_t tzchan_send_some(struct tzchan *ch, const void *buf, size_t len)
             ch->tx_prod_v += ch->tx_rec_pad;
             ch->tx_rec_pad = 0;
         }
+        if (ch->tx_prod_v - ch->tx_pub >= chunk)
+            tx_publish(ch);
     }
     ch->st_bytes_sent += taken;
     if (e == TZCHAN_EPROTO)
