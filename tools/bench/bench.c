@@ -382,11 +382,26 @@ static void run_latency(void)
             }
         }
     }
-    uint64_t n = opt.quick ? 200 : 20000;
+    /* round trips per trial: a probe sizes each row to about 3 trial times (1000 .. 20000 samples) */
+    uint64_t n[MAXLAT];
+    for (size_t i = 0; i < nlat; i++) {
+        n[i] = opt.quick ? 200 : 20000;
+        if (opt.quick)
+            continue;
+        struct latrow probe = lat[i];
+        probe.med.n = probe.p99.n = 0;
+        lat_trial(&probe, 200);
+        if (probe.med.na || probe.med.n == 0) {
+            lat[i].med.na = lat[i].p99.na = probe.med.na;
+            continue;
+        }
+        double want = 3 * opt.trial_s * 1e9 / probe.med.v[0];
+        n[i] = want < 1000 ? 1000 : want > 20000 ? 20000 : (uint64_t)want;
+    }
     for (int rep = 0; rep < opt.reps; rep++)
         for (size_t i = 0; i < nlat; i++)
             if (!lat[i].med.na && lat[i].med.n < MAXREPS)
-                lat_trial(&lat[i], n);
+                lat_trial(&lat[i], n[i]);
 }
 
 static const struct latrow *lat_find(const char *name, size_t size)
@@ -420,7 +435,7 @@ static void run_doorbells(void)
         c.spin = b->spin;
         const struct xport *xp = b->lowrate ? &xp_tz_lowrate : &xp_tz_send;
         xp->setup(&c);
-        uint64_t n = b->lowrate ? (opt.quick ? 50 : 2000) : (opt.quick ? 20000 : 2000000);
+        uint64_t n = b->lowrate ? (opt.quick ? 50 : 1000) : (opt.quick ? 20000 : 500000);
         run_job(xp, &c, false, 0, n);
         struct tzchan_stats sa, sb;
         tzchan_get_stats(&c.a, &sa);
@@ -440,7 +455,7 @@ static uint32_t nlanes_max;
 static void run_lanes_all(void)
 {
     nlanes_max = g_ncpu < MAXLANES ? (uint32_t)g_ncpu : MAXLANES;
-    uint64_t n = opt.quick ? 5000 : 2000000;
+    uint64_t n = opt.quick ? 5000 : 300000;
     for (int rep = 0; rep < opt.reps; rep++)
         for (uint32_t l = 1; l <= nlanes_max; l++) {
             lanes_res[l].run = true;
