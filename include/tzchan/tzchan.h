@@ -7,9 +7,9 @@
  * OS calls. A region holds `lanes` lanes; each lane is a pair of single-producer/single-consumer rings (A->B and
  * B->A). An endpoint (`struct tzchan`) is one side's view of one lane, kept in the caller's private memory.
  *
- * Concurrency: an endpoint is used by one thread (or CPU) at a time. Its two directions may be driven by two
- * threads at once (one only sending, one only receiving) as long as the wait/doorbell calls for each direction
- * are made by the thread driving it. Different endpoints (lanes, sides) are fully independent.
+ * Concurrency: an endpoint is used by one thread (or CPU) at a time; a caller that sends from one thread and
+ * receives from another serialises them (the Linux port does this for its blocking calls). Different endpoints
+ * (other lanes, the other side) are fully independent: that is how one lane per CPU needs no shared lock.
  *
  * Errors: calls return >= 0 on success or a negative TZCHAN_E* code; pointer-returning calls return NULL and
  * leave the code in tzchan_error(). TZCHAN_EPROTO latches: once the peer has broken the protocol, every later
@@ -96,11 +96,15 @@ struct tzchan {
     uint32_t rx_peek_end;   /* index after the peeked record (valid if rx_state == PEEKED) */
     uint32_t rx_state;      /* idle / in a streamed message / in its last record / peeked */
     uint64_t rx_total;      /* total announced by the current message's first record */
+    uint64_t rx_got;        /* bytes of it delivered so far */
+    const void *rx_peek_ptr;
+    uint32_t rx_peek_len;
     /* doorbells */
     void (*notify)(void *ctx);
     void *notify_ctx;
     uint32_t wait_epoch, wait_what, wait_seen;
     uint32_t rung_for;      /* peer waiting-word value we last rang for */
+    uint32_t bell;          /* our bell counter (we are its only writer) */
     uint32_t flags;
     int error;              /* latched TZCHAN_EPROTO, or the cause of the last NULL return */
     /* statistics */

@@ -1,0 +1,1034 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The portable core: region layout, the two rings of a lane, records and messages, the doorbell handshake.
+ *
+ * Trust: the region is shared with a peer that may be hostile. Geometry is copied into struct tzchan at open and
+ * never re-read. A peer index is loaded once per refresh, checked against our own private copy of the other
+ * index (0 <= prod - cons <= ring, and never moving backwards), and only the checked copy is used. A record
+ * header is loaded once (single 32-bit atomic loads, so the compiler cannot fetch it twice), checked, then used;
+ * payload is copied out before anyone looks at it. Any violation latches the endpoint broken (TZCHAN_EPROTO).
+ * Every loop over shared data is bounded by the ring size, because each pass consumes at least 8 bytes.
+ *
+ * Freestanding: only <stdint.h>, <stddef.h>, <stdbool.h>, <stdatomic.h>; the compiler's memcpy/memset builtins
+ * (the environment provides memcpy and memset, as every freestanding C environment must).
+ */
+#include "tzchan/tzchan.h"
+#include "tzchan/wire.h"
+#include "atomics.h"
+
+/* ---- private state ---------------------------------------------------------------------------------------- */
+#define F_BROKEN 0x01u        /* the peer broke the protocol: everything returns TZCHAN_EPROTO */
+#define F_CLOSED 0x02u        /* tzchan_close() was called on this endpoint */
+#define F_TX_FIRST_DONE 0x04u /* the open stream message has written its first record */
+#define F_TX_WANT 0x08u       /* tx_want holds the consumer index our last EAGAIN needs */
+#define F_RX_IN_REC 0x10u     /* recv_some is inside a record (header consumed, payload pending) */
+#define F_RX_REC_LAST 0x20u   /* ... and that record ends its message */
+#define F_RX_IDLE 0x40u       /* rx_idle_prod holds the producer index of our last EAGAIN */
+#define F_OPENED 0x80u
+
+enum { TX_IDLE = 0, TX_STREAM = 1, TX_RESERVED = 2 };
+enum { RX_IDLE = 0, RX_MSG = 1, RX_PEEKED = 2 };
+
+#define MIN_FRAG 256u /* a streamed fragment starts at the ring's beginning rather than be smaller than this */
+
+#define TZ_MEMCPY(d, s, n) __builtin_memcpy((d), (s), (n))
+#define TZ_MEMSET(d, c, n) __builtin_memset((d), (c), (n))
+
+struct rec {          /* checked private copy of one record header */
+    uint32_t len;     /* payload bytes */
+    uint32_t flags;
+    uint32_t hdr;     /* header bytes: 8, or 16 for FIRST without LAST */
+    uint32_t span;    /* bytes from the record's start to the next record's start */
+    uint64_t total;   /* declared message total (FIRST records), else len */
+};
+
+static inline uint32_t align8(uint32_t n)
+{
+    return (n + 7u) & ~7u; /* n <= 2^30: no overflow */
+}
+
+static inline uint32_t min32(uint32_t a, uint32_t b)
+{
+    return a < b ? a : b;
+}
+
+static struct tzchan_wire_sleep *sleep_slot(void *p)
+{
+    return (struct tzchan_wire_sleep *)p;
+}
+
+static int broken(struct tzchan *ch)
+{
+    ch->flags |= F_BROKEN;
+    ch->error = TZCHAN_EPROTO;
+    ch->st_violations++;
+    return TZCHAN_EPROTO;
+}
+
+/* 0 if the endpoint can be used; else the code every call returns. */
+static inline int unusable(const struct tzchan *ch)
+{
+    if (ch == NULL || !(ch->flags & F_OPENED))
+        return TZCHAN_EINVAL;
+    if (ch->flags & (F_BROKEN | F_CLOSED))
+        return (ch->flags & F_BROKEN) ? TZCHAN_EPROTO : TZCHAN_EINVAL;
+    return 0;
+}
+
+static bool peer_closed_hint(const struct tzchan *ch)
+{
+    /* relaxed: a status read only; no data is read on its strength */
+    return (tz_load_relaxed(&sleep_slot(ch->peer_sleep)->state) & TZCHAN_WIRE_STATE_CLOSED) != 0;
+}
+
+/* ---- doorbell --------------------------------------------------------------------------------------------- */
+/* Rings the peer, whose waiting word we just read as w, unless we already rang for that very wait. */
+static void ring_peer(struct tzchan *ch, uint32_t w)
+{
+    if (w == ch->rung_for)
+        return;
+    ch->rung_for = w;
+    ch->bell++;
+    /* release: orders the bell after our index stores, so a waiter that sees the new bell also sees them; the
+     * waiter read the old value with the acquire load in tzchan_wait_prepare() before it announced its wait */
+    tz_store_release(&sleep_slot(ch->my_sleep)->bell, ch->bell);
+    ch->st_rings++;
+    if (ch->notify != NULL)
+        ch->notify(ch->notify_ctx);
+}
+
+/* ---- send side -------------------------------------------------------------------------------------------- */
+static inline uint32_t tx_free(const struct tzchan *ch)
+{
+    return ch->ring - (ch->tx_prod_v - ch->tx_cons_seen);
+}
+
+static int tx_refresh(struct tzchan *ch)
+{
+    /* acquire: pairs with the consumer's release store of cons in rx_publish(): its reads of the bytes it freed
+     * happen before we overwrite them */
+    uint32_t c = tz_load_acquire(ch->tx_cons);
+    /* cons may only move forward, and never past what we published */
+    if (c - ch->tx_cons_seen > ch->tx_pub - ch->tx_cons_seen)
+        return broken(ch);
+    ch->tx_cons_seen = c;
+    return 0;
+}
+
+static void tx_publish(struct tzchan *ch)
+{
+    if (ch->tx_pub == ch->tx_prod_v)
+        return;
+    /* release: publishes every record byte written before it; pairs with the acquire load of prod in
+     * rx_refresh() */
+    tz_store_release(ch->tx_prod, ch->tx_prod_v);
+    ch->tx_pub = ch->tx_prod_v;
+    /* full fence: our prod store before our load of the peer's waiting word; pairs with the fence in the peer's
+     * tzchan_wait_prepare() (store waiting; fence; load prod), so at least one of us sees the other's store */
+    tz_fence_full();
+    /* relaxed: ordered by the fence above */
+    uint32_t w = tz_load_relaxed(&sleep_slot(ch->peer_sleep)->waiting);
+    if (w & TZCHAN_WIRE_WAIT_DATA)
+        ring_peer(ch, w);
+    else if (!(w & TZCHAN_WIRE_WAIT_ROOM))
+        ch->rung_for = 0;
+}
+
+/* Records that the send call returning now needs `need` bytes free at tx_prod_v, publishes, returns EAGAIN. */
+static int tx_wait_for(struct tzchan *ch, uint32_t need)
+{
+    ch->tx_want = ch->tx_prod_v + need - ch->ring;
+    ch->flags |= F_TX_WANT;
+    tx_publish(ch); /* never EAGAIN with unpublished progress */
+    return TZCHAN_EAGAIN;
+}
+
+/* Makes sure `need` bytes are free at tx_prod_v. */
+static int tx_need(struct tzchan *ch, uint32_t need)
+{
+    if (tx_free(ch) >= need)
+        return 0;
+    int e = tx_refresh(ch);
+    if (e)
+        return e;
+    if (tx_free(ch) >= need)
+        return 0;
+    return tx_wait_for(ch, need);
+}
+
+/* Writes the zero padding still owed after the last record's payload. */
+static int tx_flush_pad(struct tzchan *ch)
+{
+    if (ch->tx_rec_pad == 0)
+        return 0;
+    int e = tx_need(ch, ch->tx_rec_pad);
+    if (e)
+        return e;
+    TZ_MEMSET(ch->tx_data + (ch->tx_prod_v & ch->mask), 0, ch->tx_rec_pad);
+    ch->tx_prod_v += ch->tx_rec_pad;
+    ch->tx_rec_pad = 0;
+    return 0;
+}
+
+static void put_hdr(struct tzchan *ch, uint32_t len, uint32_t flags)
+{
+    unsigned char *p = ch->tx_data + (ch->tx_prod_v & ch->mask);
+    /* relaxed: published by the release store of prod in tx_publish() */
+    tz_store_relaxed(p, len);
+    tz_store_relaxed(p + 4, flags);
+}
+
+/* Room for a record: the next `contig` bytes must not cross the ring's end (else a PAD record fills the rest
+ * first) and `need` of them must be free now. Flushes owed padding first. */
+static int tx_room(struct tzchan *ch, uint32_t contig, uint32_t need)
+{
+    int e = tx_flush_pad(ch);
+    if (e)
+        return e;
+    uint32_t to_end = ch->ring - (ch->tx_prod_v & ch->mask);
+    if (contig > to_end) {
+        e = tx_need(ch, to_end);
+        if (e)
+            return e;
+        put_hdr(ch, to_end - TZCHAN_WIRE_REC_HDR, TZCHAN_WIRE_REC_PAD);
+        ch->tx_prod_v += to_end;
+    }
+    e = tx_need(ch, need);
+    if (e)
+        return e;
+    ch->flags &= ~F_TX_WANT;
+    return 0;
+}
+
+static int tx_usable(struct tzchan *ch)
+{
+    int e = unusable(ch);
+    if (e)
+        return e;
+    if (peer_closed_hint(ch))
+        return TZCHAN_EPIPE;
+    return 0;
+}
+
+int64_t tzchan_send_flags(struct tzchan *ch, const void *buf, size_t len, unsigned flags)
+{
+    int e = tx_usable(ch);
+    if (e)
+        return e;
+    if (ch->tx_state != TX_IDLE || (buf == NULL && len != 0) || (flags & ~TZCHAN_MORE))
+        return TZCHAN_EINVAL;
+    if (len > ch->max_msg)
+        return TZCHAN_EMSGSIZE;
+    uint32_t n = (uint32_t)len, span = TZCHAN_WIRE_REC_HDR + align8(n);
+    e = tx_room(ch, span, span);
+    if (e)
+        return e;
+    unsigned char *p = ch->tx_data + (ch->tx_prod_v & ch->mask);
+    put_hdr(ch, n, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST);
+    if (n)
+        TZ_MEMCPY(p + TZCHAN_WIRE_REC_HDR, buf, n);
+    if (align8(n) != n)
+        TZ_MEMSET(p + TZCHAN_WIRE_REC_HDR + n, 0, align8(n) - n);
+    ch->tx_prod_v += span;
+    ch->st_msgs_sent++;
+    ch->st_bytes_sent += n;
+    if (!(flags & TZCHAN_MORE))
+        tx_publish(ch);
+    return (int64_t)n;
+}
+
+int64_t tzchan_send(struct tzchan *ch, const void *buf, size_t len)
+{
+    return tzchan_send_flags(ch, buf, len, 0);
+}
+
+int tzchan_flush(struct tzchan *ch)
+{
+    int e = unusable(ch);
+    if (e)
+        return e;
+    tx_publish(ch);
+    return 0;
+}
+
+void *tzchan_reserve(struct tzchan *ch, size_t len)
+{
+    int e = tx_usable(ch);
+    if (e == 0 && ch->tx_state != TX_IDLE)
+        e = TZCHAN_EINVAL;
+    if (e == 0 && len > ch->max_msg)
+        e = TZCHAN_EMSGSIZE;
+    if (e == 0) {
+        uint32_t span = TZCHAN_WIRE_REC_HDR + align8((uint32_t)len);
+        e = tx_room(ch, span, span);
+    }
+    if (e) {
+        if (ch != NULL && !(ch->flags & F_BROKEN))
+            ch->error = e;
+        return NULL;
+    }
+    ch->tx_state = TX_RESERVED;
+    ch->tx_reserved = (uint32_t)len;
+    ch->error = 0;
+    return ch->tx_data + (ch->tx_prod_v & ch->mask) + TZCHAN_WIRE_REC_HDR;
+}
+
+int tzchan_commit(struct tzchan *ch, size_t len)
+{
+    int e = unusable(ch);
+    if (e)
+        return e;
+    if (ch->tx_state != TX_RESERVED || len > ch->tx_reserved)
+        return TZCHAN_EINVAL;
+    uint32_t n = (uint32_t)len;
+    unsigned char *p = ch->tx_data + (ch->tx_prod_v & ch->mask);
+    put_hdr(ch, n, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST);
+    if (align8(n) != n)
+        TZ_MEMSET(p + TZCHAN_WIRE_REC_HDR + n, 0, align8(n) - n);
+    ch->tx_prod_v += TZCHAN_WIRE_REC_HDR + align8(n);
+    ch->tx_state = TX_IDLE;
+    ch->st_msgs_sent++;
+    ch->st_bytes_sent += n;
+    tx_publish(ch);
+    return 0;
+}
+
+int tzchan_send_begin(struct tzchan *ch, uint64_t total_len)
+{
+    int e = tx_usable(ch);
+    if (e)
+        return e;
+    if (ch->tx_state != TX_IDLE)
+        return TZCHAN_EINVAL;
+    ch->tx_state = TX_STREAM;
+    ch->tx_total = total_len;
+    ch->tx_sent = 0;
+    ch->flags &= ~F_TX_FIRST_DONE;
+    return 0;
+}
+
+/* Opens the next record of the stream message; call_left: bytes the caller offers now (> 0). */
+static int tx_open_record(struct tzchan *ch, size_t call_left)
+{
+    bool first = !(ch->flags & F_TX_FIRST_DONE);
+    bool known = ch->tx_total != TZCHAN_LEN_UNKNOWN;
+    uint64_t left = known ? ch->tx_total - ch->tx_sent : (uint64_t)call_left;
+    uint32_t hdr, fl, rlen;
+    int e;
+    if (first && known && left <= ch->max_msg) {
+        /* a declared message that fits: one record, filled as room appears, so tzchan_recv can take it whole */
+        hdr = TZCHAN_WIRE_REC_HDR;
+        fl = TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST;
+        rlen = (uint32_t)left;
+        e = tx_room(ch, hdr + align8(rlen), hdr + 1);
+        if (e)
+            return e;
+    } else {
+        hdr = first ? TZCHAN_WIRE_REC_HDR_FIRST : TZCHAN_WIRE_REC_HDR;
+        fl = first ? TZCHAN_WIRE_REC_FIRST : 0;
+        uint32_t want = left < MIN_FRAG ? (uint32_t)left : MIN_FRAG;
+        e = tx_room(ch, hdr + align8(want), hdr + 1);
+        if (e)
+            return e;
+        uint32_t room = ch->ring - (ch->tx_prod_v & ch->mask) - hdr;
+        if (!known) /* a record of unknown-length data is written whole by this call */
+            room = min32(room, tx_free(ch) - hdr);
+        rlen = left < room ? (uint32_t)left : room;
+        if (known && rlen == left) {
+            fl |= TZCHAN_WIRE_REC_LAST;
+            hdr = TZCHAN_WIRE_REC_HDR; /* FIRST|LAST has the short header */
+        }
+    }
+    put_hdr(ch, rlen, fl);
+    if (hdr == TZCHAN_WIRE_REC_HDR_FIRST) {
+        unsigned char *p = ch->tx_data + (ch->tx_prod_v & ch->mask);
+        /* relaxed: published by the release store of prod in tx_publish() */
+        tz_store_relaxed(p + 8, (uint32_t)ch->tx_total);
+        tz_store_relaxed(p + 12, (uint32_t)(ch->tx_total >> 32));
+    }
+    ch->tx_prod_v += hdr;
+    ch->tx_rec_rem = rlen;
+    ch->tx_rec_pad = align8(rlen) - rlen;
+    ch->flags |= F_TX_FIRST_DONE;
+    return 0;
+}
+
+int64_t tzchan_send_some(struct tzchan *ch, const void *buf, size_t len)
+{
+    int e = tx_usable(ch);
+    if (e)
+        return e;
+    if (ch->tx_state != TX_STREAM || (buf == NULL && len != 0))
+        return TZCHAN_EINVAL;
+    if (ch->tx_total != TZCHAN_LEN_UNKNOWN && (uint64_t)len > ch->tx_total - ch->tx_sent)
+        return TZCHAN_EINVAL;
+    const unsigned char *src = buf;
+    size_t taken = 0;
+    e = 0;
+    /* bounded: each pass writes >= 1 byte or leaves */
+    while (taken < len) {
+        if (ch->tx_rec_rem == 0) {
+            e = tx_open_record(ch, len - taken);
+            if (e)
+                break;
+        }
+        size_t want = len - taken;
+        uint32_t n = ch->tx_rec_rem;
+        if (want < n)
+            n = (uint32_t)want;
+        if (tx_free(ch) == 0) {
+            e = tx_need(ch, 1);
+            if (e)
+                break;
+        }
+        n = min32(n, tx_free(ch));
+        TZ_MEMCPY(ch->tx_data + (ch->tx_prod_v & ch->mask), src + taken, n);
+        ch->tx_prod_v += n;
+        ch->tx_rec_rem -= n;
+        ch->tx_sent += n;
+        taken += n;
+        if (ch->tx_rec_rem == 0 && ch->tx_rec_pad != 0 && tx_free(ch) >= ch->tx_rec_pad) {
+            TZ_MEMSET(ch->tx_data + (ch->tx_prod_v & ch->mask), 0, ch->tx_rec_pad);
+            ch->tx_prod_v += ch->tx_rec_pad;
+            ch->tx_rec_pad = 0;
+        }
+    }
+    ch->st_bytes_sent += taken;
+    if (e == TZCHAN_EPROTO)
+        return e;
+    tx_publish(ch);
+    return (int64_t)taken;
+}
+
+int tzchan_send_end(struct tzchan *ch)
+{
+    int e = tx_usable(ch);
+    if (e)
+        return e;
+    if (ch->tx_state != TX_STREAM)
+        return TZCHAN_EINVAL;
+    bool known = ch->tx_total != TZCHAN_LEN_UNKNOWN;
+    if (known && ch->tx_sent != ch->tx_total)
+        return TZCHAN_EINVAL;
+    if (!known || !(ch->flags & F_TX_FIRST_DONE)) {
+        /* the closing record: empty LAST (or FIRST|LAST for an empty message) */
+        e = tx_room(ch, TZCHAN_WIRE_REC_HDR, TZCHAN_WIRE_REC_HDR);
+        if (e)
+            return e;
+        uint32_t fl = TZCHAN_WIRE_REC_LAST | ((ch->flags & F_TX_FIRST_DONE) ? 0u : TZCHAN_WIRE_REC_FIRST);
+        put_hdr(ch, 0, fl);
+        ch->tx_prod_v += TZCHAN_WIRE_REC_HDR;
+    }
+    ch->tx_state = TX_IDLE;
+    ch->flags &= ~F_TX_FIRST_DONE;
+    ch->st_msgs_sent++;
+    tx_publish(ch);
+    return 0;
+}
+
+/* ---- receive side ----------------------------------------------------------------------------------------- */
+static int rx_refresh(struct tzchan *ch)
+{
+    /* acquire: pairs with the producer's release store of prod in tx_publish(): the record bytes before the new
+     * prod are visible to the loads that follow */
+    uint32_t p = tz_load_acquire(ch->rx_prod);
+    uint32_t used = p - ch->rx_cons_v;
+    /* at most a ring ahead of our consumer index, and never moving backwards */
+    if (used > ch->ring || used < ch->rx_prod_seen - ch->rx_cons_v)
+        return broken(ch);
+    ch->rx_prod_seen = p;
+    return 0;
+}
+
+static void rx_publish(struct tzchan *ch)
+{
+    if (ch->rx_pub == ch->rx_cons_v)
+        return;
+    /* release: our reads of the freed bytes happen before the producer reuses them; pairs with the acquire load
+     * of cons in tx_refresh() */
+    tz_store_release(ch->rx_cons, ch->rx_cons_v);
+    ch->rx_pub = ch->rx_cons_v;
+    /* full fence: our cons store before the load of the peer's waiting word; pairs with the fence in the peer's
+     * tzchan_wait_prepare(ROOM) (store waiting; fence; load cons) */
+    tz_fence_full();
+    struct tzchan_wire_sleep *ps = sleep_slot(ch->peer_sleep);
+    /* acquire: pairs with the release store of waiting in the peer's wait_prepare(), so want_cons is the one
+     * that goes with this wait */
+    uint32_t w = tz_load_acquire(&ps->waiting);
+    if (w & TZCHAN_WIRE_WAIT_ROOM) {
+        uint32_t want = tz_load_relaxed(&ps->want_cons); /* relaxed: ordered by the acquire above */
+        if ((int32_t)(ch->rx_cons_v - want) >= 0)
+            ring_peer(ch, w);
+    } else if (!(w & TZCHAN_WIRE_WAIT_DATA)) {
+        ch->rung_for = 0;
+    }
+}
+
+/* After consuming: free the space now (users expect a receive to free what it consumed; the producer may be
+ * about to wait for exactly that room). */
+static void rx_consumed(struct tzchan *ch)
+{
+    ch->flags &= ~F_RX_IDLE;
+    rx_publish(ch);
+}
+
+/* Makes sure n bytes from our consumer index are published. EAGAIN, or EPIPE if the peer closed without them. */
+static int rx_need(struct tzchan *ch, uint32_t n)
+{
+    if (ch->rx_prod_seen - ch->rx_cons_v >= n)
+        return 0;
+    /* acquire: pairs with the release store of CLOSED in the peer's tzchan_close(), which follows its last
+     * publication, so the refresh below sees everything it ever sent */
+    bool closed = (tz_load_acquire(&sleep_slot(ch->peer_sleep)->state) & TZCHAN_WIRE_STATE_CLOSED) != 0;
+    int e = rx_refresh(ch);
+    if (e)
+        return e;
+    if (ch->rx_prod_seen - ch->rx_cons_v >= n)
+        return 0;
+    return closed ? TZCHAN_EPIPE : TZCHAN_EAGAIN;
+}
+
+/* A receive call is returning e: publish what we freed, remember where we stopped. */
+static int rx_fail(struct tzchan *ch, int e)
+{
+    if (e == TZCHAN_EAGAIN || e == TZCHAN_EPIPE) {
+        rx_publish(ch);
+        ch->rx_idle_prod = ch->rx_prod_seen;
+        ch->flags |= F_RX_IDLE;
+    }
+    return e;
+}
+
+/* Loads the record header at pos (a record boundary we computed), once, and checks it. */
+static int rec_read(struct tzchan *ch, uint32_t pos, struct rec *r)
+{
+    uint32_t ahead = pos - ch->rx_cons_v;
+    int e = rx_need(ch, ahead + TZCHAN_WIRE_REC_HDR);
+    if (e)
+        return e;
+    uint32_t off = pos & ch->mask;
+    const unsigned char *p = ch->rx_data + off;
+    /* relaxed: ordered by the acquire load of prod in rx_refresh(); one load each, so one value each */
+    uint32_t len = tz_load_relaxed(p);
+    uint32_t flags = tz_load_relaxed(p + 4);
+    if (flags & ~(uint32_t)TZCHAN_WIRE_REC_KNOWN)
+        return broken(ch);
+    if (flags & TZCHAN_WIRE_REC_PAD) {
+        /* a PAD fills the ring to its end, alone; none starts at offset 0 (it would fill the whole ring) */
+        if (flags != TZCHAN_WIRE_REC_PAD || off == 0 || len != ch->ring - off - TZCHAN_WIRE_REC_HDR)
+            return broken(ch);
+        r->len = len;
+        r->flags = flags;
+        r->hdr = TZCHAN_WIRE_REC_HDR;
+        r->span = ch->ring - off;
+        r->total = 0;
+        return 0;
+    }
+    bool multi_first = (flags & TZCHAN_WIRE_REC_FIRST) && !(flags & TZCHAN_WIRE_REC_LAST);
+    uint32_t hdr = multi_first ? TZCHAN_WIRE_REC_HDR_FIRST : TZCHAN_WIRE_REC_HDR;
+    if ((uint64_t)off + hdr + len > ch->ring) /* a record never crosses the ring's end */
+        return broken(ch);
+    r->len = len;
+    r->flags = flags;
+    r->hdr = hdr;
+    r->span = hdr + align8(len);
+    r->total = len;
+    if (multi_first) {
+        e = rx_need(ch, ahead + TZCHAN_WIRE_REC_HDR_FIRST);
+        if (e)
+            return e;
+        uint64_t lo = tz_load_relaxed(p + 8), hi = tz_load_relaxed(p + 12); /* relaxed: as above */
+        r->total = lo | (hi << 32);
+        if (r->total < len)
+            return broken(ch);
+    }
+    return 0;
+}
+
+/* Header of the next message-bearing record at our consumer index, skipping owed padding and a PAD record. */
+static int rx_head(struct tzchan *ch, struct rec *r)
+{
+    int e;
+    if (ch->rx_rec_pad) {
+        e = rx_need(ch, ch->rx_rec_pad);
+        if (e)
+            return e;
+        ch->rx_cons_v += ch->rx_rec_pad;
+        ch->rx_rec_pad = 0;
+    }
+    e = rec_read(ch, ch->rx_cons_v, r);
+    if (e || !(r->flags & TZCHAN_WIRE_REC_PAD))
+        return e;
+    e = rx_need(ch, r->span);
+    if (e)
+        return e;
+    ch->rx_cons_v += r->span;
+    /* we are at offset 0 now, where rec_read() refuses a PAD */
+    return rec_read(ch, ch->rx_cons_v, r);
+}
+
+static int rx_usable(struct tzchan *ch)
+{
+    int e = unusable(ch);
+    if (e)
+        return e;
+    if (ch->rx_state == RX_PEEKED || (ch->flags & F_RX_IN_REC) || ch->rx_state == RX_MSG)
+        return TZCHAN_EINVAL;
+    return 0;
+}
+
+static void rx_delivered(struct tzchan *ch, uint64_t len)
+{
+    ch->st_msgs_recv++;
+    ch->st_bytes_recv += len;
+    rx_consumed(ch);
+}
+
+/* tzchan_recv of a message in several records: copy them all or consume nothing. */
+static int64_t recv_multi(struct tzchan *ch, unsigned char *dst, size_t cap, const struct rec *first)
+{
+    uint64_t lim = cap < ch->max_msg ? (uint64_t)cap : ch->max_msg;
+    if (first->total != TZCHAN_LEN_UNKNOWN && first->total > lim)
+        return TZCHAN_EMSGSIZE;
+    uint32_t pos = ch->rx_cons_v;
+    uint64_t sum = 0;
+    struct rec r = *first;
+    int e;
+    /* bounded: every pass moves pos forward by >= 8 bytes, inside the <= ring bytes published */
+    for (;;) {
+        if (r.flags & TZCHAN_WIRE_REC_PAD) {
+            e = rx_need(ch, pos - ch->rx_cons_v + r.span);
+            if (e)
+                goto incomplete;
+        } else {
+            if (sum + r.len > lim)
+                return TZCHAN_EMSGSIZE;
+            e = rx_need(ch, pos - ch->rx_cons_v + r.span);
+            if (e)
+                goto incomplete;
+            if (r.len)
+                TZ_MEMCPY(dst + sum, ch->rx_data + (pos & ch->mask) + r.hdr, r.len);
+            sum += r.len;
+        }
+        pos += r.span;
+        if (r.flags & TZCHAN_WIRE_REC_LAST)
+            break;
+        e = rec_read(ch, pos, &r);
+        if (e)
+            goto incomplete;
+        if (r.flags & TZCHAN_WIRE_REC_FIRST)
+            return broken(ch);
+    }
+    if (first->total != TZCHAN_LEN_UNKNOWN && sum != first->total)
+        return broken(ch);
+    ch->rx_cons_v = pos;
+    rx_delivered(ch, sum);
+    return (int64_t)sum;
+incomplete:
+    if (e == TZCHAN_EAGAIN && ch->ring - (ch->rx_prod_seen - ch->rx_cons_v) < 32u)
+        return TZCHAN_EMSGSIZE; /* the ring is full of this message: it cannot arrive whole */
+    return rx_fail(ch, e);
+}
+
+int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap)
+{
+    int e = rx_usable(ch);
+    if (e)
+        return e;
+    if (buf == NULL && cap != 0)
+        return TZCHAN_EINVAL;
+    struct rec r;
+    e = rx_head(ch, &r);
+    if (e)
+        return rx_fail(ch, e);
+    if (!(r.flags & TZCHAN_WIRE_REC_FIRST))
+        return broken(ch);
+    if (!(r.flags & TZCHAN_WIRE_REC_LAST))
+        return recv_multi(ch, buf, cap, &r);
+    if (r.len > ch->max_msg || r.len > cap)
+        return TZCHAN_EMSGSIZE;
+    e = rx_need(ch, r.span);
+    if (e)
+        return rx_fail(ch, e);
+    if (r.len)
+        TZ_MEMCPY(buf, ch->rx_data + (ch->rx_cons_v & ch->mask) + r.hdr, r.len);
+    ch->rx_cons_v += r.span;
+    rx_delivered(ch, r.len);
+    return (int64_t)r.len;
+}
+
+int64_t tzchan_recv_some(struct tzchan *ch, void *buf, size_t cap, bool *end_of_message)
+{
+    int e = unusable(ch);
+    if (e)
+        return e;
+    if (buf == NULL || cap == 0 || end_of_message == NULL || ch->rx_state == RX_PEEKED)
+        return TZCHAN_EINVAL;
+    *end_of_message = false;
+    /* bounded: a pass without payload consumes a header (>= 8 bytes) */
+    for (;;) {
+        if (!(ch->flags & F_RX_IN_REC)) {
+            struct rec r;
+            e = rx_head(ch, &r);
+            if (e)
+                return rx_fail(ch, e);
+            bool is_first = (r.flags & TZCHAN_WIRE_REC_FIRST) != 0;
+            if (ch->rx_state == RX_IDLE) {
+                if (!is_first)
+                    return broken(ch);
+                ch->rx_state = RX_MSG;
+                ch->rx_total = r.total;
+                ch->rx_got = 0;
+            } else if (is_first) {
+                return broken(ch);
+            }
+            ch->rx_cons_v += r.hdr;
+            ch->rx_rec_rem = r.len;
+            ch->rx_rec_pad = align8(r.len) - r.len;
+            ch->flags |= F_RX_IN_REC;
+            if (r.flags & TZCHAN_WIRE_REC_LAST)
+                ch->flags |= F_RX_REC_LAST;
+            else
+                ch->flags &= ~F_RX_REC_LAST;
+        }
+        uint32_t n = 0;
+        if (ch->rx_rec_rem != 0) {
+            e = rx_need(ch, 1);
+            if (e)
+                return rx_fail(ch, e);
+            n = min32(ch->rx_rec_rem, ch->rx_prod_seen - ch->rx_cons_v);
+            if (cap < n)
+                n = (uint32_t)cap;
+            if (ch->rx_total != TZCHAN_LEN_UNKNOWN && n > ch->rx_total - ch->rx_got)
+                return broken(ch); /* more bytes than the message announced */
+            TZ_MEMCPY(buf, ch->rx_data + (ch->rx_cons_v & ch->mask), n);
+            ch->rx_cons_v += n;
+            ch->rx_rec_rem -= n;
+            ch->rx_got += n;
+            ch->st_bytes_recv += n;
+        }
+        if (ch->rx_rec_rem == 0) {
+            ch->flags &= ~F_RX_IN_REC;
+            if (ch->rx_prod_seen - ch->rx_cons_v >= ch->rx_rec_pad) {
+                ch->rx_cons_v += ch->rx_rec_pad;
+                ch->rx_rec_pad = 0;
+            }
+            if (ch->flags & F_RX_REC_LAST) {
+                if (ch->rx_total != TZCHAN_LEN_UNKNOWN && ch->rx_got != ch->rx_total)
+                    return broken(ch); /* fewer bytes than the message announced */
+                ch->rx_state = RX_IDLE;
+                ch->st_msgs_recv++;
+                *end_of_message = true;
+            }
+        }
+        if (n != 0 || *end_of_message) {
+            rx_consumed(ch);
+            return (int64_t)n;
+        }
+    }
+}
+
+int tzchan_recv_total(struct tzchan *ch, uint64_t *total)
+{
+    int e = unusable(ch);
+    if (e)
+        return e;
+    if (total == NULL)
+        return TZCHAN_EINVAL;
+    if (ch->rx_state == RX_MSG) {
+        *total = ch->rx_total;
+        return 0;
+    }
+    if (ch->rx_state == RX_PEEKED) {
+        *total = ch->rx_peek_len;
+        return 0;
+    }
+    struct rec r;
+    e = rx_head(ch, &r);
+    if (e)
+        return rx_fail(ch, e);
+    if (!(r.flags & TZCHAN_WIRE_REC_FIRST))
+        return broken(ch);
+    *total = r.total;
+    return 0;
+}
+
+const void *tzchan_peek(struct tzchan *ch, size_t *len)
+{
+    int e = unusable(ch);
+    if (e == 0 && len == NULL)
+        e = TZCHAN_EINVAL;
+    if (e == 0 && ch->rx_state == RX_PEEKED) {
+        *len = ch->rx_peek_len;
+        return ch->rx_peek_ptr;
+    }
+    if (e == 0 && (ch->rx_state != RX_IDLE || (ch->flags & F_RX_IN_REC)))
+        e = TZCHAN_EINVAL;
+    struct rec r;
+    if (e == 0)
+        e = rx_head(ch, &r);
+    if (e == 0 && !(r.flags & TZCHAN_WIRE_REC_FIRST))
+        e = broken(ch);
+    if (e == 0 && (!(r.flags & TZCHAN_WIRE_REC_LAST) || r.len > ch->max_msg))
+        e = TZCHAN_EMSGSIZE;
+    if (e == 0)
+        e = rx_need(ch, r.span);
+    if (e) {
+        if (ch != NULL && (ch->flags & F_OPENED)) {
+            e = rx_fail(ch, e);
+            if (!(ch->flags & F_BROKEN))
+                ch->error = e;
+        }
+        return NULL;
+    }
+    ch->rx_state = RX_PEEKED;
+    ch->rx_peek_end = ch->rx_cons_v + r.span;
+    ch->rx_peek_len = r.len;
+    ch->rx_peek_ptr = ch->rx_data + (ch->rx_cons_v & ch->mask) + r.hdr;
+    ch->error = 0;
+    *len = r.len;
+    return ch->rx_peek_ptr;
+}
+
+int tzchan_release(struct tzchan *ch)
+{
+    int e = unusable(ch);
+    if (e)
+        return e;
+    if (ch->rx_state != RX_PEEKED)
+        return TZCHAN_EINVAL;
+    ch->rx_cons_v = ch->rx_peek_end;
+    ch->rx_state = RX_IDLE;
+    rx_delivered(ch, ch->rx_peek_len);
+    return 0;
+}
+
+/* ---- waiting ---------------------------------------------------------------------------------------------- */
+void tzchan_set_notify(struct tzchan *ch, void (*notify)(void *ctx), void *ctx)
+{
+    if (ch == NULL)
+        return;
+    ch->notify = notify;
+    ch->notify_ctx = ctx;
+}
+
+int tzchan_wait_prepare(struct tzchan *ch, enum tzchan_wait what)
+{
+    int e = unusable(ch);
+    if (e)
+        return e;
+    uint32_t bits = (uint32_t)what;
+    if (bits == 0 || (bits & ~(uint32_t)(TZCHAN_WAIT_DATA | TZCHAN_WAIT_ROOM)))
+        return TZCHAN_EINVAL;
+    /* never sleep with progress the peer cannot see */
+    tx_publish(ch);
+    rx_publish(ch);
+    struct tzchan_wire_sleep *ms = sleep_slot(ch->my_sleep);
+    /* acquire: the bell is read before our waiting store below becomes visible, so any ring answering that store
+     * changes it; pairs with the release store of the bell in the peer's ring_peer() */
+    ch->wait_seen = tz_load_acquire(&sleep_slot(ch->peer_sleep)->bell);
+    ch->wait_epoch++;
+    uint32_t w = (ch->wait_epoch << TZCHAN_WIRE_WAIT_EPOCH_SHIFT) | bits;
+    if (bits & TZCHAN_WAIT_ROOM)
+        tz_store_relaxed(&ms->want_cons, ch->tx_want); /* relaxed: published by the release store below */
+    /* release: want_cons travels with the waiting word; pairs with the acquire load of waiting in rx_publish() */
+    tz_store_release(&ms->waiting, w);
+    /* full fence: our waiting store before the index loads below; pairs with the fences in the peer's
+     * tx_publish() and rx_publish() */
+    tz_fence_full();
+    bool holds = peer_closed_hint(ch);
+    if (bits & TZCHAN_WAIT_DATA) {
+        e = rx_refresh(ch);
+        if (e)
+            goto out;
+        uint32_t idle = (ch->flags & F_RX_IDLE) ? ch->rx_idle_prod : ch->rx_cons_v;
+        if (ch->rx_prod_seen != idle)
+            holds = true;
+    }
+    if (bits & TZCHAN_WAIT_ROOM) {
+        e = tx_refresh(ch);
+        if (e)
+            goto out;
+        if (!(ch->flags & F_TX_WANT) || (int32_t)(ch->tx_cons_seen - ch->tx_want) >= 0)
+            holds = true;
+    }
+    if (!holds) {
+        ch->wait_what = bits;
+        ch->st_waits++;
+        return 0;
+    }
+out:
+    tz_store_relaxed(&ms->waiting, ch->wait_epoch << TZCHAN_WIRE_WAIT_EPOCH_SHIFT); /* relaxed: a hint only */
+    return e ? e : 1;
+}
+
+void tzchan_wait_done(struct tzchan *ch)
+{
+    if (unusable(ch) == TZCHAN_EINVAL)
+        return;
+    ch->wait_what = 0;
+    /* relaxed: clearing the flag only spares the peer needless rings; nothing is ordered by it */
+    tz_store_relaxed(&sleep_slot(ch->my_sleep)->waiting, ch->wait_epoch << TZCHAN_WIRE_WAIT_EPOCH_SHIFT);
+}
+
+const uint32_t *tzchan_wait_word(const struct tzchan *ch, uint32_t *expect)
+{
+    if (ch == NULL || !(ch->flags & F_OPENED))
+        return NULL;
+    if (expect != NULL)
+        *expect = ch->wait_seen;
+    return &sleep_slot(ch->peer_sleep)->bell;
+}
+
+bool tzchan_peer_closed(const struct tzchan *ch)
+{
+    if (ch == NULL || !(ch->flags & F_OPENED))
+        return false;
+    return peer_closed_hint(ch);
+}
+
+/* ---- region and endpoint ---------------------------------------------------------------------------------- */
+size_t tzchan_region_size(uint32_t lanes, uint32_t ring_bytes)
+{
+    if (lanes == 0 || lanes > TZCHAN_MAX_LANES || ring_bytes < TZCHAN_MIN_RING || ring_bytes > TZCHAN_MAX_RING ||
+        (ring_bytes & (ring_bytes - 1u)) != 0)
+        return 0;
+    uint64_t stride = TZCHAN_WIRE_LANE_CTRL + 2u * (uint64_t)ring_bytes;
+    uint64_t total = TZCHAN_WIRE_HEADER_BYTES + (uint64_t)lanes * stride;
+    if (total > (uint64_t)SIZE_MAX)
+        return 0;
+    return (size_t)total;
+}
+
+int tzchan_region_init(void *mem, size_t size, uint32_t lanes, uint32_t ring_bytes)
+{
+    size_t need = tzchan_region_size(lanes, ring_bytes);
+    if (mem == NULL || ((uintptr_t)mem & (TZCHAN_WIRE_ALIGN - 1u)) != 0 || need == 0 || size < need)
+        return TZCHAN_EINVAL;
+    /* zero everything: indices start at 0, and no stale byte of ours reaches the peer */
+    TZ_MEMSET(mem, 0, need);
+    struct tzchan_wire_header *h = mem;
+    h->version = TZCHAN_WIRE_VERSION;
+    h->lanes = lanes;
+    h->ring_bytes = ring_bytes;
+    h->region_bytes = need;
+    h->lane_offset = TZCHAN_WIRE_HEADER_BYTES;
+    h->lane_stride = TZCHAN_WIRE_LANE_CTRL + 2u * (uint64_t)ring_bytes;
+    h->ring_offset_ab = TZCHAN_WIRE_LANE_CTRL;
+    h->ring_offset_ba = TZCHAN_WIRE_LANE_CTRL + ring_bytes;
+    h->flags = 0;
+    /* release: the header is complete before the magic says so (the hand-off to the peer orders it anyway) */
+    tz_store_release(&h->magic, TZCHAN_WIRE_MAGIC);
+    return 0;
+}
+
+int tzchan_open(struct tzchan *ch, void *mem, size_t size, enum tzchan_side side, uint32_t lane)
+{
+    if (ch == NULL || mem == NULL || ((uintptr_t)mem & (TZCHAN_WIRE_ALIGN - 1u)) != 0 ||
+        (side != TZCHAN_SIDE_A && side != TZCHAN_SIDE_B) || size < TZCHAN_WIRE_HEADER_BYTES)
+        return TZCHAN_EINVAL;
+    unsigned char *m = mem;
+    const struct tzchan_wire_header *h = mem;
+    /* relaxed loads, each field once: the hand-off (SMC, socket) that gave us the region ordered its setup */
+    uint32_t magic = tz_load_relaxed(&h->magic);
+    uint32_t version = tz_load_relaxed(&h->version);
+    uint32_t lanes = tz_load_relaxed(&h->lanes);
+    uint32_t ring = tz_load_relaxed(&h->ring_bytes);
+    uint64_t region_bytes = tz_load_relaxed(&h->region_bytes) | (uint64_t)tz_load_relaxed(m + 0x14) << 32;
+    uint64_t lane_offset = tz_load_relaxed(&h->lane_offset) | (uint64_t)tz_load_relaxed(m + 0x1c) << 32;
+    uint64_t lane_stride = tz_load_relaxed(&h->lane_stride) | (uint64_t)tz_load_relaxed(m + 0x24) << 32;
+    uint32_t off_ab = tz_load_relaxed(&h->ring_offset_ab);
+    uint32_t off_ba = tz_load_relaxed(&h->ring_offset_ba);
+    uint32_t hflags = tz_load_relaxed(&h->flags);
+    if (magic != TZCHAN_WIRE_MAGIC)
+        return TZCHAN_EPROTO;
+    if (version != TZCHAN_WIRE_VERSION || hflags != 0)
+        return TZCHAN_EVERSION;
+    size_t need = tzchan_region_size(lanes, ring);
+    uint64_t stride = TZCHAN_WIRE_LANE_CTRL + 2u * (uint64_t)ring;
+    if (need == 0 || region_bytes != need || lane_offset != TZCHAN_WIRE_HEADER_BYTES || lane_stride != stride ||
+        off_ab != TZCHAN_WIRE_LANE_CTRL || off_ba != TZCHAN_WIRE_LANE_CTRL + ring)
+        return TZCHAN_EPROTO;
+    if (size < need || lane >= lanes)
+        return TZCHAN_EINVAL;
+
+    unsigned char *lb = m + TZCHAN_WIRE_HEADER_BYTES + (size_t)lane * (size_t)stride;
+    struct tzchan_wire_lane *l = (struct tzchan_wire_lane *)(void *)lb;
+    bool a = side == TZCHAN_SIDE_A;
+    struct tzchan c;
+    TZ_MEMSET(&c, 0, sizeof c);
+    c.tx_data = lb + (a ? off_ab : off_ba);
+    c.rx_data = lb + (a ? off_ba : off_ab);
+    c.tx_prod = a ? &l->ab_prod.value : &l->ba_prod.value;
+    c.tx_cons = a ? &l->ab_cons.value : &l->ba_cons.value;
+    c.rx_prod = a ? &l->ba_prod.value : &l->ab_prod.value;
+    c.rx_cons = a ? &l->ba_cons.value : &l->ab_cons.value;
+    c.my_sleep = a ? &l->sleep_a : &l->sleep_b;
+    c.peer_sleep = a ? &l->sleep_b : &l->sleep_a;
+    c.ring = ring;
+    c.mask = ring - 1u;
+    c.max_msg = ring / 2u;
+    c.lane = lane;
+    c.side = (uint32_t)side;
+    /* the lane's current indices: relaxed, each once, then checked (a reopen continues where they stand) */
+    uint32_t tp = tz_load_relaxed(c.tx_prod), tc = tz_load_relaxed(c.tx_cons);
+    uint32_t rp = tz_load_relaxed(c.rx_prod), rc = tz_load_relaxed(c.rx_cons);
+    if (tp - tc > ring || rp - rc > ring || (tp & 7u) != 0 || (rc & 7u) != 0)
+        return TZCHAN_EPROTO;
+    c.tx_prod_v = c.tx_pub = tp;
+    c.tx_cons_seen = tc;
+    c.rx_cons_v = c.rx_pub = rc;
+    c.rx_prod_seen = rp;
+    struct tzchan_wire_sleep *ms = sleep_slot(c.my_sleep);
+    c.bell = tz_load_relaxed(&ms->bell); /* relaxed: our own counter; any value will do */
+    c.flags = F_OPENED;
+    *ch = c;
+    tz_store_relaxed(&ms->waiting, 0); /* relaxed: not waiting; nothing is ordered by it */
+    /* release: our index and waiting words are set before the peer can see us open; the peer reads state only as
+     * a status (no pairing needed beyond that) */
+    tz_store_release(&ms->state, TZCHAN_WIRE_STATE_OPEN);
+    return 0;
+}
+
+int tzchan_close(struct tzchan *ch)
+{
+    int e = unusable(ch);
+    if (e == TZCHAN_EINVAL)
+        return e;
+    if (e == 0)
+        tx_publish(ch);
+    ch->flags |= F_CLOSED;
+    /* release: everything we published comes before CLOSED; pairs with the acquire load of state in the
+     * peer's rx_need() */
+    tz_store_release(&sleep_slot(ch->my_sleep)->state, TZCHAN_WIRE_STATE_OPEN | TZCHAN_WIRE_STATE_CLOSED);
+    /* full fence: CLOSED before we look at the peer's waiting word; pairs with the fence in its wait_prepare() */
+    tz_fence_full();
+    uint32_t w = tz_load_relaxed(&sleep_slot(ch->peer_sleep)->waiting); /* relaxed: ordered by the fence */
+    if (w & (TZCHAN_WIRE_WAIT_DATA | TZCHAN_WIRE_WAIT_ROOM)) {
+        ch->rung_for = 0;
+        ring_peer(ch, w);
+    }
+    return 0;
+}
+
+size_t tzchan_max_msg(const struct tzchan *ch)
+{
+    return (ch != NULL && (ch->flags & F_OPENED)) ? ch->max_msg : 0;
+}
+
+int tzchan_error(const struct tzchan *ch)
+{
+    return ch != NULL ? ch->error : TZCHAN_EINVAL;
+}
+
+void tzchan_get_stats(const struct tzchan *ch, struct tzchan_stats *st)
+{
+    if (ch == NULL || st == NULL)
+        return;
+    st->msgs_sent = ch->st_msgs_sent;
+    st->bytes_sent = ch->st_bytes_sent;
+    st->msgs_recv = ch->st_msgs_recv;
+    st->bytes_recv = ch->st_bytes_recv;
+    st->doorbells = ch->st_rings;
+    st->waits = ch->st_waits;
+}
