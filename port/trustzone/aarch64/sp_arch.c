@@ -150,15 +150,16 @@ void sp_main(void)
     __atomic_store_n(&tz_mbox.ready, 1u, __ATOMIC_RELEASE); /* pairs with EL3's acquire on CPU0 */
     __asm__ volatile("dsb ish; sev" ::: "memory");
 
-    tz_arch_irq_off();
     for (;;) {
+        tz_arch_irq_on();
         serve_mailbox();
         if (tz_sp_run())
             continue;
-        /* every lane waits (or nothing is registered): sleep until an interrupt is pending. A doorbell or a
-         * mailbox SGI that arrived since the checks above is pending already, so wfi returns at once. */
+        if (__atomic_load_n(&tz_mbox.req, __ATOMIC_ACQUIRE) != tz_mbox.done)
+            continue; /* its SGI may have been taken while the traffic ran: do not sleep on it */
+        /* every lane waits (or nothing is registered), interrupts masked: sleep until one is pending. A doorbell
+         * or mailbox SGI that arrived since the checks is pending already, so wfi returns at once; it is taken
+         * when the loop unmasks. A mailbox call posted after serve_mailbox() also raises the SGI. */
         tz_arch_wfi();
-        tz_arch_irq_on();
-        tz_arch_irq_off();
     }
 }

@@ -253,9 +253,13 @@ int tz_sp_run(void)
     int r;
 
     tz_sp_woke();
-    if (!sp.registered)
+    if (!sp.registered) {
+        tz_arch_irq_off();
         return 0;
+    }
+    tz_arch_irq_on(); /* the transfers run preemptible: the timer lands in the middle of them */
     r = tz_traffic_pump(&sp.traffic);
+    tz_arch_irq_off(); /* from here to wfi: a doorbell after the checks below stays pending, so wfi returns */
     if (r < 0) {
         sp.last_error = r;
         if (r == TZCHAN_EPROTO)
