@@ -127,7 +127,7 @@ static int do_register(uint64_t pa, uint64_t size, uint32_t lanes, uint32_t ring
     tz_traffic_init(&sp.traffic, &sp.ch[0], &sp.ch[1], TZCHAN_SIDE_B,
                     sp.mode == TZ_MODE_HOSTILE ? HOSTILE_MSGS : TRAFFIC_MSGS);
     tz_printf("register %#llx+%#llx: accepted, %u lanes of %u-byte rings, mapped non-secure at %p\n",
-              (unsigned long long)pa, (unsigned long long)size, lanes, ring, sp.va);
+              (unsigned long long)pa, (unsigned long long)size, (unsigned)lanes, (unsigned)ring, sp.va);
     return 0;
 }
 
@@ -200,10 +200,10 @@ static void verdict(void)
               sp.mode == TZ_MODE_HOSTILE ? "hostile" : "traffic");
     tz_printf("messages: %u normal->secure (%llu bytes, each checked byte for byte and by CRC-32), "
               "%u secure->normal (%llu bytes, %u acked with the right length and CRC by the normal world)\n",
-              t->msgs_recv, (unsigned long long)t->bytes_recv, t->msgs_sent, (unsigned long long)t->bytes_sent,
-              t->tx.acked);
+              (unsigned)t->msgs_recv, (unsigned long long)t->bytes_recv, (unsigned)t->msgs_sent,
+              (unsigned long long)t->bytes_sent, (unsigned)t->tx.acked);
     tz_printf("bytes: %llu total; verification failures: secure side %u, normal side (reported) %u\n",
-              (unsigned long long)(t->bytes_recv + t->bytes_sent), t->bad, s->errors);
+              (unsigned long long)(t->bytes_recv + t->bytes_sent), (unsigned)t->bad, (unsigned)s->errors);
     tz_printf("doorbells: secure rang %llu, normal rang %llu (reported): ", (unsigned long long)sp.dbl_rang,
               (unsigned long long)s->doorbells);
     put_ratio(rang, msgs);
@@ -214,12 +214,12 @@ static void verdict(void)
               "%llu mid-transfer (reported); tick %u us\n",
               (unsigned long long)sp.irqs, (unsigned long long)sp.irqs_mid, (unsigned long long)sp.doorbell_irqs,
               (unsigned long long)s->irqs, (unsigned long long)s->irqs_mid, TZ_TICK_US);
-    tz_printf("registrations: %u accepted, %u refused (", sp.accepted, sp.refused);
+    tz_printf("registrations: %u accepted, %u refused (", (unsigned)sp.accepted, (unsigned)sp.refused);
     for (i = 0; i < N_CODES; i++)
         if (sp.refused_code[i])
-            tz_printf("%s x%u, ", tz_region_strerror(TZ_REG_EOVERFLOW - (int)i), sp.refused_code[i]);
-    tz_printf("by tzchan_open x%u); unknown calls answered %u; TZCHAN_EPROTO caught %u\n", sp.refused_open,
-              sp.unknown_calls, sp.eproto_seen);
+            tz_printf("%s x%u, ", tz_region_strerror(TZ_REG_EOVERFLOW - (int)i), (unsigned)sp.refused_code[i]);
+    tz_printf("by tzchan_open x%u); unknown calls answered %u; TZCHAN_EPROTO caught %u\n", (unsigned)sp.refused_open,
+              (unsigned)sp.unknown_calls, (unsigned)sp.eproto_seen);
 
     pass = t->bad == 0 && s->errors == 0 && t->msgs_recv == t->count && t->tx.acked == t->count &&
            s->magic == TZ_SUMMARY_MAGIC && s->acks_ok == t->count && s->msgs_ok == t->count;
@@ -264,7 +264,7 @@ int tz_sp_run(void)
         sp.last_error = r;
         if (r == TZCHAN_EPROTO)
             sp.eproto_seen++;
-        tz_printf("lane %u: %s; region dropped, payload keeps serving\n", sp.traffic.lane_error,
+        tz_printf("lane %u: %s; region dropped, payload keeps serving\n", (unsigned)sp.traffic.lane_error,
                   tzchan_strerror(r));
         drop_region(false);
         return 0;
