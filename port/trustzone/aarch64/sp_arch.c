@@ -7,7 +7,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
+#include "tz_libc.h"
 
 #include "a64.h"
 #include "mailbox.h"

@@ -8,7 +8,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
+#include "tz_libc.h"
 
 #include "a32.h"
 #include "../common/tz_board.h"

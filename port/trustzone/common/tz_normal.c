@@ -2,7 +2,7 @@
 /* The normal-world client (see tz_normal.h). */
 #include "tz_normal.h"
 
-#include <string.h>
+#include "tz_libc.h"
 
 #include "tz_board.h"
 #include "tz_plat.h"
