@@ -172,7 +172,7 @@ static void hostile(void)
     struct tzchan_wire_lane *lane0;
     struct tzchan_wire_header *h;
     uint32_t st[4];
-    int32_t rc;
+    int32_t rc, rc2;
 
     /* 1. registrations the secure side must refuse */
     expect_refusal("secure RAM", reg(TZ_SRAM_BASE, size, 2, RING_BYTES), TZ_REG_ESECURE);
@@ -195,7 +195,13 @@ static void hostile(void)
     expect_refusal("unknown owning entity (SiP)", smc(0x82000001u, 0, 0, 0, 0, 0, NULL), (int32_t)TZ_SMC_UNKNOWN);
     expect_refusal("SMC64 call", smc(TZ_SMC_REGISTER | 0x40000000u, 0, 0, 0, 0, 0, NULL), (int32_t)TZ_SMC_UNKNOWN);
 
-    /* 2. a good registration, then a scribbled ring: the secure side must report TZCHAN_EPROTO and survive */
+    /* 2. a good registration and a clean teardown (the secure side closes and unmaps), twice over */
+    setup_region();
+    rc = smc(TZ_SMC_UNREGISTER, 0, 0, 0, 0, 0, NULL);
+    rc2 = smc(TZ_SMC_UNREGISTER, 0, 0, 0, 0, 0, NULL);
+    tz_printf("normal world: unregister -> %d, again -> %d (%s)\n", (int)rc, (int)rc2, tz_region_strerror(rc2));
+
+    /* 3. a good registration, then a scribbled ring: the secure side must report TZCHAN_EPROTO and survive */
     setup_region();
     lane0 = (struct tzchan_wire_lane *)(void *)((unsigned char *)region_va() + TZCHAN_WIRE_HEADER_BYTES);
     h = region_va();
@@ -215,7 +221,7 @@ static void hostile(void)
     rc = smc(TZ_SMC_UNREGISTER, 0, 0, 0, 0, 0, NULL);
     tz_printf("normal world: unregister after the scribble -> %d (%s)\n", (int)rc, tz_region_strerror(rc));
 
-    /* 3. recovery: a fresh region works as before */
+    /* 4. recovery: a fresh region works as before */
     setup_region();
     run_traffic(HOSTILE_MSGS);
 }
