@@ -29,6 +29,7 @@ static uint64_t tick;
 
 void sp_main(void) __attribute__((noreturn));
 void el1_irq(uint64_t fiq);
+void el1_sync(uint64_t vec, uint64_t *frame);
 void el1_unexpected(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far) __attribute__((noreturn));
 
 /* ---- tz_plat.h -------------------------------------------------------------------------------------------- */
@@ -111,6 +112,12 @@ void el1_irq(uint64_t fiq)
         }
         SYSREG_W(ICC_EOIR0_EL1, id);
     }
+}
+
+void el1_sync(uint64_t vec, uint64_t *frame)
+{
+    (void)frame;
+    el1_unexpected(vec, SYSREG_R(esr_el1), SYSREG_R(elr_el1), SYSREG_R(far_el1));
 }
 
 void el1_unexpected(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far)

@@ -25,9 +25,11 @@ static uint64_t ns_l1[512] __attribute__((aligned(4096)));
 static uint64_t ns_pool[8][512] __attribute__((aligned(4096)));
 static struct tz_mmu ns_mmu;
 static uint32_t tick;
+static volatile int probe_armed, probe_faulted;
 
 void ns_main(void) __attribute__((noreturn));
 void a32_ns_irq(void);
+int a32_ns_dabt(void);
 void ns_unexpected(uint32_t kind, uint32_t lr, uint32_t dfsr, uint32_t dfar) __attribute__((noreturn));
 
 uint64_t tz_arch_now(void) { return a32_now(); }
@@ -94,6 +96,31 @@ void a32_ns_irq(void)
     }
 }
 
+/* Data abort while a probe is armed: note it; ns_entry.S then resumes after the faulting access. */
+int a32_ns_dabt(void)
+{
+    if (!probe_armed)
+        return 0;
+    probe_faulted = 1;
+    return 1;
+}
+
+int tz_ns_probe(uintptr_t addr, int write)
+{
+    volatile uint32_t *p = (volatile uint32_t *)addr;
+    probe_faulted = 0;
+    probe_armed = 1;
+    DSB();
+    if (write)
+        *p = 0x21u; /* '!' */
+    else
+        (void)*p;
+    DSB();
+    ISB();
+    probe_armed = 0;
+    return probe_faulted;
+}
+
 void ns_unexpected(uint32_t kind, uint32_t lr, uint32_t dfsr, uint32_t dfar)
 {
     tz_panic("normal-world exception %u, lr %#x, DFSR %#x, DFAR %#x", (unsigned)kind, (unsigned)lr,
@@ -107,7 +134,10 @@ void ns_main(void)
     if (tz_mmu_map(&ns_mmu, TZ_NS_RAM_BASE, TZ_NS_RAM_BASE, TZ_NS_RAM_SIZE, ram) ||
         tz_mmu_map(&ns_mmu, 0x08000000u, 0x08000000u, 0x200000u, dev) ||
         tz_mmu_map(&ns_mmu, 0x09000000u, 0x09000000u, 0x200000u, dev) ||
-        tz_mmu_map(&ns_mmu, TZ_NS_REGION_VA, TZ_NS_REGION_PA, 0x10000u, ram | TZ_PTE_XN | TZ_PTE_PXN))
+        tz_mmu_map(&ns_mmu, TZ_NS_REGION_VA, TZ_NS_REGION_PA, 0x10000u, ram | TZ_PTE_XN | TZ_PTE_PXN) ||
+        /* secure flash and RAM as the normal world might try them: mapped here, refused by the bus */
+        tz_mmu_map(&ns_mmu, TZ_FLASH_BASE, TZ_FLASH_BASE, 0x200000u, dev) ||
+        tz_mmu_map(&ns_mmu, TZ_SRAM_BASE, TZ_SRAM_BASE, 0x200000u, dev))
         tz_panic("NS tables");
     a32_mmu_enable(tz_mmu_ttbr(&ns_mmu));
     REG(TZ_GICC_BASE + 0x0u) = 1u;    /* GICC_CTLR (non-secure view): Group 1 on */

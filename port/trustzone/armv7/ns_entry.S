@@ -57,7 +57,12 @@ ns_svc:
 ns_pabt:
     mov     r0, #3
     b       ns_exc
-ns_dabt:
+ns_dabt:                                // a probe's abort resumes after the access; anything else is fatal
+    push    {r0-r3, r12, lr}
+    bl      a32_ns_dabt
+    cmp     r0, #0
+    pop     {r0-r3, r12, lr}
+    subsne  pc, lr, #4                  // lr = faulting instruction + 8
     mov     r0, #4
     b       ns_exc
 ns_fiq:

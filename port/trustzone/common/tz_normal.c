@@ -166,6 +166,12 @@ static void expect_refusal(const char *what, int32_t got, int32_t want)
               got == want ? "as expected" : "UNEXPECTED");
 }
 
+static void expect_abort(const char *what, int aborted, int want)
+{
+    tz_printf("normal world: %-38s -> %s %s\n", what, aborted ? "aborted" : "went through",
+              aborted == want ? "as expected" : "UNEXPECTED");
+}
+
 static void hostile(void)
 {
     uint64_t pa = tz_ns_va_to_pa(region_va()), size = region_bytes();
@@ -173,6 +179,14 @@ static void hostile(void)
     struct tzchan_wire_header *h;
     uint32_t st[4];
     int32_t rc, rc2;
+
+    /* 0. the hardware keeps the normal world out of secure memory and the secure UART (so it cannot forge the
+     *    verdict there); the normal world can only ask the secure side, which is what the rest attacks */
+    expect_abort("read its own RAM (the probe's control)", tz_ns_probe(TZ_NS_REGION_VA, 0), 0);
+    expect_abort("read secure flash", tz_ns_probe(TZ_FLASH_BASE, 0), 1);
+    expect_abort("read secure RAM", tz_ns_probe(TZ_SRAM_BASE, 0), 1);
+    expect_abort("write secure RAM", tz_ns_probe(TZ_SRAM_BASE + 0x100u, 1), 1);
+    expect_abort("write the secure-only UART", tz_ns_probe(TZ_UART1_BASE, 1), 1);
 
     /* 1. registrations the secure side must refuse */
     expect_refusal("secure RAM", reg(TZ_SRAM_BASE, size, 2, RING_BYTES), TZ_REG_ESECURE);
