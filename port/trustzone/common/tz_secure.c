@@ -209,7 +209,8 @@ static void verdict(void)
     put_ratio(rang, msgs);
     tz_printf(" per data message, ");
     put_ratio(rang, 2 * msgs);
-    tz_printf(" per message including acks\n");
+    tz_printf(" per message including acks, one per %llu bytes moved\n",
+              (unsigned long long)(rang ? (t->bytes_recv + t->bytes_sent) / rang : 0));
     tz_printf("interrupts: secure timer %llu, %llu mid-transfer; secure doorbell irqs %llu; normal timer %llu, "
               "%llu mid-transfer (reported); tick %u us\n",
               (unsigned long long)sp.irqs, (unsigned long long)sp.irqs_mid, (unsigned long long)sp.doorbell_irqs,
