@@ -20,9 +20,9 @@ log=$work/secure-$arch-$mode.log
 rm -f "$log"
 out=$work/normal-$arch-$mode.log
 rm -f "$out"
-echo "\$ $qemu $machine -m 128M -display none -monitor none -semihosting -bios $img -serial file:$out -serial file:$log"
+echo "\$ $qemu $machine -m 128M -display none -monitor none -net none -semihosting -bios $img -serial file:$out -serial file:$log"
 # shellcheck disable=SC2086
-timeout -k 5 90 "$qemu" $machine -m 128M -display none -monitor none -semihosting -bios "$img" \
+timeout -k 5 90 "$qemu" $machine -m 128M -display none -monitor none -net none -semihosting -bios "$img" \
     -serial "file:$out" -serial "file:$log" </dev/null
 rc=$?
 echo "--- normal world's UART ($out) ---"
