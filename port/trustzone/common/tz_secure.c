@@ -17,7 +17,7 @@
 #include "tzchan/tzchan.h"
 
 #define TRAFFIC_MSGS 256u  /* data messages per direction in traffic mode */
-#define HOSTILE_MSGS 8u    /* ... in the recovery session of hostile mode */
+#define HOSTILE_MSGS 8u    /* ... in the recovery run of hostile mode */
 #define N_CODES 8u         /* TZ_REG_EOVERFLOW .. TZ_REG_ENOTREG */
 
 static struct {
@@ -36,7 +36,7 @@ static struct {
     uint32_t eproto_seen;
     uint64_t deadline;
     volatile uint64_t irqs, irqs_mid, doorbell_irqs;
-    uint64_t dbl_rang;  /* doorbells rung over finished sessions */
+    uint64_t dbl_rang;  /* doorbells rung on regions already dropped */
 } sp;
 
 static struct tz_range forbidden[4];
