@@ -21,8 +21,10 @@
  *
  * Errors: >= 0 on success, a negative TZCHAN_E* code (include/tzchan/tzchan.h) on failure. Timeouts are in
  * milliseconds: 0 = do not sleep, -1 = no limit; a call that would sleep past its timeout returns
- * TZCHAN_ETIMEDOUT (also for 0). A signal that interrupts a sleep before the call made progress returns
- * TZCHAN_EINTR; nothing is lost: the call consumed or published nothing, so repeating it is correct.
+ * TZCHAN_ETIMEDOUT (also for 0). A signal handler that runs while the call sleeps in the kernel makes it return
+ * TZCHAN_EINTR (whatever SA_RESTART says, like poll(2)); a signal that lands between two sleeps only runs its
+ * handler. Nothing is lost: an interrupted call consumed or published nothing (the stream calls report the
+ * bytes they did take), so repeating it is correct.
  */
 #ifndef TZCHAN_LINUX_H
 #define TZCHAN_LINUX_H

@@ -176,6 +176,7 @@ static struct tzchan_linux *alloc_conn(uint32_t lanes, uint32_t ring, bool creat
     l->creator = creator;
     l->eventfd = eventfd;
     atomic_init(&l->dead, false);
+    l->spin_ns = get_nprocs() > 1 ? TZCHAN__LINUX_SPIN_NS : 0;
     void *p = NULL;
     if (posix_memalign(&p, 64, sizeof(struct tzchan__lane) * lanes) != 0) {
         free(l);

@@ -37,8 +37,13 @@ struct tzchan_linux {
     uint32_t lanes, ring;
     bool creator, eventfd;
     atomic_bool dead;      /* the socket reported the peer gone (sticky) */
+    uint64_t spin_ns;      /* how long a blocking call retries before it sleeps (0 on one CPU) */
     struct tzchan__lane *lane;
 };
+
+/* Spin before sleeping: long enough to cover a peer that is running and about to publish, short next to a
+ * sleep and wake-up (several microseconds each, far more on a loaded machine). */
+#define TZCHAN__LINUX_SPIN_NS 20000u
 
 /* wait.c: the notify hook registered on each endpoint (ctx = the lane). */
 void tzchan__linux_notify(void *ctx);

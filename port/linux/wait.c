@@ -36,6 +36,14 @@ static uint64_t now_ns(void)
     return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__) || defined(__arm__)
+#define cpu_relax() __asm__ __volatile__("yield" ::: "memory")
+#else
+#define cpu_relax() atomic_signal_fence(memory_order_seq_cst)
+#endif
+
 /* ---- doorbells -------------------------------------------------------------------------------------------- */
 static long futex(const uint32_t *word, int op, uint32_t val, const struct timespec *ts)
 {
@@ -138,19 +146,35 @@ static int64_t run_blocking(struct tzchan__lane *ln, unsigned what, int timeout_
     struct tzchan_linux *l = ln->conn;
     uint64_t deadline = timeout_ms > 0 ? now_ns() + (uint64_t)timeout_ms * 1000000ull : 0;
     int64_t r;
+    bool spun = false;
     pthread_mutex_lock(&ln->mu);
     for (;;) {
         r = step(ln, arg);
         if (r != TZCHAN_EAGAIN)
             break;
-        if (tzchan__linux_sock_gone(l)) {
-            r = TZCHAN_EPIPE; /* after the step: what the peer published before dying was taken */
+        /* the peer is known dead (or, for a poll, found dead now): after the step, so what it published
+         * before it died was still taken */
+        if (atomic_load_explicit(&l->dead, memory_order_relaxed) || (timeout_ms == 0 && tzchan__linux_sock_gone(l))) {
+            r = TZCHAN_EPIPE;
             break;
         }
         int slice = TZCHAN_LINUX_SLICE_MS;
         if (timeout_ms == 0) {
             r = TZCHAN_ETIMEDOUT;
             break;
+        }
+        if (!spun && l->spin_ns != 0) {
+            /* the peer is usually running on another CPU and about to make progress: retry for a few
+             * microseconds before paying for a sleep and a doorbell (skipped on one CPU) */
+            spun = true;
+            uint64_t until = now_ns() + l->spin_ns;
+            do {
+                for (int i = 0; i < 64; i++)
+                    cpu_relax();
+                r = step(ln, arg);
+            } while (r == TZCHAN_EAGAIN && now_ns() < until);
+            if (r != TZCHAN_EAGAIN)
+                break;
         }
         if (timeout_ms > 0) {
             uint64_t t = now_ns();
