@@ -201,27 +201,23 @@ static void *secure_lane(void *p)
     }
 }
 
+/* The secure world's policy: what it accepts (also printed by the normal world, which owns the terminal). */
+static const struct tzchan_linux_limits secure_limits = {
+    .max_lanes = 1024, .min_ring = 1024, .max_ring = 16u << 20, .max_region_bytes = 1ull << 30};
+
 static int secure_world(int sock)
 {
-    struct tzchan_linux_limits lim = {
-        .max_lanes = 1024, .min_ring = 1024, .max_ring = 16u << 20, .max_region_bytes = 1ull << 30};
-    printf("[secure] waiting for a registration (accepts: sealed memfd of the exact size, <= %u lanes, "
-           "rings 1 KiB .. 16 MiB, <= 1 GiB in all)\n",
-           lim.max_lanes);
+    /* silent but for errors: the normal world prints the answers it gets, so the output has one order */
     for (;;) {
         unsigned reason = 0;
-        int e = tzchan_linux_accept(&S, sock, &lim, 10000, &reason);
+        int e = tzchan_linux_accept(&S, sock, &secure_limits, 10000, &reason);
         if (e == 0)
             break;
-        if (e == TZCHAN_EPROTO) {
-            printf("[secure] registration REFUSED: %s\n", tzchan_linux_reason_str(reason));
-            continue;
-        }
+        if (e == TZCHAN_EPROTO)
+            continue; /* refused; the answer told the normal world why, and it may try again */
         fprintf(stderr, "[secure] hand-off failed: %s\n", tzchan_strerror(e));
         return 1;
     }
-    printf("[secure] registration accepted: %u lanes, %u KiB rings, region mapped; one thread per lane\n",
-           tzchan_linux_lanes(S), (unsigned)(tzchan_linux_max_msg(S) * 2 / 1024));
     uint32_t n = tzchan_linux_lanes(S);
     pthread_t *t = calloc(n, sizeof *t);
     int bad = t == NULL;
@@ -362,8 +358,8 @@ static void bad_registration(int sock, const char *what, size_t fd_size, int sea
         perror("[normal] hand-off socket");
         exit(1);
     }
-    printf("[normal]   -> secure world answered: %s (reason %u)\n",
-           a.reason ? tzchan_linux_reason_str(a.reason) : "accepted (it should not have!)", a.reason);
+    printf("         secure world: %s (reason %u: %s)\n", a.reason ? "REFUSED" : "ACCEPTED, it should not have",
+           a.reason, tzchan_linux_reason_str(a.reason));
     close(fd);
     if (a.reason == 0)
         exit(1);
@@ -404,6 +400,10 @@ static int normal_world(int sock, pid_t secure)
     struct tzchan_linux_config cfg = {.lanes = opt_lanes, .ring_bytes = opt_ring, .eventfd = opt_eventfd};
     uint32_t lanes = opt_lanes ? opt_lanes : (uint32_t)get_nprocs_conf();
     size_t size = tzchan_region_size(lanes, opt_ring);
+    printf("[normal] the secure world (pid %d) accepts only a sealed memfd of exactly the announced size, <= %u lanes, rings %u KiB .. "
+           "%u MiB, <= %" PRIu64 " MiB in all\n",
+           (int)secure, secure_limits.max_lanes, secure_limits.min_ring / 1024, secure_limits.max_ring >> 20,
+           secure_limits.max_region_bytes >> 20);
     bad_registration(sock, "an UNSEALED memfd (the secure world could be SIGBUSed by a shrink)", size, 0, lanes);
     bad_registration(sock, "a sealed memfd 64 bytes SMALLER than announced", size - 64,
                      F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL, lanes);
@@ -419,7 +419,8 @@ static int normal_world(int sock, pid_t secure)
         return 1;
     }
     lanes = tzchan_linux_lanes(N);
-    printf("[normal]   -> accepted; largest whole message %zu B, larger ones are streamed\n",
+    printf("         secure world: ACCEPTED; it mapped the region and serves each lane with a thread\n"
+           "[normal] largest whole message %zu B; larger ones are streamed\n",
            tzchan_linux_max_msg(N));
 
     build_sizes();
