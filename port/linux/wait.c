@@ -147,6 +147,9 @@ static int64_t run_blocking(struct tzchan__lane *ln, unsigned what, int timeout_
     uint64_t deadline = timeout_ms > 0 ? now_ns() + (uint64_t)timeout_ms * 1000000ull : 0;
     int64_t r;
     bool spun = false;
+    /* a send to a peer already known gone fails at once (a receive still drains what the peer left) */
+    if ((what & TZCHAN_WAIT_ROOM) && atomic_load_explicit(&l->dead, memory_order_relaxed))
+        return TZCHAN_EPIPE;
     pthread_mutex_lock(&ln->mu);
     for (;;) {
         r = step(ln, arg);

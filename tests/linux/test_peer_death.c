@@ -123,6 +123,7 @@ static void receiver_mid_stream(bool evfd)
     pthread_join(t, NULL);
     CHECK_EQ(r, TZCHAN_EPIPE);
     CHECK(tzchan_linux_peer_gone(l));
+    CHECK_EQ(tzchan_linux_send(l, 0, "x", 1, 0), TZCHAN_EPIPE); /* room in the ring, but the peer is gone */
     note("receiver blocked mid-stream", evfd, (double)(t1 - atomic_load(&k.t_kill)) / 1e6);
     reap(pid);
     tzchan_linux_close(l);
