@@ -47,6 +47,11 @@ static uint64_t now_ns(void)
 /* ---- doorbells -------------------------------------------------------------------------------------------- */
 static long futex(const uint32_t *word, int op, uint32_t val, const struct timespec *ts)
 {
+#if defined(SYS_futex_time64) && UINTPTR_MAX == 0xffffffffu
+    /* 32-bit targets built with a 64-bit time_t (_TIME_BITS=64) pass a 64-bit timespec: the time64 call */
+    if (sizeof(ts->tv_sec) == 8)
+        return syscall(SYS_futex_time64, word, op, val, ts, NULL, 0);
+#endif
     return syscall(SYS_futex, word, op, val, ts, NULL, 0);
 }
 
