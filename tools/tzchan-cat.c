@@ -86,9 +86,10 @@ static int peer_to_stdout(void)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: tzchan-cat (--listen PATH | --connect PATH) [--ring BYTES]\n"
-               "Copies stdin to the peer and the peer's data to stdout through a tzchan region set up over the\n"
-               "unix socket PATH. --connect creates the region (one lane, --ring bytes per direction, default 64K).\n");
+    fprintf(
+        f, "usage: tzchan-cat (--listen PATH | --connect PATH) [--ring BYTES]\n"
+           "Copies stdin to the peer and the peer's data to stdout through a tzchan region set up over the\n"
+           "unix socket PATH. --connect creates the region (one lane, --ring bytes per direction, default 64K).\n");
 }
 
 int main(int argc, char **argv)

@@ -32,22 +32,21 @@
 #include "tzchan/linux.h"
 
 /* ---- options ------------------------------------------------------------------------------------------------ */
-static uint32_t opt_lanes;               /* 0: one per CPU */
+static uint32_t opt_lanes; /* 0: one per CPU */
 static uint32_t opt_ring = 64u * 1024u;
 static uint64_t opt_size = 256ull << 20; /* the largest message */
 static bool opt_eventfd;
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: tzchan-demo [--lanes N] [--ring BYTES] [--size BYTES] [--eventfd]\n"
-            "Runs a normal-world client and a secure-world server as two processes sharing a tzchan region.\n"
-            "  --lanes N      lanes (one client thread and one server thread each); default: one per CPU\n"
-            "  --ring BYTES   ring size per direction, a power of two, 1K .. 16M; default 64K\n"
-            "  --size BYTES   largest message sent on every lane; default 256M\n"
-            "  --eventfd      eventfd doorbells instead of futexes\n"
-            "  --help         this text\n"
-            "BYTES take a K, M or G suffix (powers of 1024). Exit status 0 only if every message verified.\n");
+    fprintf(f, "usage: tzchan-demo [--lanes N] [--ring BYTES] [--size BYTES] [--eventfd]\n"
+               "Runs a normal-world client and a secure-world server as two processes sharing a tzchan region.\n"
+               "  --lanes N      lanes (one client thread and one server thread each); default: one per CPU\n"
+               "  --ring BYTES   ring size per direction, a power of two, 1K .. 16M; default 64K\n"
+               "  --size BYTES   largest message sent on every lane; default 256M\n"
+               "  --eventfd      eventfd doorbells instead of futexes\n"
+               "  --help         this text\n"
+               "BYTES take a K, M or G suffix (powers of 1024). Exit status 0 only if every message verified.\n");
 }
 
 static bool parse_bytes(const char *s, uint64_t *out)
@@ -242,10 +241,10 @@ static _Atomic uint64_t progress_bytes; /* bytes answered so far, all lanes */
 
 struct lane_result {
     uint64_t msgs, bytes, ns, failures;
-    uint64_t first_bad;                 /* size of the first message that failed */
-    uint64_t *sums;                     /* per size: the verified checksum */
-    bool *ok;                           /* per size: verified */
-    struct answer last;                 /* the secure side's last answer (its statistics) */
+    uint64_t first_bad; /* size of the first message that failed */
+    uint64_t *sums;     /* per size: the verified checksum */
+    bool *ok;           /* per size: verified */
+    struct answer last; /* the secure side's last answer (its statistics) */
     struct tzchan_linux_stats st;
     uint64_t busy_ns;
 };
@@ -380,8 +379,8 @@ static void progress_bar(bool final)
 static void build_sizes(void)
 {
     uint64_t mm = opt_ring / 2u;
-    const uint64_t cand[] = {0, 1, 7, 13, 63, 64, 100, 1000, 4093, mm - 1, mm, mm + 1, 3 * mm + 5, 1u << 20,
-                             (1u << 20) + 3};
+    const uint64_t cand[] = {0,    1,      7,  13,     63,         64,       100,           1000,
+                             4093, mm - 1, mm, mm + 1, 3 * mm + 5, 1u << 20, (1u << 20) + 3};
     sizes = malloc(sizeof cand + sizeof(uint64_t));
     if (sizes == NULL)
         exit(1);
@@ -400,7 +399,8 @@ static int normal_world(int sock, pid_t secure)
     struct tzchan_linux_config cfg = {.lanes = opt_lanes, .ring_bytes = opt_ring, .eventfd = opt_eventfd};
     uint32_t lanes = opt_lanes ? opt_lanes : (uint32_t)get_nprocs_conf();
     size_t size = tzchan_region_size(lanes, opt_ring);
-    printf("[normal] the secure world (pid %d) accepts only a sealed memfd of exactly the announced size, <= %u lanes, rings %u KiB .. "
+    printf("[normal] the secure world (pid %d) accepts only a sealed memfd of exactly the announced size, <= %u "
+           "lanes, rings %u KiB .. "
            "%u MiB, <= %" PRIu64 " MiB in all\n",
            (int)secure, secure_limits.max_lanes, secure_limits.min_ring / 1024, secure_limits.max_ring >> 20,
            secure_limits.max_region_bytes >> 20);
@@ -440,7 +440,8 @@ static int normal_world(int sock, pid_t secure)
     for (uint32_t i = 0; i < lanes; i++) {
         res[i].sums = calloc(nsizes, sizeof(uint64_t));
         res[i].ok = calloc(nsizes, sizeof(bool));
-        if (res[i].sums == NULL || res[i].ok == NULL || pthread_create(&t[i], NULL, normal_lane, (void *)(uintptr_t)i) != 0)
+        if (res[i].sums == NULL || res[i].ok == NULL ||
+            pthread_create(&t[i], NULL, normal_lane, (void *)(uintptr_t)i) != 0)
             return 1;
     }
     bool tty = isatty(STDERR_FILENO) && isatty(STDOUT_FILENO);
@@ -505,12 +506,10 @@ static int normal_world(int sock, pid_t secure)
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"lanes", required_argument, NULL, 'l'},
-                                              {"ring", required_argument, NULL, 'r'},
-                                              {"size", required_argument, NULL, 's'},
-                                              {"eventfd", no_argument, NULL, 'e'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"lanes", required_argument, NULL, 'l'}, {"ring", required_argument, NULL, 'r'},
+        {"size", required_argument, NULL, 's'},  {"eventfd", no_argument, NULL, 'e'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
     int c;
     uint64_t v;
     while ((c = getopt_long(argc, argv, "l:r:s:eh", longopts, NULL)) != -1) {
@@ -536,15 +535,9 @@ int main(int argc, char **argv)
             }
             opt_size = v;
             break;
-        case 'e':
-            opt_eventfd = true;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
+        case 'e': opt_eventfd = true; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
         }
     }
     if (optind != argc) {

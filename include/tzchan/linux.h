@@ -164,7 +164,7 @@ int tzchan_linux_send_end(struct tzchan_linux *l, uint32_t lane, int timeout_ms)
 int64_t tzchan_linux_recv_some(struct tzchan_linux *l, uint32_t lane, void *buf, size_t cap, bool *end_of_message,
                                int timeout_ms);
 
-/* ---- event loops ----------------------------------------------------------------------------------------------- */
+/* ---- event loops --------------------------------------------------------------------------------------------- */
 /* The lane's doorbell fd (eventfd mode only; TZCHAN_EINVAL with futexes): becomes readable when the peer rings.
  * The connection owns it. Use: arm -> 0: poll the fd (and tzchan_linux_socket for POLLHUP), then disarm and call
  * the non-blocking core calls on tzchan_linux_endpoint; 1: the condition already holds, go ahead now. */
@@ -182,7 +182,7 @@ struct tzchan *tzchan_linux_endpoint(struct tzchan_linux *l, uint32_t lane);
 /* True once the peer has closed the region or the liveness socket reported it gone (checks the socket now). */
 bool tzchan_linux_peer_gone(struct tzchan_linux *l);
 
-/* ---- statistics ------------------------------------------------------------------------------------------------ */
+/* ---- statistics ---------------------------------------------------------------------------------------------- */
 struct tzchan_linux_stats {
     struct tzchan_stats core; /* this side's endpoint counters (doorbells = rings we sent) */
     uint64_t sleeps;          /* kernel sleeps (futex waits or polls) blocking calls made */

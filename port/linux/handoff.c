@@ -199,7 +199,8 @@ static int open_lanes(struct tzchan_linux *l)
 {
     enum tzchan_side side = l->creator ? TZCHAN_SIDE_A : TZCHAN_SIDE_B;
     uint64_t stride = TZCHAN_WIRE_LANE_CTRL + 2u * (uint64_t)l->ring;
-    size_t my_slot = l->creator ? offsetof(struct tzchan_wire_lane, sleep_a) : offsetof(struct tzchan_wire_lane, sleep_b);
+    size_t my_slot =
+        l->creator ? offsetof(struct tzchan_wire_lane, sleep_a) : offsetof(struct tzchan_wire_lane, sleep_b);
     for (uint32_t i = 0; i < l->lanes; i++) {
         struct tzchan__lane *ln = &l->lane[i];
         int e = tzchan_open(&ln->ch, l->mem, l->size, side, i);

@@ -17,7 +17,7 @@
 /* One side's view of one lane. All fields below `mu` are guarded by it. */
 struct tzchan__lane {
     pthread_mutex_t mu;
-    struct tzchan ch;             /* the core endpoint (one user at a time: mu) */
+    struct tzchan ch; /* the core endpoint (one user at a time: mu) */
     struct tzchan_linux *conn;
     uint32_t idx;
     uint32_t *my_bell;            /* SHARED: our bell counter in the region, the word the peer's futex sleeps on */
@@ -31,13 +31,13 @@ struct tzchan__lane {
 };
 
 struct tzchan_linux {
-    int sock;              /* the liveness line (and the hand-off socket) */
-    unsigned char *mem;    /* the shared mapping */
+    int sock;           /* the liveness line (and the hand-off socket) */
+    unsigned char *mem; /* the shared mapping */
     size_t size;
     uint32_t lanes, ring;
     bool creator, eventfd;
-    atomic_bool dead;      /* the socket reported the peer gone (sticky) */
-    uint64_t spin_ns;      /* how long a blocking call retries before it sleeps (0 on one CPU) */
+    atomic_bool dead; /* the socket reported the peer gone (sticky) */
+    uint64_t spin_ns; /* how long a blocking call retries before it sleeps (0 on one CPU) */
     struct tzchan__lane *lane;
 };
 

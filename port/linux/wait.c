@@ -117,7 +117,8 @@ static int sleep_once(struct tzchan__lane *ln, const uint32_t *word, uint32_t ex
     if (atomic_load_explicit((_Atomic uint32_t *)(uintptr_t)word, memory_order_relaxed) != expect)
         return 0;
     if (l->eventfd) {
-        struct pollfd p[2] = {{.fd = ln->efd_wait, .events = POLLIN}, {.fd = l->sock, .events = POLLIN | POLLRDHUP}};
+        struct pollfd p[2] = {{.fd = ln->efd_wait, .events = POLLIN},
+                              {.fd = l->sock, .events = POLLIN | POLLRDHUP}};
         int r = poll(p, 2, slice_ms);
         if (r < 0)
             return errno == EINTR ? TZCHAN_EINTR : 0;
@@ -162,7 +163,8 @@ static int64_t run_blocking(struct tzchan__lane *ln, unsigned what, int timeout_
             break;
         /* the peer is known dead (or, for a poll, found dead now): after the step, so what it published
          * before it died was still taken */
-        if (atomic_load_explicit(&l->dead, memory_order_relaxed) || (timeout_ms == 0 && tzchan__linux_sock_gone(l))) {
+        if (atomic_load_explicit(&l->dead, memory_order_relaxed) ||
+            (timeout_ms == 0 && tzchan__linux_sock_gone(l))) {
             r = TZCHAN_EPIPE;
             break;
         }

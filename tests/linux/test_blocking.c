@@ -101,7 +101,7 @@ static void blocked_sender_wakes(void)
     printf("  sender blocked on a full ring woke after %.1f ms (drain started at 100 ms): ok\n", ms);
 }
 
-/* ---- ping-pong ------------------------------------------------------------------------------------------------ */
+/* ---- ping-pong ----------------------------------------------------------------------------------------------- */
 #define ROUNDS 20000
 
 static void *echo(void *p)
@@ -307,7 +307,8 @@ static void event_loop(void)
         int a = tzchan_linux_arm(pr.a, 0, TZCHAN_WAIT_DATA);
         CHECK(a >= 0);
         if (a == 0) {
-            struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = tzchan_linux_socket(pr.a), .events = POLLIN}};
+            struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
+                                  {.fd = tzchan_linux_socket(pr.a), .events = POLLIN}};
             CHECK(poll(p, 2, 2000) > 0);
             CHECK(p[0].revents & POLLIN);
             CHECK_EQ(p[1].revents, 0);

@@ -169,8 +169,8 @@ static void refusals(void)
     printf("  %-44s -> accepted\n", "then a good hello on the same socket");
     tzchan_linux_close(l); /* closes sv[1] */
 
-    int all[] = {good, unsealed, half, noseal, wseal, bigger, smaller, file, p[0], p[1], ro, blank, other,
-                 efd[0], efd[1], sv[0]};
+    int all[] = {good, unsealed, half, noseal, wseal, bigger, smaller, file,
+                 p[0], p[1],     ro,   blank,  other, efd[0], efd[1],  sv[0]};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         close(all[i]);
 }

@@ -56,7 +56,7 @@ static void scribbler(int sock, bool evfd)
             size_t off = (size_t)(r % (size / 4)) * 4;
             uint32_t v = (uint32_t)(r >> 32);
             switch (r & 3) {
-            case 0: v &= 0xfff; break;          /* small: plausible lengths and indices */
+            case 0: v &= 0xfff; break;                  /* small: plausible lengths and indices */
             case 1: v = (uint32_t)(r >> 40) & 7; break; /* flags-like */
             default: break;
             }

@@ -180,7 +180,7 @@ int main(void)
             sender_on_full_ring(m == 1);
         }
     }
-    printf("test_peer_death: ok, worst EPIPE delay %.1f ms (bound by design: %d ms slice + scheduling)\n",
-           worst_ms, TZCHAN_LINUX_SLICE_MS);
+    printf("test_peer_death: ok, worst EPIPE delay %.1f ms (bound by design: %d ms slice + scheduling)\n", worst_ms,
+           TZCHAN_LINUX_SLICE_MS);
     return T_EXIT_PASS;
 }
