@@ -24,6 +24,7 @@ struct tzchan__lane {
     int efd_wait;                 /* eventfd mode: the fd we sleep on (the peer writes it), else -1 */
     int efd_ring;                 /* eventfd mode: the peer's fd we write to ring it, else -1 */
     unsigned n_sleepers;          /* threads of ours asleep on this lane */
+    bool efd_sleeper;             /* eventfd mode: one of them polls efd_wait (the others use the futex) */
     unsigned n_data, n_room;      /* ... of which waiting for data / for room */
     bool tx_owned, rx_owned;      /* a streamed message is open in that direction ... */
     pthread_t tx_owner, rx_owner; /* ... and belongs to this thread */

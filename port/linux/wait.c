@@ -7,13 +7,15 @@
  * Sleeping: a blocked call sleeps in slices of at most TZCHAN_LINUX_SLICE_MS. In futex mode it sleeps on the
  * peer's bell word (FUTEX_WAIT, shared: the word is in a MAP_SHARED memfd mapping, so the kernel keys it by the
  * file page and both processes meet there) and polls the socket after each slice that ended without a ring. In
- * eventfd mode it polls the lane's eventfd and the socket together. Either way the peer's death is seen within
- * one slice, and a wake-up lost to a race between two sleepers of one lane costs at most one slice.
+ * eventfd mode one sleeper per lane polls the lane's eventfd and the socket together (and is the only one to
+ * drain the eventfd, so it cannot eat another sleeper's ring); further sleepers of that lane use the futex word
+ * and are woken by it. Either way the peer's death is seen within one slice.
  *
  * Several threads on one lane: the lane mutex serialises every core call. A thread about to sleep announces the
  * union of what it and the lane's other sleepers wait for (the core keeps one waiting word per side and lane),
- * and any ring wakes every sleeper of the lane (futex wake-all, or a poll wake-up of all pollers), each of which
- * re-announces. wait_done() is called only by the last sleeper to leave, so it never withdraws another's wait.
+ * and any ring wakes every sleeper of the lane (futex wake-all), each of which re-announces. wait_done() is
+ * called only by the last sleeper to leave, so it never withdraws another's wait. The futex word's value check
+ * (the peer bumps its bell before it rings) is what makes every sleep safe against a ring that came first.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -55,27 +57,37 @@ static long futex(const uint32_t *word, int op, uint32_t val, const struct times
     return syscall(SYS_futex, word, op, val, ts, NULL, 0);
 }
 
-/* Wakes whoever sleeps on our bell word / doorbell fd: the peer's threads, or with `local`, our own (a futex
- * wake on the peer's bell word, or a write to our own eventfd). */
-static void wake(struct tzchan__lane *ln, bool local)
+static void efd_signal(int fd)
 {
-    if (ln->conn->eventfd) {
-        uint64_t one = 1;
-        int fd = local ? ln->efd_wait : ln->efd_ring;
-        /* non-blocking; a full counter (2^64-2 rings unread) already means "readable" */
-        ssize_t r = write(fd, &one, sizeof one);
-        (void)r;
-    } else {
-        uint32_t expect;
-        const uint32_t *w = local ? tzchan_wait_word(&ln->ch, &expect) : ln->my_bell;
-        futex(w, FUTEX_WAKE, INT_MAX, NULL); /* shared futex: no FUTEX_PRIVATE_FLAG */
-    }
+    uint64_t one = 1;
+    /* non-blocking; a full counter (2^64-2 rings unread) already means "readable" */
+    ssize_t r = write(fd, &one, sizeof one);
+    (void)r;
+}
+
+/* Rings the peer: a futex wake on our bell word, or a write to the peer's eventfd. */
+static void ring_remote(struct tzchan__lane *ln)
+{
+    if (ln->conn->eventfd)
+        efd_signal(ln->efd_ring);
+    else
+        futex(ln->my_bell, FUTEX_WAKE, INT_MAX, NULL); /* shared futex: no FUTEX_PRIVATE_FLAG */
+}
+
+/* Wakes our own sleepers of this lane: those on the peer's bell word (futex) and, in eventfd mode, the one
+ * polling our eventfd. Lane mutex held. */
+static void wake_local(struct tzchan__lane *ln)
+{
+    uint32_t expect;
+    futex(tzchan_wait_word(&ln->ch, &expect), FUTEX_WAKE, INT_MAX, NULL);
+    if (ln->conn->eventfd)
+        efd_signal(ln->efd_wait);
 }
 
 void tzchan__linux_notify(void *ctx)
 {
     /* called by the core from inside a send/receive call (lane mutex held) after it bumped our bell */
-    wake(ctx, false);
+    ring_remote(ctx);
 }
 
 /* ---- liveness --------------------------------------------------------------------------------------------- */
@@ -106,17 +118,18 @@ bool tzchan_linux_peer_gone(struct tzchan_linux *l)
     return closed;
 }
 
-/* One sleep of at most slice_ms. Returns 0 (rung, or no need to sleep), SLICE_OVER (futex mode: the slice ended
- * and the socket says the peer is alive), TZCHAN_EINTR (a signal), TZCHAN_EPIPE (the socket says the peer is
- * gone). Called without the lane mutex. */
+/* One sleep of at most slice_ms, on the peer's bell word (futex) or, with `poll_efd`, on our eventfd and the
+ * socket. Returns 0 (rung, or no need to sleep), SLICE_OVER (the slice ended and the socket says the peer is
+ * alive), TZCHAN_EINTR (a signal), TZCHAN_EPIPE (the socket says the peer is gone). Called without the lane
+ * mutex. */
 #define SLICE_OVER 1
-static int sleep_once(struct tzchan__lane *ln, const uint32_t *word, uint32_t expect, int slice_ms)
+static int sleep_once(struct tzchan__lane *ln, const uint32_t *word, uint32_t expect, int slice_ms, bool poll_efd)
 {
     struct tzchan_linux *l = ln->conn;
     /* relaxed: a hint; the kernel re-checks the value atomically (futex), and a change only means "retry" */
     if (atomic_load_explicit((_Atomic uint32_t *)(uintptr_t)word, memory_order_relaxed) != expect)
         return 0;
-    if (l->eventfd) {
+    if (poll_efd) {
         struct pollfd p[2] = {{.fd = ln->efd_wait, .events = POLLIN},
                               {.fd = l->sock, .events = POLLIN | POLLRDHUP}};
         int r = poll(p, 2, slice_ms);
@@ -127,11 +140,13 @@ static int sleep_once(struct tzchan__lane *ln, const uint32_t *word, uint32_t ex
             return TZCHAN_EPIPE;
         }
         if (p[0].revents & POLLIN) {
+            /* only the lane's one eventfd sleeper drains it, so no other sleeper's ring is eaten */
             uint64_t v;
-            ssize_t n = read(ln->efd_wait, &v, sizeof v); /* non-blocking; another sleeper may have drained it */
+            ssize_t n = read(ln->efd_wait, &v, sizeof v);
             (void)n;
+            return 0;
         }
-        return 0;
+        return r == 0 ? SLICE_OVER : 0;
     }
     struct timespec ts = {.tv_sec = slice_ms / 1000, .tv_nsec = (long)(slice_ms % 1000) * 1000000L};
     long r = futex(word, FUTEX_WAIT, expect, &ts);
@@ -205,7 +220,7 @@ static int64_t run_blocking(struct tzchan__lane *ln, unsigned what, int timeout_
         if (p == 1) {
             /* something holds: ours, or another sleeper's (whose announcement prepare just withdrew) */
             if (ln->n_sleepers) {
-                wake(ln, true);
+                wake_local(ln);
                 pthread_mutex_unlock(&ln->mu);
                 sched_yield(); /* let them run before we look again */
                 pthread_mutex_lock(&ln->mu);
@@ -214,20 +229,29 @@ static int64_t run_blocking(struct tzchan__lane *ln, unsigned what, int timeout_
         }
         uint32_t expect;
         const uint32_t *word = tzchan_wait_word(&ln->ch, &expect);
+        /* eventfd mode: one sleeper polls the eventfd (and drains it), any others sleep on the futex word and are
+         * woken by that one; the word's value check keeps them from missing a ring */
+        bool poll_efd = l->eventfd && !ln->efd_sleeper;
+        ln->efd_sleeper |= poll_efd;
         ln->n_sleepers++;
         ln->n_data += (what & TZCHAN_WAIT_DATA) != 0;
         ln->n_room += (what & TZCHAN_WAIT_ROOM) != 0;
         pthread_mutex_unlock(&ln->mu);
         uint64_t t0 = now_ns();
-        int s = sleep_once(ln, word, expect, slice);
+        int s = sleep_once(ln, word, expect, slice, poll_efd);
         uint64_t t1 = now_ns();
         pthread_mutex_lock(&ln->mu);
         ln->sleeps++;
         ln->sleep_ns += t1 - t0;
-        ln->live_checks += s == SLICE_OVER || (s == TZCHAN_EPIPE && !l->eventfd);
+        ln->live_checks += s == SLICE_OVER || (s == TZCHAN_EPIPE && !poll_efd);
         ln->n_sleepers--;
         ln->n_data -= (what & TZCHAN_WAIT_DATA) != 0;
         ln->n_room -= (what & TZCHAN_WAIT_ROOM) != 0;
+        if (poll_efd) {
+            ln->efd_sleeper = false;
+            if (ln->n_sleepers != 0) /* pass the ring on to the futex sleepers */
+                futex(word, FUTEX_WAKE, INT_MAX, NULL);
+        }
         if (ln->n_sleepers == 0)
             tzchan_wait_done(&ln->ch);
         if (s == TZCHAN_EINTR) {

@@ -182,8 +182,12 @@ static void duplex(void)
     }
     pthread_join(s, NULL);
     pthread_join(e, NULL);
-    printf("  duplex (send and recv threads on one lane): %d messages each way in %.0f ms: ok\n", DUPLEX,
-           lx_ms_since(t0));
+    struct tzchan_linux_stats sa, sb;
+    tzchan_linux_get_stats(pr.a, 3, &sa);
+    tzchan_linux_get_stats(pr.b, 3, &sb);
+    printf("  duplex (send and recv threads on one lane): %d messages each way in %.0f ms, %" PRIu64
+           " sleeps, %" PRIu64 " ran a whole slice: ok\n",
+           DUPLEX, lx_ms_since(t0), sa.sleeps + sb.sleeps, sa.liveness_checks + sb.liveness_checks);
 }
 
 /* ---- signals ---------------------------------------------------------------------------------------------- */
