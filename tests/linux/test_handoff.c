@@ -9,6 +9,7 @@
 #include "lx.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -233,7 +234,18 @@ static void accepted(bool eventfd)
             CHECK_EQ(tzchan_linux_fd(pr.a, i), TZCHAN_EINVAL);
     }
     CHECK_EQ(tzchan_linux_send(pr.a, 3, "x", 1, 0), TZCHAN_EINVAL);
-    CHECK(tzchan_linux_my_lane(pr.a) < 3);
+    /* the lane helper follows the CPU: pin this thread to each allowed CPU in turn */
+    cpu_set_t all, one;
+    CHECK(sched_getaffinity(0, sizeof all, &all) == 0);
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (!CPU_ISSET(cpu, &all))
+            continue;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        CHECK(sched_setaffinity(0, sizeof one, &one) == 0);
+        CHECK_EQ(tzchan_linux_my_lane(pr.a), (uint32_t)cpu % 3u);
+    }
+    CHECK(sched_setaffinity(0, sizeof all, &all) == 0);
     CHECK(!tzchan_linux_peer_gone(pr.a));
     tzchan_linux_close(pr.b);
     CHECK(tzchan_linux_peer_gone(pr.a));
