@@ -123,8 +123,9 @@ int tzchan_linux_accept(struct tzchan_linux **out, int sock, const struct tzchan
                         unsigned *reason);
 
 /* Unix socket helpers (SOCK_SEQPACKET, close-on-exec). listen: binds `path` (an existing socket file there is
- * replaced) and returns the listening fd; dial: connects to `path` and returns the fd; accept_conn: waits for one
- * connection on a listening fd. They return an fd >= 0 or TZCHAN_EIO / TZCHAN_EINVAL / TZCHAN_ETIMEDOUT. */
+ * replaced) and returns the listening fd; dial: connects to `path` and returns the fd; accept_conn: waits up to
+ * timeout_ms for one connection on a listening fd. They return an fd >= 0 (the caller's) or TZCHAN_EIO /
+ * TZCHAN_EINVAL (path empty or too long) / TZCHAN_ETIMEDOUT / TZCHAN_ENOMEM. Any thread. */
 int tzchan_linux_listen(const char *path);
 int tzchan_linux_dial(const char *path);
 int tzchan_linux_accept_conn(int listen_fd, int timeout_ms);
@@ -135,11 +136,13 @@ int tzchan_linux_accept_conn(int listen_fd, int timeout_ms);
 void tzchan_linux_close(struct tzchan_linux *l);
 
 /* ---- geometry and lanes -------------------------------------------------------------------------------------- */
+/* Accessors: any thread, any time between create/accept and close; never block; 0 / false for NULL. */
 uint32_t tzchan_linux_lanes(const struct tzchan_linux *l);
 size_t tzchan_linux_max_msg(const struct tzchan_linux *l); /* largest whole message: ring_bytes / 2 */
 bool tzchan_linux_is_creator(const struct tzchan_linux *l);
 bool tzchan_linux_uses_eventfd(const struct tzchan_linux *l);
-/* The lane for the calling thread's current CPU: sched_getcpu() modulo the lane count (0 if unknown). A hint
+/* The lane for the calling thread's current CPU: sched_getcpu() modulo the lane count (0 if unknown). Any
+ * thread; never blocks. A hint
  * only: the thread may migrate right after; correctness never depends on it (see the header's Threads note and
  * docs/LINUX.md: each lane keeps one producer per direction because its calls are serialised by its mutex). */
 uint32_t tzchan_linux_my_lane(const struct tzchan_linux *l);
@@ -151,12 +154,16 @@ int64_t tzchan_linux_send(struct tzchan_linux *l, uint32_t lane, const void *buf
 /* As tzchan_recv, sleeping until a message is complete. Returns its length; ETIMEDOUT; EINTR; EPIPE (peer
  * closed or died and nothing is left); EMSGSIZE (does not fit cap, or a streamed giant: use recv_some); EINVAL. */
 int64_t tzchan_linux_recv(struct tzchan_linux *l, uint32_t lane, void *buf, size_t cap, int timeout_ms);
-/* As tzchan_send_begin (never blocks). The calling thread owns the lane's send direction until send_end. */
+/* As tzchan_send_begin (never blocks). The calling thread owns the lane's send direction until send_end, and
+ * only it may call send_some/send_end meanwhile. Returns 0; EINVAL (lane out of range, a message or reservation
+ * open); EPIPE (peer closed); EPROTO. */
 int tzchan_linux_send_begin(struct tzchan_linux *l, uint32_t lane, uint64_t total_len);
 /* Takes all `len` bytes of the open message, sleeping while the ring is full. Returns len; or, when it stops
- * early (timeout, signal, peer gone), the bytes taken if any, else ETIMEDOUT / EINTR / EPIPE; EINVAL. */
+ * early (timeout, signal, peer gone), the bytes taken if any, else ETIMEDOUT / EINTR / EPIPE; EINVAL (no message
+ * open, the caller is not the thread that began it, len past the declared total); EPROTO. */
 int64_t tzchan_linux_send_some(struct tzchan_linux *l, uint32_t lane, const void *buf, size_t len, int timeout_ms);
-/* As tzchan_send_end, sleeping while the closing record does not fit. 0; ETIMEDOUT; EINTR; EPIPE; EINVAL. */
+/* As tzchan_send_end, sleeping while the closing record does not fit. 0; ETIMEDOUT; EINTR; EPIPE; EINVAL (as
+ * send_some, or fewer bytes than declared were sent); EPROTO. */
 int tzchan_linux_send_end(struct tzchan_linux *l, uint32_t lane, int timeout_ms);
 /* As tzchan_recv_some, sleeping until bytes or a message end are available (like read(2): returns what is
  * there, at most cap). The calling thread owns the lane's receive direction until the message ends. Returns > 0,
@@ -172,9 +179,9 @@ int tzchan_linux_fd(const struct tzchan_linux *l, uint32_t lane);
 /* The liveness socket: POLLHUP/POLLIN on it means the peer is gone. The connection owns it. */
 int tzchan_linux_socket(const struct tzchan_linux *l);
 /* tzchan_wait_prepare on the lane (under its mutex). 0 = sleep on the fd; 1 = no need; EINVAL; EPROTO; EPIPE if
- * the peer is known dead. */
+ * the peer is known dead. Event-loop use of a lane excludes blocking calls on that lane (both drain the fd). */
 int tzchan_linux_arm(struct tzchan_linux *l, uint32_t lane, enum tzchan_wait what);
-/* Drains the lane's fd and calls tzchan_wait_done. */
+/* After the fd polled readable (or the loop gave up waiting): drains the fd and calls tzchan_wait_done. */
 void tzchan_linux_disarm(struct tzchan_linux *l, uint32_t lane);
 /* The lane's core endpoint for the non-blocking calls (zero copy, batching). The caller must keep that lane
  * to one thread at a time itself: the port's mutex does not cover direct use. */
@@ -192,8 +199,8 @@ struct tzchan_linux_stats {
 /* Snapshot of one lane's counters (takes the lane's mutex briefly). Returns 0 or TZCHAN_EINVAL. */
 int tzchan_linux_get_stats(struct tzchan_linux *l, uint32_t lane, struct tzchan_linux_stats *st);
 
-/* Longest a blocked call sleeps before it checks the liveness socket again (futex mode; in eventfd mode the
- * socket is polled together with the doorbell). Bounds the EPIPE delay after the peer's death. */
+/* Longest a blocked call sleeps before it checks the liveness socket again (futex sleeps; the one eventfd sleeper
+ * of a lane polls the socket together with its doorbell). Bounds the EPIPE delay after the peer's death. */
 #define TZCHAN_LINUX_SLICE_MS 20
 
 #ifdef __cplusplus
