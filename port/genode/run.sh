@@ -82,6 +82,10 @@ CROSS_DEV_PREFIX = $tools/genode-$arch-
 CXX_LINK_OPT += -no-pie -Wl,--build-id=none
 CXX_GLIBC_GLUE = yes
 CONF
+    if [ "$arch" = aarch64 ]; then
+        # Debian's aarch64 gcc calls libgcc's outline atomics by default; Genode's tool chain inlines them
+        echo "CC_OPT += -mno-outline-atomics" >> "$build/etc/tools.conf"
+    fi
     echo "created build directory $build"
 fi
 
