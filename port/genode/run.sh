@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# Builds and runs the tzchan scenario (run/tzchan.run) against a Genode tree, with Debian's gcc standing in for
+# Genode's tool chain. Prepares, inside the Genode tree: a folder of genode-<arch>-* links to Debian's tools
+# (build/tzchan-tools), the compatibility patch (genode-debian-gcc.patch, applied once), and a build directory
+# (build/tzchan-<target>) that adds this folder as a Genode source repository. Then runs `make run/tzchan`.
+#
+# Usage:  port/genode/run.sh GENODE_DIR [linux|virt_qemu_arm_v8a]     (default: linux)
+# Needs:  a Genode checkout (tested at commit ffb059da4d, version 26.02); Debian packages g++ (x86_64) or
+#         g++-aarch64-linux-gnu + qemu-system-arm (arm_v8a), and expect libxml2-utils xorriso tclsh byacc gawk
+#         bison flex u-boot-tools e2tools.
+# Env:    TZCHAN_GENODE_JOBS  parallel make jobs (default 2)
+# Exit:   0 only if the scenario passed; 1 if it failed; 2 on a usage or setup error.
+set -euo pipefail
+
+usage() { echo "usage: $0 GENODE_DIR [linux|virt_qemu_arm_v8a]" >&2; exit 2; }
+[ $# -ge 1 ] && [ $# -le 2 ] || usage
+[ -d "$1" ] || { echo "$0: no such folder: $1" >&2; exit 2; }
+genode=$(cd "$1" && pwd)
+target=${2:-linux}
+here=$(cd "$(dirname "$0")" && pwd)
+pinned=ffb059da4d
+jobs=${TZCHAN_GENODE_JOBS:-2}
+
+[ -x "$genode/tool/create_builddir" ] && [ -d "$genode/repos/base" ] ||
+    { echo "$0: $genode is not a Genode source tree" >&2; exit 2; }
+if head=$(git -C "$genode" rev-parse --short=10 HEAD 2>/dev/null) && [ "$head" != "$pinned" ]; then
+    echo "$0: note: Genode tree is at $head; this port was tested at $pinned" >&2
+fi
+
+case $target in
+    linux)             platform=x86_64;  arch=x86;     triplet=x86_64-linux-gnu;  kernel=linux; board=linux ;;
+    virt_qemu_arm_v8a) platform=arm_v8a; arch=aarch64; triplet=aarch64-linux-gnu; kernel=hw;    board=virt_qemu_arm_v8a ;;
+    *) usage ;;
+esac
+
+need=(make expect tclsh xmllint "$triplet-gcc" "$triplet-g++")
+[ "$target" = linux ] || need+=(qemu-system-aarch64)
+for tool in "${need[@]}"; do
+    command -v "$tool" >/dev/null || { echo "$0: missing tool: $tool (see docs/GENODE.md)" >&2; exit 2; }
+done
+
+# ---- tool chain: genode-<arch>-* links to Debian's cross (or native) tools ----------------------------------
+tools="$genode/build/tzchan-tools"
+mkdir -p "$tools"
+for t in gcc g++ cpp ld as ar nm objcopy objdump ranlib strip readelf; do
+    ln -sfn "$(command -v "$triplet-$t")" "$tools/genode-$arch-$t"
+done
+gcc_version=$("$triplet-g++" -dumpfullversion)
+
+# ---- compatibility patch (applied once; a tree that already has it is left alone) ---------------------------
+patch_file="$here/genode-debian-gcc.patch"
+if (cd "$genode" && git apply --check "$patch_file" 2>/dev/null); then
+    (cd "$genode" && git apply "$patch_file")
+    echo "applied $(basename "$patch_file")"
+elif ! (cd "$genode" && git apply --reverse --check "$patch_file" 2>/dev/null); then
+    echo "$0: $(basename "$patch_file") neither applies to $genode nor is applied already" >&2
+    exit 2
+fi
+
+# ---- build directory -------------------------------------------------------------------------------------
+build="$genode/build/tzchan-$target"
+if [ ! -f "$build/etc/build.conf" ]; then
+    rm -rf "$build"
+    "$genode/tool/create_builddir" "$platform" BUILD_DIR="$build" >/dev/null
+    conf="$build/etc/build.conf"
+    # KERNEL and BOARD must be known before the run-tool options that depend on them
+    sed -i "/^CONTRIB_DIR/a KERNEL := $kernel\nBOARD := $board" "$conf"
+    # no display: the scenario only logs (Qemu runs with -nographic)
+    sed -i '/^QEMU_OPT += -display sdl/d' "$conf"
+    cat >> "$conf" <<CONF
+
+# tzchan port
+REQUIRED_GCC_VERSION = $gcc_version
+MAKE += -j$jobs
+REPOSITORIES += $here
+CONF
+    cat > "$build/etc/tools.conf" <<CONF
+# Debian's gcc in place of Genode's tool chain (see docs/GENODE.md)
+CROSS_DEV_PREFIX = $tools/genode-$arch-
+CXX_LINK_OPT += -no-pie -Wl,--build-id=none
+CXX_GLIBC_GLUE = yes
+CONF
+    if [ "$arch" = aarch64 ]; then
+        # Debian's aarch64 gcc calls libgcc's outline atomics by default; Genode's tool chain inlines them
+        echo "CC_OPT += -mno-outline-atomics" >> "$build/etc/tools.conf"
+    fi
+    echo "created build directory $build"
+fi
+
+# ---- build and run ---------------------------------------------------------------------------------------
+log="$build/tzchan.log"
+start=$SECONDS
+set +e
+make -C "$build" run/tzchan 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+echo "run.sh $target: make run/tzchan exited $rc after $((SECONDS - start)) s (log: $log)"
+if [ "$rc" -eq 0 ] && grep -q '^tzchan scenario passed' "$log"; then
+    exit 0
+fi
+exit 1
