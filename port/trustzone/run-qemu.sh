@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 # Boots one TrustZone image on QEMU and checks its verdict twice: the line the secure side printed on the
-# secure-only UART (second -serial) and QEMU's exit status, which the secure side sets through semihosting.
+# secure-only UART (second -serial) and QEMU's exit status, which the secure side sets through semihosting; and
+# that the normal world (first -serial) reported nothing UNEXPECTED (its own checks in hostile mode).
 # Usage: run-qemu.sh <aarch64|armv7> <traffic|hostile> <image.bin> <work dir>
 # Exit: 0 pass, 1 fail, 77 skip (QEMU or the image's cross toolchain is absent).
 set -u
@@ -17,11 +18,15 @@ command -v timeout >/dev/null 2>&1 || { echo "skip: timeout(1) is not installed"
 mkdir -p "$work"
 log=$work/secure-$arch-$mode.log
 rm -f "$log"
-echo "\$ $qemu $machine -m 128M -display none -monitor none -semihosting -bios $img -serial stdio -serial file:$log"
+out=$work/normal-$arch-$mode.log
+rm -f "$out"
+echo "\$ $qemu $machine -m 128M -display none -monitor none -net none -semihosting -bios $img -serial file:$out -serial file:$log"
 # shellcheck disable=SC2086
-timeout -k 5 90 "$qemu" $machine -m 128M -display none -monitor none -semihosting -bios "$img" \
-    -serial stdio -serial "file:$log" </dev/null
+timeout -k 5 90 "$qemu" $machine -m 128M -display none -monitor none -net none -semihosting -bios "$img" \
+    -serial "file:$out" -serial "file:$log" </dev/null
 rc=$?
+echo "--- normal world's UART ($out) ---"
+cat "$out" 2>/dev/null
 echo
 echo "--- secure-only UART ($log) ---"
 cat "$log" 2>/dev/null
@@ -32,6 +37,10 @@ if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 fi
 if ! grep -q "^VERDICT PASS $arch $mode" "$log" 2>/dev/null; then
     echo "FAIL: no 'VERDICT PASS $arch $mode' on the secure UART"
+    exit 1
+fi
+if grep -q UNEXPECTED "$out" 2>/dev/null; then
+    echo "FAIL: the normal world saw something UNEXPECTED"
     exit 1
 fi
 if [ $rc -ne 0 ]; then

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // EL1 exception vectors, shared by the secure payload (S-EL1, CPU1) and the normal world (NS-EL1, CPU0), each
 // linked into its own image. Interrupts (IRQ and FIQ) taken from the current EL save the caller-saved
-// registers and call el1_irq(); everything else calls el1_unexpected() with the syndrome.
+// registers and call el1_irq(); synchronous exceptions from the current EL call el1_sync() with the saved frame
+// (it may resume after the faulting instruction by moving the saved ELR, frame word 20); anything else calls
+// el1_unexpected() with the syndrome.
 
     .macro  save_call func, arg
     sub     sp, sp, #192
@@ -20,6 +22,7 @@
     stp     x0, x1, [sp, #160]
     str     x30, [sp, #176]
     mov     x0, #\arg
+    mov     x1, sp
     bl      \func
     ldp     x0, x1, [sp, #160]
     msr     elr_el1, x0
@@ -56,7 +59,8 @@ el1_vectors:
     bad 1
     bad 2
     bad 3
-    bad 4                   // current EL, SPx: synchronous
+    .balign 0x80
+    b       el1_sync_entry  // current EL, SPx: synchronous
     .balign 0x80
     b       el1_irq_entry   // IRQ
     .balign 0x80
@@ -71,6 +75,8 @@ el1_vectors:
     bad 14
     bad 15
 
+el1_sync_entry:
+    save_call el1_sync, 4
 el1_irq_entry:
     save_call el1_irq, 0
 el1_fiq_entry:

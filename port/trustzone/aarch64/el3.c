@@ -8,7 +8,7 @@
  * for the answer with wfe and a timeout. CPU1's EL3 configures its redistributor and drops to S-EL1 for good.
  */
 #include <stdint.h>
-#include <string.h>
+#include "tz_libc.h"
 
 #include "a64.h"
 #include "../common/tz_board.h"

@@ -22,9 +22,11 @@ static uint64_t ns_l1[512] __attribute__((aligned(4096)));
 static uint64_t ns_pool[8][512] __attribute__((aligned(4096)));
 static struct tz_mmu ns_mmu;
 static uint64_t tick;
+static volatile int probe_armed, probe_faulted;
 
 void ns_main(void) __attribute__((noreturn));
 void el1_irq(uint64_t fiq);
+void el1_sync(uint64_t vec, uint64_t *frame);
 void el1_unexpected(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far) __attribute__((noreturn));
 
 uint64_t tz_arch_now(void) { return a64_now(); }
@@ -96,6 +98,34 @@ void el1_irq(uint64_t fiq)
     }
 }
 
+/* A data abort from the current EL while a probe is armed: note it and resume after the faulting access. */
+void el1_sync(uint64_t vec, uint64_t *frame)
+{
+    uint64_t esr = SYSREG_R(esr_el1);
+    if (probe_armed && (esr >> 26) == 0x25u) {
+        probe_faulted = 1;
+        frame[20] += 4; /* the saved ELR: skip the load or store */
+        return;
+    }
+    el1_unexpected(vec, esr, SYSREG_R(elr_el1), SYSREG_R(far_el1));
+}
+
+int tz_ns_probe(uintptr_t addr, int write)
+{
+    volatile uint32_t *p = (volatile uint32_t *)addr;
+    probe_faulted = 0;
+    probe_armed = 1;
+    DSB(sy);
+    if (write)
+        *p = 0x21u; /* '!' */
+    else
+        (void)*p;
+    DSB(sy);
+    ISB();
+    probe_armed = 0;
+    return probe_faulted;
+}
+
 void el1_unexpected(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far)
 {
     tz_panic("NS-EL1 exception, vector %llu, ESR %#llx, ELR %#llx, FAR %#llx", (unsigned long long)vec,
@@ -109,7 +139,10 @@ void ns_main(void)
     if (tz_mmu_map(&ns_mmu, TZ_NS_RAM_BASE, TZ_NS_RAM_BASE, TZ_NS_RAM_SIZE, ram) ||
         tz_mmu_map(&ns_mmu, 0x08000000u, 0x08000000u, 0x200000u, dev) ||
         tz_mmu_map(&ns_mmu, 0x09000000u, 0x09000000u, 0x200000u, dev) ||
-        tz_mmu_map(&ns_mmu, TZ_NS_REGION_VA, TZ_NS_REGION_PA, 0x10000u, ram | TZ_PTE_XN | TZ_PTE_PXN))
+        tz_mmu_map(&ns_mmu, TZ_NS_REGION_VA, TZ_NS_REGION_PA, 0x10000u, ram | TZ_PTE_XN | TZ_PTE_PXN) ||
+        /* secure flash and RAM as the normal world might try them: mapped here, refused by the bus */
+        tz_mmu_map(&ns_mmu, TZ_FLASH_BASE, TZ_FLASH_BASE, 0x200000u, dev) ||
+        tz_mmu_map(&ns_mmu, TZ_SRAM_BASE, TZ_SRAM_BASE, 0x200000u, dev))
         tz_panic("NS tables");
     SYSREG_W(mair_el1, TZ_MAIR_VALUE);
     SYSREG_W(tcr_el1, TCR_EL1_VALUE);

@@ -7,7 +7,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
+#include "tz_libc.h"
 
 #include "a64.h"
 #include "mailbox.h"
@@ -29,6 +29,7 @@ static uint64_t tick;
 
 void sp_main(void) __attribute__((noreturn));
 void el1_irq(uint64_t fiq);
+void el1_sync(uint64_t vec, uint64_t *frame);
 void el1_unexpected(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far) __attribute__((noreturn));
 
 /* ---- tz_plat.h -------------------------------------------------------------------------------------------- */
@@ -113,6 +114,12 @@ void el1_irq(uint64_t fiq)
     }
 }
 
+void el1_sync(uint64_t vec, uint64_t *frame)
+{
+    (void)frame;
+    el1_unexpected(vec, SYSREG_R(esr_el1), SYSREG_R(elr_el1), SYSREG_R(far_el1));
+}
+
 void el1_unexpected(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far)
 {
     tz_panic("S-EL1 exception, vector %llu, ESR %#llx, ELR %#llx, FAR %#llx", (unsigned long long)vec,
@@ -150,15 +157,16 @@ void sp_main(void)
     __atomic_store_n(&tz_mbox.ready, 1u, __ATOMIC_RELEASE); /* pairs with EL3's acquire on CPU0 */
     __asm__ volatile("dsb ish; sev" ::: "memory");
 
-    tz_arch_irq_off();
     for (;;) {
+        tz_arch_irq_on();
         serve_mailbox();
         if (tz_sp_run())
             continue;
-        /* every lane waits (or nothing is registered): sleep until an interrupt is pending. A doorbell or a
-         * mailbox SGI that arrived since the checks above is pending already, so wfi returns at once. */
+        if (__atomic_load_n(&tz_mbox.req, __ATOMIC_ACQUIRE) != tz_mbox.done)
+            continue; /* its SGI may have been taken while the traffic ran: do not sleep on it */
+        /* every lane waits (or nothing is registered), interrupts masked: sleep until one is pending. A doorbell
+         * or mailbox SGI that arrived since the checks is pending already, so wfi returns at once; it is taken
+         * when the loop unmasks. A mailbox call posted after serve_mailbox() also raises the SGI. */
         tz_arch_wfi();
-        tz_arch_irq_on();
-        tz_arch_irq_off();
     }
 }

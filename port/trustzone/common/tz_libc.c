@@ -4,13 +4,9 @@
  * allow it (the images are built with strict alignment), bytes otherwise. Built with
  * -fno-tree-loop-distribute-patterns so the loops are not turned back into calls to themselves.
  */
-#include <stddef.h>
-#include <stdint.h>
+#include "tz_libc.h"
 
-void *memcpy(void *restrict dst, const void *restrict src, size_t n);
-void *memmove(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
+#include <stdint.h>
 
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {

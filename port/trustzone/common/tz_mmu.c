@@ -3,7 +3,7 @@
 #include "tz_mmu.h"
 
 #include <stddef.h>
-#include <string.h>
+#include "tz_libc.h"
 
 #define DESC_VALID 1ull
 #define DESC_TABLE 3ull  /* table at levels 1-2, page at level 3 */

@@ -2,7 +2,7 @@
 /* The normal-world client (see tz_normal.h). */
 #include "tz_normal.h"
 
-#include <string.h>
+#include "tz_libc.h"
 
 #include "tz_board.h"
 #include "tz_plat.h"
@@ -85,12 +85,12 @@ static void setup_region(void)
     for (i = 0; i < TZ_LANES; i++) {
         rc = tzchan_open(&ch[i], va, (size_t)size, TZCHAN_SIDE_A, i);
         if (rc < 0)
-            tz_panic("tzchan_open lane %u: %s", i, tzchan_strerror(rc));
+            tz_panic("tzchan_open lane %u: %s", (unsigned)i, tzchan_strerror(rc));
         tzchan_set_notify(&ch[i], tz_ns_ring_secure, NULL);
     }
     rc = reg(pa, size, TZ_LANES, RING_BYTES);
     if (rc != 0)
-        tz_panic("registration refused: %d", rc);
+        tz_panic("registration refused: %d", (int)rc);
     tz_printf("normal world: registered\n");
 }
 
@@ -123,12 +123,13 @@ static void run_traffic(uint32_t count)
     int r;
 
     tz_traffic_init(&traffic, &ch[0], &ch[1], TZCHAN_SIDE_A, count);
-    tz_arch_irq_off();
     while (!tz_traffic_done(&traffic)) {
         fill_summary();
+        tz_arch_irq_on(); /* transfers run preemptible */
         r = tz_traffic_pump(&traffic);
+        tz_arch_irq_off(); /* masked from the wait announcements to wfi: no doorbell is lost in between */
         if (r < 0)
-            tz_panic("normal world: lane %u: %s", traffic.lane_error, tzchan_strerror(r));
+            tz_panic("normal world: lane %u: %s", (unsigned)traffic.lane_error, tzchan_strerror(r));
         check_deadline("moving messages");
         if (r > 0)
             continue;
@@ -152,17 +153,23 @@ static void run_traffic(uint32_t count)
     tz_arch_irq_on();
     tz_printf("normal world: %u messages sent (%llu bytes), %u received (%llu bytes), %u verification failures, "
               "%llu timer interrupts (%llu mid-transfer), %llu doorbell interrupts\n",
-              traffic.msgs_sent, (unsigned long long)traffic.bytes_sent, traffic.msgs_recv,
-              (unsigned long long)traffic.bytes_recv, traffic.bad, (unsigned long long)irqs,
+              (unsigned)traffic.msgs_sent, (unsigned long long)traffic.bytes_sent, (unsigned)traffic.msgs_recv,
+              (unsigned long long)traffic.bytes_recv, (unsigned)traffic.bad, (unsigned long long)irqs,
               (unsigned long long)irqs_mid, (unsigned long long)doorbell_irqs);
 }
 
 static void expect_refusal(const char *what, int32_t got, int32_t want)
 {
-    tz_printf("normal world: %-38s -> %d (%s) %s\n", what, got,
+    tz_printf("normal world: %-38s -> %d (%s) %s\n", what, (int)got,
               got == (int32_t)TZ_SMC_UNKNOWN ? "SMC unknown" :
               got <= TZ_REG_EOVERFLOW ? tz_region_strerror(got) : tzchan_strerror(got),
               got == want ? "as expected" : "UNEXPECTED");
+}
+
+static void expect_abort(const char *what, int aborted, int want)
+{
+    tz_printf("normal world: %-38s -> %s %s\n", what, aborted ? "aborted" : "went through",
+              aborted == want ? "as expected" : "UNEXPECTED");
 }
 
 static void hostile(void)
@@ -171,7 +178,15 @@ static void hostile(void)
     struct tzchan_wire_lane *lane0;
     struct tzchan_wire_header *h;
     uint32_t st[4];
-    int32_t rc;
+    int32_t rc, rc2;
+
+    /* 0. the hardware keeps the normal world out of secure memory and the secure UART (so it cannot forge the
+     *    verdict there); the normal world can only ask the secure side, which is what the rest attacks */
+    expect_abort("read its own RAM (the probe's control)", tz_ns_probe(TZ_NS_REGION_VA, 0), 0);
+    expect_abort("read secure flash", tz_ns_probe(TZ_FLASH_BASE, 0), 1);
+    expect_abort("read secure RAM", tz_ns_probe(TZ_SRAM_BASE, 0), 1);
+    expect_abort("write secure RAM", tz_ns_probe(TZ_SRAM_BASE + 0x100u, 1), 1);
+    expect_abort("write the secure-only UART", tz_ns_probe(TZ_UART1_BASE, 1), 1);
 
     /* 1. registrations the secure side must refuse */
     expect_refusal("secure RAM", reg(TZ_SRAM_BASE, size, 2, RING_BYTES), TZ_REG_ESECURE);
@@ -194,7 +209,13 @@ static void hostile(void)
     expect_refusal("unknown owning entity (SiP)", smc(0x82000001u, 0, 0, 0, 0, 0, NULL), (int32_t)TZ_SMC_UNKNOWN);
     expect_refusal("SMC64 call", smc(TZ_SMC_REGISTER | 0x40000000u, 0, 0, 0, 0, 0, NULL), (int32_t)TZ_SMC_UNKNOWN);
 
-    /* 2. a good registration, then a scribbled ring: the secure side must report TZCHAN_EPROTO and survive */
+    /* 2. a good registration and a clean teardown (the secure side closes and unmaps), twice over */
+    setup_region();
+    rc = smc(TZ_SMC_UNREGISTER, 0, 0, 0, 0, 0, NULL);
+    rc2 = smc(TZ_SMC_UNREGISTER, 0, 0, 0, 0, 0, NULL);
+    tz_printf("normal world: unregister -> %d, again -> %d (%s)\n", (int)rc, (int)rc2, tz_region_strerror(rc2));
+
+    /* 3. a good registration, then a scribbled ring: the secure side must report TZCHAN_EPROTO and survive */
     setup_region();
     lane0 = (struct tzchan_wire_lane *)(void *)((unsigned char *)region_va() + TZCHAN_WIRE_HEADER_BYTES);
     h = region_va();
@@ -210,11 +231,11 @@ static void hostile(void)
         tz_arch_wfi();
     }
     tz_printf("normal world: secure side reports %s and still answers calls (region registered: %u)\n",
-              tzchan_strerror((int32_t)st[1]), st[3]);
+              tzchan_strerror((int32_t)st[1]), (unsigned)st[3]);
     rc = smc(TZ_SMC_UNREGISTER, 0, 0, 0, 0, 0, NULL);
-    tz_printf("normal world: unregister after the scribble -> %d\n", rc);
+    tz_printf("normal world: unregister after the scribble -> %d (%s)\n", (int)rc, tz_region_strerror(rc));
 
-    /* 3. recovery: a fresh region works as before */
+    /* 4. recovery: a fresh region works as before */
     setup_region();
     run_traffic(HOSTILE_MSGS);
 }
@@ -225,9 +246,10 @@ void tz_ns_main(uint32_t mode)
 
     deadline = tz_arch_now() + (uint64_t)TZ_RUN_SECONDS * tz_arch_freq();
     smc(TZ_SMC_TOS_UID, 0, 0, 0, 0, 0, r);
-    tz_printf("normal world (%s): trusted OS UID %08x-%08x-%08x-%08x", tz_ns_arch_name, r[0], r[1], r[2], r[3]);
+    tz_printf("normal world (%s): trusted OS UID %08x-%08x-%08x-%08x", tz_ns_arch_name, (unsigned)r[0], (unsigned)r[1],
+              (unsigned)r[2], (unsigned)r[3]);
     smc(TZ_SMC_TOS_REVISION, 0, 0, 0, 0, 0, r);
-    tz_printf(", revision %u.%u\n", r[0], r[1]);
+    tz_printf(", revision %u.%u\n", (unsigned)r[0], (unsigned)r[1]);
     if (smc(TZ_SMC_HELLO, mode, 0, 0, 0, 0, NULL) != 0)
         tz_panic("hello refused");
     if (mode == TZ_MODE_HOSTILE) {

@@ -17,6 +17,8 @@ void tz_ns_smc(uint32_t fid, const uint32_t a[6], uint32_t r[4]);
 uint64_t tz_ns_va_to_pa(const void *va);
 /* Rings the secure side (ARMv7: an SMC; AArch64: an SGI to the secure CPU). */
 void tz_ns_ring_secure(void *ctx);
+/* Tries one 32-bit read (write = 0) or write of addr; returns 1 if the access aborted, 0 if it went through. */
+int tz_ns_probe(uintptr_t addr, int write);
 extern const char tz_ns_arch_name[];
 
 /* ---- provided by tz_normal.c ----------------------------------------------------------------------------- */

@@ -28,8 +28,10 @@ void tz_sp_init(void);
 /* Serves one call from the normal world. fid and a[0..5] are the caller's w0..w6/r0..r6, already cut to 32 bits;
  * r[0..3] receive w0..w3. */
 void tz_sp_call(uint32_t fid, const uint32_t a[6], uint32_t r[4]);
-/* Moves traffic until it would have to wait, then announces the waits. Returns 0 when the secure side may sleep
- * (the normal world will ring), 1 when it should run again at once. Prints the verdict and exits when done. */
+/* Moves traffic (with this world's interrupts unmasked) until it would have to wait, then masks them and
+ * announces the waits. Returns 0 when the secure side may sleep (the normal world will ring; interrupts stay
+ * masked so that wfi returns for one that arrived meanwhile), 1 when it should run again at once. Prints the
+ * verdict and exits when done. */
 int tz_sp_run(void);
 /* Undoes the announcements of the last tz_sp_run that returned 0 (call after waking). */
 void tz_sp_woke(void);

@@ -2,7 +2,7 @@
 /* Test traffic over two lanes, both directions, with end-to-end verification (see tz_traffic.h). */
 #include "tz_traffic.h"
 
-#include <string.h>
+#include "tz_libc.h"
 
 #define PUMP_BUDGET (64u * 1024u) /* bytes moved per direction before a pump returns, so the other tasks run */
 
