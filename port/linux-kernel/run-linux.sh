@@ -60,7 +60,7 @@ LIST
 "$kobj/usr/gen_init_cpio" "$work/initramfs/list" > "$work/initramfs.cpio" || die "initramfs"
 
 step "device tree"
-machine="-M virt,secure=on,gic-version=3 -cpu cortex-a53 -smp 2 -m 512M"
+machine="-M virt,secure=on,gic-version=3 -cpu cortex-a53 -smp 2 -m 512M -net none"
 # shellcheck disable=SC2086
 "$here/mk-dtb.sh" "$fw" "$work/initramfs.cpio" "$(board LK_INITRD_PA)" "$work/tzchan.dtb" $machine || die "device tree"
 

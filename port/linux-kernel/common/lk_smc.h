@@ -28,8 +28,9 @@
 #define LK_PSCI_NOT_SUPPORTED 0xffffffffu
 
 /* Secure -> normal doorbell: an edge-triggered SPI the payload sets pending in the distributor. The device tree
- * gives it to the driver as <GIC_SPI LK_DOORBELL_SPI IRQ_TYPE_EDGE_RISING>. Unused by any QEMU "virt" device. */
-#define LK_DOORBELL_SPI 240u
+ * gives it to the driver as <GIC_SPI LK_DOORBELL_SPI IRQ_TYPE_EDGE_RISING>. Unused by any QEMU "virt" device (its
+ * platform bus takes SPIs 112..175; the GIC has 224 SPIs). */
+#define LK_DOORBELL_SPI 200u
 #define LK_DOORBELL_INTID (32u + LK_DOORBELL_SPI)
 
 /* Geometry the driver registers and the payload accepts. */

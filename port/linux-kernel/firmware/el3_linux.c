@@ -10,7 +10,7 @@
  * mailbox. Arguments are cut to 32 bits first (SMC32); SMC64 and unknown owners get SMCCC's "unknown".
  */
 #include <stdint.h>
-#include <string.h>
+#include "tz_libc.h"
 
 #include "a64.h"
 #include "a64_gic.h"

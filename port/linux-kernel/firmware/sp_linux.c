@@ -14,7 +14,7 @@
  */
 #include "tz_secure.h"
 
-#include <string.h>
+#include "tz_libc.h"
 
 #include "tz_board.h"
 #include "tz_plat.h"

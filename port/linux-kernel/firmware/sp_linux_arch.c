@@ -9,7 +9,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
+#include "tz_libc.h"
 
 #include "a64.h"
 #include "mailbox.h"
@@ -32,6 +32,7 @@ static uint64_t tick;
 
 void sp_main(void) __attribute__((noreturn));
 void el1_irq(uint64_t fiq);
+void el1_sync(uint64_t vec, uint64_t *frame);
 void el1_unexpected(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far) __attribute__((noreturn));
 
 #define REG(a) (*(volatile uint32_t *)(uintptr_t)(a))
@@ -118,6 +119,12 @@ void el1_irq(uint64_t fiq)
     }
 }
 
+void el1_sync(uint64_t vec, uint64_t *frame)
+{
+    (void)frame;
+    el1_unexpected(vec, SYSREG_R(esr_el1), SYSREG_R(elr_el1), SYSREG_R(far_el1));
+}
+
 void el1_unexpected(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far)
 {
     tz_panic("S-EL1 exception, vector %llu, ESR %#llx, ELR %#llx, FAR %#llx", (unsigned long long)vec,
@@ -160,8 +167,9 @@ void sp_main(void)
         serve_mailbox();
         if (tz_sp_run())
             continue;
-        /* every lane waits (or nothing is registered): sleep until an interrupt is pending. A doorbell or a
-         * mailbox SGI that arrived since the checks above is pending already, so wfi returns at once. */
+        /* every lane waits (or nothing is registered): sleep until an interrupt is pending. Interrupts stay
+         * masked except in the window below, so a doorbell or mailbox SGI that arrived since the checks above is
+         * still pending and wfi returns at once; a mailbox call posted after serve_mailbox() raises one too. */
         tz_arch_wfi();
         tz_arch_irq_on();
         tz_arch_irq_off();
