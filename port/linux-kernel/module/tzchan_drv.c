@@ -94,6 +94,12 @@ static struct tzc_dev {
 	atomic64_t doorbells_out, doorbells_in, sleeps, protocol_errors;
 } tzc;
 
+/* Debug: register this physical address instead of the region's (e.g. secure RAM), to see the secure side refuse
+ * it and the module refuse to load. 0: the real region. */
+static unsigned long long debug_register_pa;
+module_param(debug_register_pa, ullong, 0400);
+MODULE_PARM_DESC(debug_register_pa, "debug: physical address to register instead of the region's");
+
 struct tzc_file {
 	u32 lane;
 };
@@ -132,9 +138,10 @@ static void tzc_ring_secure(void *ctx)
 static int tzc_register(void)
 {
 	struct arm_smccc_res res;
+	u64 pa = debug_register_pa ? debug_register_pa : tzc.pa;
 
-	return tzc_smc(TZ_SMC_REGISTER, lower_32_bits(tzc.pa), upper_32_bits(tzc.pa), (u32)tzc.size, tzc.lanes,
-		       tzc.ring, &res);
+	return tzc_smc(TZ_SMC_REGISTER, lower_32_bits(pa), upper_32_bits(pa), (u32)tzc.size, tzc.lanes, tzc.ring,
+		       &res);
 }
 
 /* Lays the region out afresh and opens side A of every lane (nobody may use the lanes meanwhile). */
@@ -774,8 +781,9 @@ static int tzc_probe(struct platform_device *pdev)
 
 	r = tzc_register();
 	if (r) {
-		dev_err(&pdev->dev, "the secure side refused region %pa+%#zx (%u lanes of %u bytes): %s (%d)\n",
-			&tzc.pa, tzc.size, tzc.lanes, tzc.ring, tzc_code_name(r), r);
+		dev_err(&pdev->dev, "the secure side refused region %#llx+%#zx (%u lanes of %u bytes): %s (%d)\n",
+			debug_register_pa ? debug_register_pa : (u64)tzc.pa, tzc.size, tzc.lanes, tzc.ring,
+			tzc_code_name(r), r);
 		r = -EACCES;
 		goto fail_irq;
 	}
@@ -811,14 +819,16 @@ static int tzc_remove(struct platform_device *pdev)
 	if (tzc.misc_up)
 		misc_deregister(&tzc_misc);
 	tzc.misc_up = false;
+	/* the secure side closes its ends and unmaps first; only then is the memory ours alone again */
+	r = tzc_smc(TZ_SMC_UNREGISTER, 0, 0, 0, 0, 0, &res);
 	for (i = 0; i < tzc.lanes; i++)
 		tzchan_close(&tzc.lane[i].ch);
-	r = tzc_smc(TZ_SMC_UNREGISTER, 0, 0, 0, 0, 0, &res);
 	free_irq(tzc.irq, &tzc);
 	if (r == 0 || r == TZ_REG_ENOTREG) {
 		/* the secure side no longer maps it: the pages are ours again */
 		free_pages_exact(tzc.region, tzc.size);
-		dev_info(&pdev->dev, "region unregistered (%s) and freed\n", r ? "it had dropped it" : "closed");
+		dev_info(&pdev->dev, "region unregistered (%s) and freed\n",
+			 r ? "the secure side had dropped it" : "the secure side closed and unmapped it");
 	} else {
 		dev_warn(&pdev->dev, "unregister failed (%s): leaking the region rather than reusing shared pages\n",
 			 tzc_code_name(r));

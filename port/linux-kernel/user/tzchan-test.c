@@ -13,6 +13,8 @@
  *   5. makes the driver scribble the region (debug ioctl): the secure side must report TZCHAN_EPROTO, drop the
  *      region and refuse it again, then accept a fresh one, and traffic must work again;
  *   6. unloads and reloads the module (unregister / register), sends again;
+ * and, before all that, loads the module once with a region in secure RAM, which must be refused (the module
+ * must not load);
  * then prints a summary, hands its verdict to the secure side and powers off (PSCI SYSTEM_OFF), which the
  * firmware turns into QEMU's exit status. Exit status when run by hand: 0 pass, 1 fail.
  */
@@ -413,12 +415,12 @@ static void test_scribble(uint64_t *bytes)
 }
 
 /* ---- 6: unload and reload -------------------------------------------------------------------------------- */
-static int load_module(const char *path)
+static int load_module(const char *path, const char *params)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	int r = (int)syscall(SYS_finit_module, fd, "", 0);
+	int r = (int)syscall(SYS_finit_module, fd, params, 0);
 	int e = errno;
 	close(fd);
 	errno = e;
@@ -433,7 +435,7 @@ static void test_reload(const char *ko, uint64_t *bytes)
 	}
 	if (access("/dev/tzchan", F_OK) == 0)
 		fail("/dev/tzchan still there after unloading");
-	if (load_module(ko) != 0) {
+	if (load_module(ko, "") != 0) {
 		fail("reloading %s: %s", ko, strerror(errno));
 		return;
 	}
@@ -474,7 +476,17 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (pid1) {
 		init_system();
-		if (load_module(ko) != 0) {
+		/* a region in secure RAM: the secure side must refuse it, and the module must not load */
+		if (load_module(ko, "debug_register_pa=0x0e000000") == 0) {
+			fail("the module loaded although it registered secure RAM");
+			syscall(SYS_delete_module, "tzchan", O_NONBLOCK);
+		} else if (errno != EACCES) {
+			fail("registering secure RAM: %s, want EACCES", strerror(errno));
+		} else {
+			printf("refusal: registering secure RAM was refused by the secure side and the module did not "
+			       "load (EACCES; reason in the kernel log)\n");
+		}
+		if (load_module(ko, "") != 0) {
 			printf("FAIL: loading %s: %s\n", ko, strerror(errno));
 			failures++;
 		}
