@@ -191,6 +191,28 @@ static int echo_once(int fd, uint32_t lane, const unsigned char *msg, size_t len
 	return check_echo(&e, lane, msg, len);
 }
 
+/* Doorbells per message (both directions, both ways) over one phase: how often a side had to be woken. */
+static int stats_fd = -1;
+static struct tzchan_ioc_stats phase_st;
+static void phase_begin(void)
+{
+	ioctl(stats_fd, TZCHAN_IOC_GET_STATS, &phase_st);
+}
+static void phase_end(const char *name)
+{
+	struct tzchan_ioc_stats st;
+	if (ioctl(stats_fd, TZCHAN_IOC_GET_STATS, &st) != 0)
+		return;
+	uint64_t msgs = st.msgs_sent + st.msgs_recv - phase_st.msgs_sent - phase_st.msgs_recv;
+	uint64_t bells = st.doorbells_out + st.doorbells_in - phase_st.doorbells_out - phase_st.doorbells_in;
+	uint64_t bytes = st.bytes_sent + st.bytes_recv - phase_st.bytes_sent - phase_st.bytes_recv;
+	printf("  %s: %llu messages, %.1f MiB, %llu doorbells (%llu to secure, %llu from secure): %.3f per message, "
+	       "%.1f KiB per doorbell\n", name, (unsigned long long)msgs, (double)bytes / MIB, (unsigned long long)bells,
+	       (unsigned long long)(st.doorbells_out - phase_st.doorbells_out),
+	       (unsigned long long)(st.doorbells_in - phase_st.doorbells_in), msgs ? (double)bells / (double)msgs : 0.0,
+	       bells ? (double)bytes / 1024.0 / (double)bells : 0.0);
+}
+
 /* ---- 1: sizes ------------------------------------------------------------------------------------------- */
 static void test_sizes(int fd, uint64_t *bytes)
 {
@@ -501,14 +523,26 @@ int main(int argc, char **argv)
 	if (fd >= 0 && ioctl(fd, TZCHAN_IOC_GET_STATS, &st0) == 0) {
 		printf("device: %u lanes, %u-byte rings, whole-record messages up to %u bytes\n", st0.lanes,
 		       st0.ring_bytes, st0.max_msg);
+		stats_fd = fd;
 		t0 = now_s();
+		phase_begin();
 		test_sizes(fd, &bytes);
-		if (!failures)
+		phase_end("sizes (one message at a time)");
+		if (!failures) {
+			phase_begin();
 			test_poll(&bytes);
-		if (!failures)
+			phase_end("poll (pipelined, O_NONBLOCK)");
+		}
+		if (!failures) {
+			phase_begin();
 			test_generator(&bytes);
-		if (!failures)
+			phase_end("generator (one request at a time)");
+		}
+		if (!failures) {
+			phase_begin();
 			test_signals(&bytes);
+			phase_end("signals");
+		}
 		t1 = now_s();
 		ioctl(fd, TZCHAN_IOC_GET_STATS, &st);
 		close(fd);
