@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Builds the normal world's Linux kernel from Debian's linux-source-6.1 with our minimal arm64 configuration
 # (allnoconfig + tzchan-virt.config), out of tree, and caches it: the build folder is keyed by a hash of the
-# configuration fragment, this script and the source package's version, so a rerun with nothing changed only
-# checks a stamp. Prints the kernel build folder (holding arch/arm64/boot/Image, Module.symvers and
+# configuration fragment, the source package's version, the cross compiler's prefix and the recipe number below,
+# so a rerun with nothing changed only checks a stamp. Prints the kernel build folder (holding arch/arm64/boot/Image, Module.symvers and
 # usr/gen_init_cpio) on its last line of output; that folder is also what the module is built against.
 # Usage: build-kernel.sh <cache dir> [jobs]
 # Env:   TZCHAN_LINUX_TARBALL (default /usr/src/linux-source-6.1.tar.xz), CROSS_COMPILE (aarch64-linux-gnu-)
 set -eu
-cache=$1
+cache=$(mkdir -p "$1" && cd "$1" && pwd)
 jobs=${2:-2}
 here=$(cd "$(dirname "$0")" && pwd)
 tarball=${TZCHAN_LINUX_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
@@ -17,7 +17,9 @@ frag=$here/tzchan-virt.config
 
 [ -f "$tarball" ] || { echo "build-kernel: $tarball not found (install linux-source-6.1)" >&2; exit 2; }
 version=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || stat -c %s-%Y "$tarball")
-key=$( (cat "$frag" "$0"; echo "$version $cross") | sha256sum | cut -c1-16)
+# Bump when the steps below change what gets built (not for edits that cannot change the result).
+recipe=1
+key=$( (cat "$frag"; echo "recipe $recipe, linux-source $version, $cross") | sha256sum | cut -c1-16)
 src=$cache/linux-src-$version
 obj=$cache/linux-obj-$key
 mkdir -p "$cache"

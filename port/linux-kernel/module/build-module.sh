@@ -5,8 +5,8 @@
 # which is compiled unchanged. Prints the path of tzchan.ko on its last line.
 # Usage: build-module.sh <kernel build folder> <module build folder>
 set -eu
-kobj=$1
-out=$2
+kobj=$(cd "$1" && pwd)
+out=$(mkdir -p "$2" && cd "$2" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 cross=${CROSS_COMPILE:-aarch64-linux-gnu-}

@@ -279,6 +279,8 @@ static ssize_t tzc_write(struct file *file, const char __user *ubuf, size_t len,
 	ssize_t ret;
 	s64 r;
 
+	if (!READ_ONCE(tzc.registered))
+		return -EPIPE;	/* the secure side dropped the region and no fresh one was accepted */
 	if (nonblock) {
 		if (!mutex_trylock(&l->tx_mutex))
 			return -EAGAIN;
@@ -443,6 +445,8 @@ static ssize_t tzc_read(struct file *file, char __user *ubuf, size_t count, loff
 
 	if (count == 0)
 		return 0;	/* consumes nothing (a zero-length message is read with any buffer) */
+	if (!READ_ONCE(tzc.registered))
+		return -EPIPE;
 	if (nonblock) {
 		if (!mutex_trylock(&l->rx_mutex))
 			return -EAGAIN;
