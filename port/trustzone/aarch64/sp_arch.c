@@ -44,6 +44,7 @@ void tz_arch_putc(char c) { a64_pl011_putc(TZ_UART1_BASE, c); }
 /* ---- tz_secure.h ------------------------------------------------------------------------------------------ */
 void *tz_sp_map_ns(uint64_t pa, uint64_t size)
 {
+    uint64_t par;
     if (size > TZ_SP_WINDOW_SIZE)
         return NULL;
     /* Non-secure, normal write-back cacheable, inner shareable: the same attributes the normal world uses, so
@@ -54,6 +55,16 @@ void *tz_sp_map_ns(uint64_t pa, uint64_t size)
     }
     DSB(ishst);
     ISB();
+    /* ask the MMU what it made of it: the window must translate to the registered PA, Non-secure, Normal WB */
+    __asm__ volatile("at s1e1r, %0" : : "r"((uint64_t)TZ_SP_WINDOW_VA));
+    ISB();
+    par = SYSREG_R(par_el1);
+    tz_printf("window check (AT S1E1R): VA %#x -> PA %#llx, NS=%u, attr %#x\n", TZ_SP_WINDOW_VA,
+              (unsigned long long)(par & 0x0000fffffffff000ull), (unsigned)((par >> 9) & 1u), (unsigned)(par >> 56));
+    if ((par & 1u) || (par & 0x0000fffffffff000ull) != (pa & ~0xfffull) || !(par & (1u << 9)) || (par >> 56) != 0xffu) {
+        tz_sp_unmap_ns((void *)(uintptr_t)TZ_SP_WINDOW_VA, size);
+        return NULL;
+    }
     return (void *)(uintptr_t)TZ_SP_WINDOW_VA;
 }
 
@@ -61,6 +72,10 @@ void tz_sp_unmap_ns(void *va, uint64_t size)
 {
     tz_mmu_unmap(&sp_mmu, (uintptr_t)va, size);
     __asm__ volatile("dsb ishst; tlbi vmalle1is; dsb ish; isb" ::: "memory");
+    __asm__ volatile("at s1e1r, %0" : : "r"((uint64_t)(uintptr_t)va));
+    ISB();
+    if (!(SYSREG_R(par_el1) & 1u)) /* the translation must be gone */
+        tz_panic("window still mapped after unmap");
 }
 
 void tz_sp_ring_normal(void *ctx)

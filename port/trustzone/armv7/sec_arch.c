@@ -72,6 +72,7 @@ void tz_arch_putc(char c) { a32_pl011_putc(TZ_UART1_BASE, c); }
 /* ---- tz_secure.h ------------------------------------------------------------------------------------------ */
 void *tz_sp_map_ns(uint64_t pa, uint64_t size)
 {
+    uint64_t par;
     if (size > TZ_SP_WINDOW_SIZE)
         return NULL;
     if (tz_mmu_map(&sec_mmu, TZ_SP_WINDOW_VA, pa, size, TZ_PTE_NORMAL | TZ_PTE_NS | TZ_PTE_XN | TZ_PTE_PXN)) {
@@ -80,6 +81,16 @@ void *tz_sp_map_ns(uint64_t pa, uint64_t size)
     }
     DSB();
     ISB();
+    /* ask the MMU what it made of it: the window must translate to the registered PA, Non-secure, Normal WB */
+    CP15_W(0, c7, c8, 0, TZ_SP_WINDOW_VA); /* ATS1CPR */
+    ISB();
+    par = CP15_R64(0, c7);
+    tz_printf("window check (ATS1CPR): VA %#x -> PA %#llx, NS=%u, attr %#x\n", (unsigned)TZ_SP_WINDOW_VA,
+              (unsigned long long)(par & 0x000000fffffff000ull), (unsigned)((par >> 9) & 1u), (unsigned)(par >> 56));
+    if ((par & 1u) || (par & 0x000000fffffff000ull) != (pa & ~0xfffull) || !(par & (1u << 9)) || (par >> 56) != 0xffu) {
+        tz_sp_unmap_ns((void *)(uintptr_t)TZ_SP_WINDOW_VA, size);
+        return NULL;
+    }
     return (void *)(uintptr_t)TZ_SP_WINDOW_VA;
 }
 
@@ -90,6 +101,10 @@ void tz_sp_unmap_ns(void *va, uint64_t size)
     CP15_W(0, c8, c7, 0, 0); /* TLBIALL (secure) */
     DSB();
     ISB();
+    CP15_W(0, c7, c8, 0, (uintptr_t)va); /* ATS1CPR: the translation must be gone */
+    ISB();
+    if (!(CP15_R64(0, c7) & 1u))
+        tz_panic("window still mapped after unmap");
 }
 
 void tz_sp_ring_normal(void *ctx)

@@ -172,6 +172,31 @@ static void expect_abort(const char *what, int aborted, int want)
               aborted == want ? "as expected" : "UNEXPECTED");
 }
 
+static void garbage_rounds(void)
+{
+    uint32_t *w = region_va(), st[4] = {0, 0, 0, 0}, round, i, n = (uint32_t)(region_bytes() / 4u);
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    int32_t rc;
+
+    setup_region();
+    for (round = 0; round < 64; round++) {
+        for (i = 0; i < n; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            __atomic_store_n(&w[i], (uint32_t)x, __ATOMIC_RELAXED);
+        }
+        tz_ns_ring_secure(NULL);
+        smc(TZ_SMC_STATUS, 0, 0, 0, 0, 0, st);
+        if (st[3] == 0)
+            break; /* the secure side dropped the region */
+    }
+    tz_printf("normal world: %u rounds of garbage over the whole region: secure side reports %s, region %s\n",
+              (unsigned)(round + (round < 64)), tzchan_strerror((int32_t)st[1]), st[3] ? "still registered" : "dropped");
+    rc = smc(TZ_SMC_UNREGISTER, 0, 0, 0, 0, 0, NULL);
+    tz_printf("normal world: unregister after the garbage -> %d, secure side still answering\n", (int)rc);
+}
+
 static void hostile(void)
 {
     uint64_t pa = tz_ns_va_to_pa(region_va()), size = region_bytes();
@@ -235,7 +260,11 @@ static void hostile(void)
     rc = smc(TZ_SMC_UNREGISTER, 0, 0, 0, 0, 0, NULL);
     tz_printf("normal world: unregister after the scribble -> %d (%s)\n", (int)rc, tz_region_strerror(rc));
 
-    /* 4. recovery: a fresh region works as before */
+    /* 4. garbage over the whole region (header, indices, doorbell slots, rings), round after round, while the
+     *    secure side works on it and is rung after each round: it may only break the channel */
+    garbage_rounds();
+
+    /* 5. recovery: a fresh region works as before */
     setup_region();
     run_traffic(HOSTILE_MSGS);
 }

@@ -35,7 +35,7 @@ static struct {
     int last_error;
     uint32_t eproto_seen;
     uint64_t deadline;
-    volatile uint64_t irqs, irqs_mid, doorbell_irqs;
+    volatile uint64_t irqs, irqs_mid, irqs_both, doorbell_irqs;
     uint64_t dbl_rang;  /* doorbells rung on regions already dropped */
 } sp;
 
@@ -211,9 +211,10 @@ static void verdict(void)
     put_ratio(rang, 2 * msgs);
     tz_printf(" per message including acks, one per %llu bytes moved\n",
               (unsigned long long)(rang ? (t->bytes_recv + t->bytes_sent) / rang : 0));
-    tz_printf("interrupts: secure timer %llu, %llu mid-transfer; secure doorbell irqs %llu; normal timer %llu, "
-              "%llu mid-transfer (reported); tick %u us\n",
-              (unsigned long long)sp.irqs, (unsigned long long)sp.irqs_mid, (unsigned long long)sp.doorbell_irqs,
+    tz_printf("interrupts: secure timer %llu, %llu mid-transfer (%llu with messages half-way in both directions); "
+              "secure doorbell irqs %llu; normal timer %llu, %llu mid-transfer (reported); tick %u us\n",
+              (unsigned long long)sp.irqs, (unsigned long long)sp.irqs_mid, (unsigned long long)sp.irqs_both,
+              (unsigned long long)sp.doorbell_irqs,
               (unsigned long long)s->irqs, (unsigned long long)s->irqs_mid, TZ_TICK_US);
     tz_printf("registrations: %u accepted, %u refused (", (unsigned)sp.accepted, (unsigned)sp.refused);
     for (i = 0; i < N_CODES; i++)
@@ -297,6 +298,8 @@ void tz_sp_tick(bool in_secure)
     sp.irqs++;
     if (in_secure && sp.registered && sp.traffic.busy)
         sp.irqs_mid++;
+    if (in_secure && sp.registered && (sp.traffic.busy & 3u) == 3u)
+        sp.irqs_both++; /* a message of ours half sent while one of theirs is half received: both sending */
     if (tz_arch_now() > sp.deadline) {
         tz_printf("no verdict after %u s: giving up\nVERDICT FAIL %s timeout\n", TZ_RUN_SECONDS, tz_sp_arch_name);
         tz_arch_exit(1);
