@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * What the Linux normal world and our secure side agree on beyond port/trustzone/common/tz_smc.h: the extra SMC
+ * function IDs the Linux firmware variant serves, the PSCI calls its monitor answers, the interrupt that carries
+ * the secure side's doorbell to Linux, and the formats of the test service's messages. Included by the kernel
+ * module, the user-space test program and the firmware, so it holds macros and fixed-width layouts only.
+ *
+ * Registration, unregistration and the status query keep the IDs and register use of tz_smc.h
+ * (TZ_SMC_REGISTER, TZ_SMC_UNREGISTER, TZ_SMC_STATUS).
+ */
+#ifndef LK_SMC_H
+#define LK_SMC_H
+
+/* Fast SMC32 calls in the Trusted OS range (owning entity 50), numbered clear of tz_smc.h's 0x01..0x05. */
+#define LK_SMC_DOORBELL 0xb2000010u
+    /* "the ring has something for you / I freed room". Served by the monitor itself on the calling CPU: it raises
+     * the secure payload's doorbell SGI and returns at once (no waiting for the payload). out: w0 = 0. */
+#define LK_SMC_VERDICT 0xb2000011u
+    /* The normal world's test result before it powers off: w1 = 0 (all verified) or a failure count,
+     * w2 = messages it verified. The payload prints its own summary and combines both into the status that
+     * PSCI SYSTEM_OFF turns into the QEMU exit status. out: w0 = 0, w1 = that status. */
+
+/* PSCI 0.2 calls the monitor answers (everything else in the PSCI range gets NOT_SUPPORTED, -1). */
+#define LK_PSCI_VERSION 0x84000000u
+#define LK_PSCI_MIGRATE_INFO_TYPE 0x84000006u
+#define LK_PSCI_SYSTEM_OFF 0x84000008u
+#define LK_PSCI_SYSTEM_RESET 0x84000009u
+#define LK_PSCI_NOT_SUPPORTED 0xffffffffu
+
+/* Secure -> normal doorbell: an edge-triggered SPI the payload sets pending in the distributor. The device tree
+ * gives it to the driver as <GIC_SPI LK_DOORBELL_SPI IRQ_TYPE_EDGE_RISING>. Unused by any QEMU "virt" device (its
+ * platform bus takes SPIs 112..175; the GIC has 224 SPIs). */
+#define LK_DOORBELL_SPI 200u
+#define LK_DOORBELL_INTID (32u + LK_DOORBELL_SPI)
+
+/* Geometry the driver registers and the payload accepts. */
+#define LK_LANES 2u
+#define LK_RING_BYTES (64u * 1024u)
+#define LK_MAX_LANES 8u
+
+/* ---- the test service (what the payload does with each message) ------------------------------------------- *
+ * Lane 0 (echo): every message, of any length, is answered by one struct lk_echo holding its length and CRC-32
+ * (IEEE 802.3, as zlib's crc32()) and its sequence number on the lane.
+ * Lane 1 (generator): a 24-byte struct lk_gen_req asks for a message of `len` bytes whose byte i is
+ * lk_gen_byte(seed, i); any other message is answered like lane 0.
+ * Both sides of the test are little-endian AArch64; the layouts are fixed-width and naturally aligned. */
+#define LK_ECHO_MAGIC 0x4f484345u /* "ECHO" */
+#define LK_GEN_MAGIC 0x3f4e4547u  /* "GEN?" */
+
+struct lk_echo {
+    unsigned int magic;
+    unsigned int crc;
+    unsigned long long len;
+    unsigned long long seq;
+};
+
+struct lk_gen_req {
+    unsigned int magic;
+    unsigned int reserved;
+    unsigned long long len;
+    unsigned long long seed;
+};
+
+static inline unsigned char lk_gen_byte(unsigned long long seed, unsigned long long i)
+{
+    unsigned long long z = (i >> 3) + seed * 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 31)) * 0xbf58476d1ce4e5b9ull;
+    z ^= z >> 29;
+    return (unsigned char)(z >> (8u * (unsigned)(i & 7u)));
+}
+
+#endif /* LK_SMC_H */

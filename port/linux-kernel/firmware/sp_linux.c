@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The secure payload's service for the Linux normal world (implements tz_secure.h; variant of
+ * port/trustzone/common/tz_secure.c, whose registration checks it reuses through tz_region.c). It serves:
+ *   - TZ_SMC_REGISTER: sanitised arguments -> tz_region_check() against the memory map (non-secure RAM only,
+ *     never secure RAM, flash or this image) -> map the range Non-secure -> open side B of every lane, which
+ *     validates the header the normal world wrote (a scribbled region is refused here with TZCHAN_EPROTO);
+ *   - TZ_SMC_UNREGISTER, TZ_SMC_STATUS and the Trusted OS queries, as tz_smc.h describes them;
+ *   - LK_SMC_VERDICT: prints the summary on the secure-only UART and returns the exit status;
+ * and moves traffic: lane 0 answers every message with its length and CRC-32, lane 1 also generates messages
+ * on request (lk_smc.h). Messages of any length are read with tzchan_recv_some in bounded steps, so a
+ * multi-MiB message never has to fit anywhere. Any protocol violation drops the region (unmapped, never
+ * touched again) and is reported through TZ_SMC_STATUS; the payload keeps serving.
+ */
+#include "tz_secure.h"
+
+#include "tz_libc.h"
+
+#include "tz_board.h"
+#include "tz_plat.h"
+#include "tz_print.h"
+#include "tz_region.h"
+#include "tz_smc.h"
+#include "tz_traffic.h" /* tz_crc32 */
+#include "tzchan/tzchan.h"
+#include "lk_board.h"
+#include "lk_smc.h"
+
+#define STEP_BYTES 16384u   /* work per lane per tz_sp_run call: keeps mailbox calls answered promptly */
+#define DEADLINE_SECONDS 600u
+
+struct lane {
+    struct tzchan ch;
+    bool replying;          /* the answer to the last message is not sent yet */
+    bool waiting;           /* wait_prepare returned 0 and wait_done is due */
+    unsigned want;          /* TZCHAN_WAIT_* this lane needs to go on */
+    /* receive: the current message */
+    uint64_t rx_len;
+    uint32_t rx_crc;
+    unsigned char head[sizeof(struct lk_gen_req)];
+    uint64_t seq;
+    /* send: the answer */
+    struct lk_echo echo;
+    bool gen, gen_open;
+    uint64_t gen_len, gen_seed, gen_sent;
+};
+
+static struct {
+    bool registered;
+    void *va;
+    uint64_t pa, size;
+    uint32_t lanes, ring;
+    struct lane lane[LK_MAX_LANES];
+    unsigned char buf[STEP_BYTES];
+
+    uint32_t accepted, refused, unregistered;
+    int last_error, last_refusal;
+    uint32_t eproto_seen, other_errors;
+    uint64_t msgs_in, bytes_in, msgs_out, bytes_out, gen_msgs;
+    uint64_t rang;          /* SPIs raised at the normal world */
+    uint64_t sgis, calls;   /* SGI 8 taken (doorbells + mailbox calls), mailbox calls served */
+    uint64_t sleeps;        /* times the payload went to wfi with every lane waiting */
+    uint64_t deadline;
+} sp;
+
+static struct tz_range forbidden[4];
+static const struct tz_range ns_ram[] = {{TZ_NS_RAM_BASE, LK_NS_RAM_SIZE}};
+static struct tz_memmap memmap;
+
+void tz_sp_init(void)
+{
+    memset(&sp, 0, sizeof sp);
+    forbidden[0] = (struct tz_range){TZ_FLASH_BASE, TZ_FLASH_SIZE};
+    forbidden[1] = (struct tz_range){TZ_SRAM_BASE, TZ_SRAM_SIZE};
+    forbidden[2] = (struct tz_range){tz_sp_image_ranges[0], tz_sp_image_ranges[1]};
+    forbidden[3] = (struct tz_range){tz_sp_image_ranges[2], tz_sp_image_ranges[3]};
+    memmap = (struct tz_memmap){ns_ram, 1, forbidden, 4, 4096, TZ_SP_WINDOW_SIZE, 1, LK_MAX_LANES, 4096, 1u << 20};
+    sp.deadline = tz_arch_now() + (uint64_t)DEADLINE_SECONDS * tz_arch_freq();
+    tz_printf("tzchan secure payload for Linux (%s): up, serving SMC owner %u, doorbell SPI %u\n", tz_sp_arch_name,
+              TZ_SMC_OEN_TOS, LK_DOORBELL_SPI);
+}
+
+static const char *code_name(int code)
+{
+    return code <= TZ_REG_EOVERFLOW ? tz_region_strerror(code) : tzchan_strerror(code);
+}
+
+static int refuse(int code, uint64_t pa, uint64_t size)
+{
+    sp.refused++;
+    sp.last_refusal = code;
+    tz_printf("register %#llx+%#llx: refused, %s\n", (unsigned long long)pa, (unsigned long long)size,
+              code_name(code));
+    return code;
+}
+
+static void collect_rings(void)
+{
+    struct tzchan_stats st;
+    for (uint32_t i = 0; i < sp.lanes; i++) {
+        tzchan_get_stats(&sp.lane[i].ch, &st);
+        sp.rang += st.doorbells;
+    }
+}
+
+/* close: the normal world asked (orderly); otherwise the region is hostile and is not written again. */
+static void drop_region(bool close)
+{
+    collect_rings();
+    for (uint32_t i = 0; i < sp.lanes; i++)
+        if (close)
+            tzchan_close(&sp.lane[i].ch);
+    tz_sp_unmap_ns(sp.va, sp.size);
+    memset(sp.lane, 0, sizeof sp.lane);
+    sp.registered = false;
+    sp.va = NULL;
+}
+
+static int do_register(uint64_t pa, uint64_t size, uint32_t lanes, uint32_t ring)
+{
+    struct tz_reg_req req = {pa, size, lanes, ring};
+    int rc;
+
+    if (sp.registered)
+        return refuse(TZ_REG_EBUSY, pa, size);
+    rc = tz_region_check(&memmap, &req);
+    if (rc != TZ_REG_OK)
+        return refuse(rc, pa, size);
+    sp.va = tz_sp_map_ns(pa, size);
+    if (!sp.va)
+        return refuse(TZ_REG_ESIZE, pa, size);
+    memset(sp.lane, 0, sizeof sp.lane);
+    for (uint32_t i = 0; i < lanes; i++) {
+        rc = tzchan_open(&sp.lane[i].ch, sp.va, (size_t)size, TZCHAN_SIDE_B, i);
+        /* the header may claim another geometry than the SMC did: the SMC's is the one we validated */
+        if (rc == 0 && tzchan_max_msg(&sp.lane[i].ch) != ring / 2)
+            rc = TZ_REG_EGEOMETRY;
+        if (rc < 0) {
+            tz_sp_unmap_ns(sp.va, size);
+            sp.va = NULL;
+            return refuse(rc, pa, size);
+        }
+        tzchan_set_notify(&sp.lane[i].ch, tz_sp_ring_normal, NULL);
+    }
+    sp.registered = true;
+    sp.pa = pa;
+    sp.size = size;
+    sp.lanes = lanes;
+    sp.ring = ring;
+    sp.accepted++;
+    tz_printf("register %#llx+%#llx: accepted, %u lanes of %u-byte rings, mapped non-secure at %p\n",
+              (unsigned long long)pa, (unsigned long long)size, lanes, ring, sp.va);
+    return 0;
+}
+
+static void put_ratio(uint64_t num, uint64_t den)
+{
+    uint64_t x = den ? num * 1000u / den : 0;
+    tz_printf("%llu.%03llu", (unsigned long long)(x / 1000u), (unsigned long long)(x % 1000u));
+}
+
+/* The normal world's result (0 = all verified) plus our own checks -> the status SYSTEM_OFF will report. */
+static int verdict(uint32_t normal_failures, uint32_t normal_msgs)
+{
+    bool pass;
+    uint64_t rang = sp.rang;
+    struct tzchan_stats st;
+    for (uint32_t i = 0; sp.registered && i < sp.lanes; i++) {
+        tzchan_get_stats(&sp.lane[i].ch, &st);
+        rang += st.doorbells; /* the region still registered: its rings are not in sp.rang yet */
+    }
+    tz_printf("---- tzchan secure side summary (Linux normal world) ----\n");
+    tz_printf("messages: %llu in (%llu bytes, each answered with its length and CRC-32), %llu out "
+              "(%llu bytes, %llu generated on request)\n",
+              (unsigned long long)sp.msgs_in, (unsigned long long)sp.bytes_in, (unsigned long long)sp.msgs_out,
+              (unsigned long long)sp.bytes_out, (unsigned long long)sp.gen_msgs);
+    tz_printf("doorbells: %llu SPIs raised at Linux, %llu SGIs taken (%llu of them mailbox calls); ",
+              (unsigned long long)rang, (unsigned long long)sp.sgis, (unsigned long long)sp.calls);
+    put_ratio(rang + (sp.sgis - sp.calls), sp.msgs_in + sp.msgs_out);
+    tz_printf(" per message both ways; slept in wfi %llu times\n", (unsigned long long)sp.sleeps);
+    tz_printf("registrations: %u accepted, %u refused (last: %s), %u unregistered; TZCHAN_EPROTO caught %u; "
+              "other errors %u\n",
+              sp.accepted, sp.refused, sp.refused ? code_name(sp.last_refusal) : "none", sp.unregistered,
+              sp.eproto_seen, sp.other_errors);
+    tz_printf("normal world reports: %u messages verified, %u failures\n", normal_msgs, normal_failures);
+    pass = normal_failures == 0 && normal_msgs > 0 && sp.msgs_in > 0 && sp.eproto_seen == 1 &&
+           sp.accepted >= 3 && sp.unregistered >= 1 && sp.refused >= 2 && sp.other_errors == 0;
+    tz_printf("VERDICT %s linux\n", pass ? "PASS" : "FAIL");
+    return pass ? 0 : 1;
+}
+
+void tz_sp_call(uint32_t fid, const uint32_t a[6], uint32_t r[4])
+{
+    r[0] = r[1] = r[2] = r[3] = 0;
+    sp.calls++;
+    switch (fid) {
+    case TZ_SMC_REGISTER:
+        r[0] = (uint32_t)do_register((uint64_t)a[1] << 32 | a[0], a[2], a[3], a[4]);
+        break;
+    case TZ_SMC_UNREGISTER:
+        if (!sp.registered) {
+            r[0] = (uint32_t)TZ_REG_ENOTREG;
+            break;
+        }
+        drop_region(true);
+        sp.unregistered++;
+        tz_printf("unregister: region closed and unmapped\n");
+        break;
+    case TZ_SMC_STATUS:
+        r[1] = (uint32_t)sp.last_error;
+        r[2] = sp.refused;
+        r[3] = sp.registered;
+        break;
+    case LK_SMC_VERDICT:
+        r[1] = (uint32_t)verdict(a[0], a[1]);
+        break;
+    case TZ_SMC_TOS_CALL_COUNT:
+        r[0] = 4;
+        break;
+    case TZ_SMC_TOS_UID:
+        r[0] = TZ_SMC_UID0;
+        r[1] = TZ_SMC_UID1;
+        r[2] = TZ_SMC_UID2;
+        r[3] = TZ_SMC_UID3;
+        break;
+    case TZ_SMC_TOS_REVISION:
+        r[0] = TZ_SMC_REV_MAJOR;
+        r[1] = TZ_SMC_REV_MINOR;
+        break;
+    default:
+        r[0] = TZ_SMC_UNKNOWN;
+        break;
+    }
+}
+
+/* A message ended: prepare its answer. */
+static void message_done(struct lane *l, uint32_t lane_no)
+{
+    struct lk_gen_req req;
+    sp.msgs_in++;
+    l->seq++;
+    l->replying = true;
+    l->gen = false;
+    if (lane_no == 1 && l->rx_len == sizeof req) {
+        memcpy(&req, l->head, sizeof req);
+        if (req.magic == LK_GEN_MAGIC) {
+            l->gen = true;
+            l->gen_open = false;
+            l->gen_len = req.len;
+            l->gen_seed = req.seed;
+            l->gen_sent = 0;
+            return;
+        }
+    }
+    l->echo = (struct lk_echo){LK_ECHO_MAGIC, l->rx_crc, l->rx_len, l->seq};
+}
+
+/* Moves one lane forward by at most STEP_BYTES. Returns > 0 progress, 0 must wait (l->want says for what),
+ * < 0 the channel's error. */
+static int pump(struct lane *l, uint32_t lane_no)
+{
+    int64_t r;
+    bool end;
+
+    l->want = 0;
+    if (!l->replying) {
+        r = tzchan_recv_some(&l->ch, sp.buf, sizeof sp.buf, &end);
+        if (r == TZCHAN_EAGAIN) {
+            l->want = TZCHAN_WAIT_DATA;
+            return 0;
+        }
+        if (r < 0)
+            return (int)r;
+        if (l->rx_len < sizeof l->head) {
+            uint64_t n = sizeof l->head - l->rx_len;
+            memcpy(l->head + l->rx_len, sp.buf, (size_t)(n < (uint64_t)r ? n : (uint64_t)r));
+        }
+        l->rx_crc = tz_crc32(l->rx_crc, sp.buf, (uint64_t)r);
+        l->rx_len += (uint64_t)r;
+        sp.bytes_in += (uint64_t)r;
+        if (end) {
+            message_done(l, lane_no);
+            l->rx_len = 0;
+            l->rx_crc = 0;
+        }
+        return 1;
+    }
+    if (!l->gen) {
+        r = tzchan_send(&l->ch, &l->echo, sizeof l->echo);
+        if (r == TZCHAN_EAGAIN) {
+            l->want = TZCHAN_WAIT_ROOM;
+            return 0;
+        }
+        if (r < 0)
+            return (int)r;
+        sp.msgs_out++;
+        sp.bytes_out += sizeof l->echo;
+        l->replying = false;
+        return 1;
+    }
+    if (!l->gen_open) {
+        r = tzchan_send_begin(&l->ch, l->gen_len);
+        if (r < 0)
+            return (int)r;
+        l->gen_open = true;
+    }
+    if (l->gen_sent < l->gen_len) {
+        uint64_t n = l->gen_len - l->gen_sent;
+        if (n > sizeof sp.buf)
+            n = sizeof sp.buf;
+        for (uint64_t i = 0; i < n; i++)
+            sp.buf[i] = lk_gen_byte(l->gen_seed, l->gen_sent + i);
+        r = tzchan_send_some(&l->ch, sp.buf, (size_t)n);
+        if (r < 0)
+            return (int)r;
+        if (r == 0) {
+            l->want = TZCHAN_WAIT_ROOM;
+            return 0;
+        }
+        l->gen_sent += (uint64_t)r;
+        sp.bytes_out += (uint64_t)r;
+        return 1;
+    }
+    r = tzchan_send_end(&l->ch);
+    if (r == TZCHAN_EAGAIN) {
+        l->want = TZCHAN_WAIT_ROOM;
+        return 0;
+    }
+    if (r < 0)
+        return (int)r;
+    sp.msgs_out++;
+    sp.gen_msgs++;
+    l->replying = false;
+    return 1;
+}
+
+void tz_sp_woke(void)
+{
+    for (uint32_t i = 0; i < sp.lanes; i++) {
+        if (sp.lane[i].waiting)
+            tzchan_wait_done(&sp.lane[i].ch);
+        sp.lane[i].waiting = false;
+    }
+}
+
+int tz_sp_run(void)
+{
+    bool progress = false;
+    int r = 0;
+    uint32_t i;
+
+    tz_sp_woke();
+    if (!sp.registered)
+        return 0;
+    for (i = 0; i < sp.lanes; i++) {
+        r = pump(&sp.lane[i], i);
+        if (r < 0)
+            break;
+        if (r > 0)
+            progress = true;
+    }
+    if (r < 0) {
+        sp.last_error = r;
+        if (r == TZCHAN_EPROTO)
+            sp.eproto_seen++;
+        else if (r != TZCHAN_EPIPE)
+            sp.other_errors++;
+        if (r == TZCHAN_EPIPE)
+            tz_printf("lane %u: the normal world closed its end; region dropped and unmapped\n", i);
+        else
+            tz_printf("lane %u: %s; region dropped and unmapped, payload keeps serving\n", i, tzchan_strerror(r));
+        drop_region(false);
+        return 0;
+    }
+    if (progress)
+        return 1;
+    for (i = 0; i < sp.lanes; i++) {
+        r = tzchan_wait_prepare(&sp.lane[i].ch, (enum tzchan_wait)sp.lane[i].want);
+        sp.lane[i].waiting = true;
+        if (r != 0)
+            return 1; /* ready already (or broken: the next pump reports it) */
+    }
+    sp.sleeps++;
+    return 0;
+}
+
+void tz_sp_tick(bool in_secure)
+{
+    (void)in_secure;
+    if (tz_arch_now() > sp.deadline) {
+        tz_printf("no verdict after %u s: giving up\nVERDICT FAIL linux timeout\n", DEADLINE_SECONDS);
+        tz_arch_exit(1);
+    }
+}
+
+void tz_sp_doorbell_irq(void)
+{
+    sp.sgis++;
+}

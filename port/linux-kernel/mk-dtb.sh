@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Produces the device tree Linux boots with: QEMU's own tree for the machine, dumped with the same -bios we boot
+# (with firmware loaded QEMU leaves devices such as the PL061 at 0x9030000 out, and a tree dumped without it
+# makes Linux probe hardware that is not there), then edited with dtc:
+#   - cpu@1 and the cpu-map that names it are deleted: the second CPU belongs to the secure payload;
+#   - a psci node (0.2, method smc): our monitor answers VERSION, MIGRATE_INFO_TYPE, SYSTEM_OFF/RESET;
+#   - the tzchan node: the driver binds to it and gets the secure side's doorbell SPI from it;
+#   - /chosen: bootargs and where the initramfs was loaded.
+# Usage: mk-dtb.sh <firmware.bin> <initramfs> <initrd address> <out.dtb> [qemu machine options...]
+set -eu
+fw=$1 initrd=$2 initrd_pa=$3 out=$4
+shift 4
+here=$(cd "$(dirname "$0")" && pwd)
+spi=$(sed -n 's/^#define LK_DOORBELL_SPI \([0-9]*\)u.*/\1/p' "$here/common/lk_smc.h")
+work=$out.d
+mkdir -p "$work"
+qemu-system-aarch64 "$@" -machine dumpdtb="$work/qemu.dtb" -bios "$fw" -display none >/dev/null
+dtc -q -I dtb -O dts -o "$work/qemu.dts" "$work/qemu.dtb"
+sed -i '/^\/dts-v1\/;/d' "$work/qemu.dts"
+size=$(stat -c %s "$initrd")
+end=$(printf '0x%x' $((initrd_pa + size)))
+cpumap=""
+grep -q 'cpu-map {' "$work/qemu.dts" && cpumap="/delete-node/ cpu-map;"
+cat > "$work/tzchan.dts" <<DTS
+/dts-v1/;
+/include/ "qemu.dts"
+/ {
+	psci {
+		compatible = "arm,psci-0.2";
+		method = "smc";
+	};
+	tzchan {
+		compatible = "tzchan,secure-channel";
+		interrupts = <0x00 $spi 0x01>; /* GIC_SPI, edge rising */
+	};
+	chosen {
+		bootargs = "console=ttyAMA0 earlycon=pl011,0x9000000 rdinit=/init panic=-1";
+		linux,initrd-start = <0x00 $initrd_pa>;
+		linux,initrd-end = <0x00 $end>;
+	};
+};
+&{/cpus} {
+	$cpumap
+	/delete-node/ cpu@1;
+};
+DTS
+dtc -q -I dts -O dtb -o "$out" "$work/tzchan.dts"

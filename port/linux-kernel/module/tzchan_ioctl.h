@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The /dev/tzchan user interface beyond read/write/poll: the ioctls of the tzchan Linux driver and their
+ * argument layouts. Shared by the kernel module and user programs (only <linux/ioctl.h> and <linux/types.h>).
+ * See docs/LINUX-KERNEL.md for the read/write semantics and the message boundary rule.
+ */
+#ifndef TZCHAN_IOCTL_H
+#define TZCHAN_IOCTL_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* Counters of the whole device (all lanes, all files) since the module was loaded. */
+struct tzchan_ioc_stats {
+	__u64 msgs_sent;	/* messages written completely */
+	__u64 bytes_sent;
+	__u64 msgs_recv;	/* messages read to their end */
+	__u64 bytes_recv;
+	__u64 doorbells_out;	/* doorbell SMCs to the secure side (rung only when it said it waits) */
+	__u64 doorbells_in;	/* doorbell interrupts from the secure side */
+	__u64 sleeps;		/* times a reader or writer slept waiting for the secure side */
+	__u64 protocol_errors;	/* TZCHAN_EPROTO seen by this side */
+	__u32 lanes;		/* lanes in the region */
+	__u32 lane;		/* this file's lane */
+	__u32 ring_bytes;	/* bytes per ring */
+	__u32 max_msg;		/* largest message that travels as one record */
+};
+
+/* The current message on this file's lane, as the reader sees it. */
+struct tzchan_ioc_rxinfo {
+	__u32 in_message;	/* 1: a message is partly read; the next read continues it */
+	__u32 reserved;
+	__u64 delivered;	/* bytes of it already returned by read() */
+};
+
+/* Result of the scribble test (debug): codes are TZCHAN_E* / TZ_REG_E* as the secure side returned them. */
+struct tzchan_ioc_scribble {
+	__s32 secure_error;	/* the error the secure side reported after the scribble (expect TZCHAN_EPROTO) */
+	__s32 secure_registered;	/* 0: it dropped the region */
+	__s32 reregister_scribbled;	/* answer to registering the scribbled region again (expect a refusal) */
+	__s32 reregister_fresh;	/* answer to registering a freshly laid out region (expect 0) */
+};
+
+/* The test's verdict, passed on to the secure side before power-off. */
+struct tzchan_ioc_verdict {
+	__u32 failures;		/* 0 = everything verified */
+	__u32 messages;		/* messages verified */
+	__s32 status;		/* out: the exit status the firmware will report at SYSTEM_OFF */
+	__u32 reserved;
+};
+
+#define TZCHAN_IOC_MAGIC 'z'
+#define TZCHAN_IOC_GET_STATS _IOR(TZCHAN_IOC_MAGIC, 1, struct tzchan_ioc_stats)
+#define TZCHAN_IOC_SET_LANE _IOW(TZCHAN_IOC_MAGIC, 2, __u32)	/* before the file's first read or write */
+#define TZCHAN_IOC_RX_INFO _IOR(TZCHAN_IOC_MAGIC, 3, struct tzchan_ioc_rxinfo)
+#define TZCHAN_IOC_SCRIBBLE _IOR(TZCHAN_IOC_MAGIC, 0x70, struct tzchan_ioc_scribble)	/* debug: breaks the region */
+#define TZCHAN_IOC_VERDICT _IOWR(TZCHAN_IOC_MAGIC, 0x71, struct tzchan_ioc_verdict)
+
+#endif /* TZCHAN_IOCTL_H */

@@ -1,0 +1,587 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * tzchan-test: the user-space end of the Linux normal-world test, run as /init of the initramfs (or by hand on a
+ * running system with the module loaded). Through /dev/tzchan it
+ *   1. sends messages of 0 B .. 6 MiB on lane 0 and checks every answer of the secure side (length, CRC-32 and
+ *      sequence number), reading one answer in two pieces to check the message boundary rule;
+ *   2. streams 2000 messages of mixed sizes with O_NONBLOCK and poll(), writing and reading as readiness allows;
+ *   3. asks lane 1's generator for messages of 0 B .. 5 MiB, reads them through a small buffer (short reads) and
+ *      checks every byte, and that no read crosses a message boundary;
+ *   4. lets a 1 ms interval timer interrupt blocked reads and writes (no SA_RESTART) and checks that nothing is
+ *      lost or duplicated: an interrupted write is repeated and resumes, an interrupted read returns the bytes
+ *      so far and the next read continues;
+ *   5. makes the driver scribble the region (debug ioctl): the secure side must report TZCHAN_EPROTO, drop the
+ *      region and refuse it again, then accept a fresh one, and traffic must work again;
+ *   6. unloads and reloads the module (unregister / register), sends again;
+ * and, before all that, loads the module once with a region in secure RAM, which must be refused (the module
+ * must not load);
+ * then prints a summary, hands its verdict to the secure side and powers off (PSCI SYSTEM_OFF), which the
+ * firmware turns into QEMU's exit status. Exit status when run by hand: 0 pass, 1 fail.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lk_smc.h"
+#include "tzchan_ioctl.h"
+
+#define MIB (1024u * 1024u)
+#define TZCHAN_EPROTO_CODE (-4)
+
+static unsigned failures, verified;
+static uint64_t echo_seq[LK_MAX_LANES];
+static unsigned char *big, *rbuf;
+static volatile sig_atomic_t ticks;
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	printf("FAIL: ");
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+	failures++;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint32_t crc_table[256];
+static uint32_t crc32_ieee(uint32_t crc, const unsigned char *p, size_t n)
+{
+	if (!crc_table[1])
+		for (uint32_t i = 0; i < 256; i++) {
+			uint32_t c = i;
+			for (int k = 0; k < 8; k++)
+				c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+			crc_table[i] = c;
+		}
+	crc = ~crc;
+	while (n--)
+		crc = crc_table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
+	return ~crc;
+}
+
+static void fill(unsigned char *p, size_t n, uint64_t seed)
+{
+	uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p[i] = (unsigned char)x;
+	}
+}
+
+static int open_lane(uint32_t lane, int flags)
+{
+	int fd = open("/dev/tzchan", O_RDWR | flags);
+	if (fd < 0) {
+		fail("open /dev/tzchan: %s", strerror(errno));
+		return -1;
+	}
+	if (ioctl(fd, TZCHAN_IOC_SET_LANE, &lane) != 0) {
+		fail("TZCHAN_IOC_SET_LANE %u: %s", lane, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* write() until the message is sent: an interrupted write is repeated with the same arguments and resumes. */
+static int write_msg(int fd, const void *buf, size_t len, unsigned *interrupted)
+{
+	for (;;) {
+		ssize_t r = write(fd, buf, len);
+		if (r == (ssize_t)len)
+			return 0;
+		if (r < 0 && errno == EINTR) {
+			if (interrupted)
+				(*interrupted)++;
+			continue;
+		}
+		fail("write(%zu): %zd (%s)", len, r, r < 0 ? strerror(errno) : "short");
+		return -1;
+	}
+}
+
+/* Reads exactly one message of `len` bytes through reads of at most `chunk` bytes; checks that the message
+ * ends there (the next byte would belong to another message). */
+static int read_msg(int fd, unsigned char *buf, size_t len, size_t chunk, unsigned *interrupted, unsigned *shorts)
+{
+	size_t got = 0;
+	struct tzchan_ioc_rxinfo info;
+	do {
+		size_t want = chunk;
+		ssize_t r = read(fd, buf + got, want);
+		if (r < 0 && errno == EINTR) {
+			if (interrupted)
+				(*interrupted)++;
+			continue;
+		}
+		if (r < 0) {
+			fail("read: %s", strerror(errno));
+			return -1;
+		}
+		if ((size_t)r < want && got + (size_t)r < len && shorts)
+			(*shorts)++; /* interrupted after some bytes: the rest comes next */
+		got += (size_t)r;
+		if (got > len) {
+			fail("read crossed a message boundary: %zu bytes for a %zu-byte message", got, len);
+			return -1;
+		}
+		if (ioctl(fd, TZCHAN_IOC_RX_INFO, &info) != 0) {
+			fail("TZCHAN_IOC_RX_INFO: %s", strerror(errno));
+			return -1;
+		}
+		if (got == len && info.in_message) {
+			fail("message of %zu bytes does not end where it should", len);
+			return -1;
+		}
+		if (got < len && !info.in_message) {
+			fail("message ended after %zu of %zu bytes", got, len);
+			return -1;
+		}
+	} while (got < len);
+	return 0;
+}
+
+static int check_echo(const struct lk_echo *e, uint32_t lane, const unsigned char *msg, size_t len)
+{
+	uint32_t crc = crc32_ieee(0, msg, len);
+	echo_seq[lane]++;
+	if (e->magic != LK_ECHO_MAGIC || e->len != len || e->crc != crc || e->seq != echo_seq[lane]) {
+		fail("lane %u echo: magic %#x len %llu (want %zu) crc %#x (want %#x) seq %llu (want %llu)", lane,
+		     e->magic, e->len, len, e->crc, crc, e->seq, (unsigned long long)echo_seq[lane]);
+		return -1;
+	}
+	verified++;
+	return 0;
+}
+
+/* One echo round trip on a blocking fd. */
+static int echo_once(int fd, uint32_t lane, const unsigned char *msg, size_t len, unsigned *interrupted)
+{
+	struct lk_echo e;
+	if (write_msg(fd, msg, len, interrupted))
+		return -1;
+	if (read_msg(fd, (unsigned char *)&e, sizeof e, sizeof e, interrupted, NULL))
+		return -1;
+	return check_echo(&e, lane, msg, len);
+}
+
+/* Doorbells per message (both directions, both ways) over one phase: how often a side had to be woken. */
+static int stats_fd = -1;
+static struct tzchan_ioc_stats phase_st;
+static void phase_begin(void)
+{
+	ioctl(stats_fd, TZCHAN_IOC_GET_STATS, &phase_st);
+}
+static void phase_end(const char *name)
+{
+	struct tzchan_ioc_stats st;
+	if (ioctl(stats_fd, TZCHAN_IOC_GET_STATS, &st) != 0)
+		return;
+	uint64_t msgs = st.msgs_sent + st.msgs_recv - phase_st.msgs_sent - phase_st.msgs_recv;
+	uint64_t bells = st.doorbells_out + st.doorbells_in - phase_st.doorbells_out - phase_st.doorbells_in;
+	uint64_t bytes = st.bytes_sent + st.bytes_recv - phase_st.bytes_sent - phase_st.bytes_recv;
+	printf("  %s: %llu messages, %.1f MiB, %llu doorbells (%llu to secure, %llu from secure): %.3f per message, "
+	       "%.1f KiB per doorbell\n", name, (unsigned long long)msgs, (double)bytes / MIB, (unsigned long long)bells,
+	       (unsigned long long)(st.doorbells_out - phase_st.doorbells_out),
+	       (unsigned long long)(st.doorbells_in - phase_st.doorbells_in), msgs ? (double)bells / (double)msgs : 0.0,
+	       bells ? (double)bytes / 1024.0 / (double)bells : 0.0);
+}
+
+/* ---- 1: sizes ------------------------------------------------------------------------------------------- */
+static void test_sizes(int fd, uint64_t *bytes)
+{
+	static const size_t sizes[] = {0, 1, 7, 8, 63, 64, 100, 1000, 4095, 4096, 16383, 16384, 16385, 32767, 32768,
+	                               32769, 65536, 100000, 1 * MIB, 3 * MIB + 5, 6 * MIB};
+	struct lk_echo e;
+	unsigned char *pe = (unsigned char *)&e;
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		fill(big, sizes[i], i + 1);
+		if (echo_once(fd, 0, big, sizes[i], NULL))
+			return;
+		*bytes += sizes[i];
+	}
+	/* the boundary rule: an answer read through a 5-byte buffer arrives in pieces, in order, and the piece
+	 * that ends it ends the read */
+	fill(big, 777, 99);
+	if (write_msg(fd, big, 777, NULL))
+		return;
+	if (read(fd, rbuf, 5) != 5 || read(fd, rbuf + 5, 5) != 5 || read(fd, rbuf + 10, 64) != (ssize_t)sizeof e - 10) {
+		fail("short reads of a %zu-byte answer did not split as expected", sizeof e);
+		return;
+	}
+	memcpy(pe, rbuf, sizeof e);
+	check_echo(&e, 0, big, 777);
+	*bytes += 777;
+	printf("sizes: %zu messages of 0 B .. 6 MiB echoed and verified, one answer read in three pieces\n",
+	       sizeof sizes / sizeof sizes[0] + 1);
+}
+
+/* ---- 2: poll pipeline ------------------------------------------------------------------------------------ */
+static void test_poll(uint64_t *bytes)
+{
+	enum { N = 2000 };
+	int fd = open_lane(0, O_NONBLOCK);
+	unsigned sent = 0, answered = 0, eagain = 0, polls = 0;
+	size_t lens[N];
+	uint32_t crcs[N];
+	unsigned char msg[3000];
+	if (fd < 0)
+		return;
+	for (unsigned i = 0; i < N; i++)
+		lens[i] = (i * 7919u) % sizeof msg;
+	while (answered < N) {
+		struct pollfd p = {fd, POLLIN | (sent < N ? POLLOUT : 0), 0};
+		int n = poll(&p, 1, 5000);
+		polls++;
+		if (n <= 0) {
+			fail("poll: %s after %u sent, %u answered", n ? strerror(errno) : "timeout", sent, answered);
+			break;
+		}
+		if (p.revents & (POLLERR | POLLHUP)) {
+			fail("poll: revents %#x", p.revents);
+			break;
+		}
+		while ((p.revents & POLLOUT) && sent < N) {
+			fill(msg, lens[sent], 1000 + sent);
+			ssize_t r = write(fd, msg, lens[sent]);
+			if (r < 0 && errno == EAGAIN) {
+				eagain++;
+				break;
+			}
+			if (r != (ssize_t)lens[sent]) {
+				fail("nonblocking write: %zd (%s)", r, strerror(errno));
+				goto out;
+			}
+			crcs[sent] = crc32_ieee(0, msg, lens[sent]);
+			*bytes += lens[sent];
+			sent++;
+		}
+		for (;;) {
+			struct lk_echo e;
+			ssize_t r = read(fd, &e, sizeof e);
+			if (r < 0 && errno == EAGAIN) {
+				eagain++;
+				break;
+			}
+			if (r != (ssize_t)sizeof e || answered >= sent) {
+				fail("nonblocking read: %zd (%s)", r, strerror(errno));
+				goto out;
+			}
+			echo_seq[0]++;
+			if (e.magic != LK_ECHO_MAGIC || e.len != lens[answered] || e.crc != crcs[answered] ||
+			    e.seq != echo_seq[0]) {
+				fail("poll echo %u: len %llu/%zu crc %#x/%#x", answered, e.len, lens[answered], e.crc,
+				     crcs[answered]);
+				goto out;
+			}
+			verified++;
+			answered++;
+		}
+	}
+	printf("poll: %u messages written and answered with O_NONBLOCK through poll() (%u polls, %u EAGAIN)\n",
+	       answered, polls, eagain);
+out:
+	close(fd);
+}
+
+/* ---- 3: generator, short reads --------------------------------------------------------------------------- */
+static int gen_check(int fd, uint64_t len, uint64_t seed, size_t chunk, unsigned *intr, unsigned *shorts)
+{
+	struct lk_gen_req req = {LK_GEN_MAGIC, 0, len, seed};
+	if (write_msg(fd, &req, sizeof req, intr))
+		return -1;
+	if (read_msg(fd, big, (size_t)len, chunk, intr, shorts))
+		return -1;
+	for (uint64_t i = 0; i < len; i++)
+		if (big[i] != lk_gen_byte(seed, i)) {
+			fail("generated message of %llu bytes: byte %llu is %#x, want %#x", (unsigned long long)len,
+			     (unsigned long long)i, big[i], lk_gen_byte(seed, i));
+			return -1;
+		}
+	verified++;
+	return 0;
+}
+
+static void test_generator(uint64_t *bytes)
+{
+	static const uint64_t sizes[] = {0, 1, 24, 1000, 40000, 65536, 1 * MIB + 3, 5 * MIB};
+	int fd = open_lane(1, 0);
+	if (fd < 0)
+		return;
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		if (gen_check(fd, sizes[i], 7 + i, 4096, NULL, NULL))
+			goto out;
+		*bytes += sizes[i];
+	}
+	/* two messages queued back to back, read with a buffer larger than both: each read stops at its end */
+	struct lk_gen_req a = {LK_GEN_MAGIC, 0, 3000, 11}, b = {LK_GEN_MAGIC, 0, 5000, 12};
+	if (write_msg(fd, &a, sizeof a, NULL) || write_msg(fd, &b, sizeof b, NULL))
+		goto out;
+	usleep(20000);
+	ssize_t r1 = read(fd, big, 1 * MIB), r2 = read(fd, big + 3000, 1 * MIB);
+	if (r1 != 3000 || r2 != 5000) {
+		fail("back-to-back messages read as %zd + %zd bytes, want 3000 + 5000", r1, r2);
+		goto out;
+	}
+	for (uint64_t i = 0; i < 3000; i++)
+		if (big[i] != lk_gen_byte(11, i))
+			fail("back-to-back message 1 byte %llu", (unsigned long long)i);
+	for (uint64_t i = 0; i < 5000; i++)
+		if (big[3000 + i] != lk_gen_byte(12, i))
+			fail("back-to-back message 2 byte %llu", (unsigned long long)i);
+	verified += 2;
+	*bytes += 8000;
+	printf("generator: %zu messages of 0 B .. 5 MiB read through a 4 KiB buffer and verified byte for byte; "
+	       "two queued messages read as 3000 + 5000 bytes with a 1 MiB buffer\n",
+	       sizeof sizes / sizeof sizes[0] + 2);
+out:
+	close(fd);
+}
+
+/* ---- 4: signals ------------------------------------------------------------------------------------------ */
+static void on_alarm(int sig)
+{
+	(void)sig;
+	ticks++;
+}
+
+static void test_signals(uint64_t *bytes)
+{
+	struct sigaction sa;
+	struct itimerval it = {{0, 1000}, {0, 1000}};
+	unsigned intr = 0, shorts = 0;
+	int fd0 = open_lane(0, 0), fd1 = open_lane(1, 0);
+	if (fd0 < 0 || fd1 < 0)
+		return;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm; /* no SA_RESTART: blocked calls return EINTR or a short count */
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	for (unsigned i = 0; i < 4 && !failures; i++) {
+		size_t len = 4 * MIB + i * 333;
+		fill(big, len, 500 + i);
+		if (echo_once(fd0, 0, big, len, &intr))
+			break;
+		*bytes += len;
+		if (gen_check(fd1, 4 * MIB + i, 900 + i, 8 * MIB, &intr, &shorts))
+			break;
+		*bytes += 4 * MIB + i;
+	}
+	memset(&it, 0, sizeof it);
+	setitimer(ITIMER_REAL, &it, NULL);
+	signal(SIGALRM, SIG_DFL);
+	printf("signals: %d timer signals; %u calls returned EINTR and were repeated, %u reads returned short and "
+	       "were continued; 8 messages of 4 MiB verified\n", (int)ticks, intr, shorts);
+	if (intr + shorts == 0)
+		printf("note: no signal landed inside a blocked call this time\n");
+	close(fd0);
+	close(fd1);
+}
+
+/* ---- 5: scribble ----------------------------------------------------------------------------------------- */
+static void test_scribble(uint64_t *bytes)
+{
+	struct tzchan_ioc_scribble s;
+	int fd = open_lane(0, 0);
+	if (fd < 0)
+		return;
+	if (ioctl(fd, TZCHAN_IOC_SCRIBBLE, &s) != 0) {
+		fail("TZCHAN_IOC_SCRIBBLE: %s", strerror(errno));
+		close(fd);
+		return;
+	}
+	printf("scribble: secure side reported %d (TZCHAN_EPROTO is %d) and %s the region; registering the "
+	       "scribbled region again: %d; a fresh region: %d\n", s.secure_error, TZCHAN_EPROTO_CODE,
+	       s.secure_registered ? "kept" : "dropped", s.reregister_scribbled, s.reregister_fresh);
+	if (s.secure_error != TZCHAN_EPROTO_CODE || s.secure_registered || s.reregister_scribbled >= 0 ||
+	    s.reregister_fresh != 0)
+		fail("scribble case");
+	/* the region is laid out afresh: both sides start counting again */
+	memset(echo_seq, 0, sizeof echo_seq);
+	for (unsigned i = 0; i < 20 && !failures; i++) {
+		size_t len = (size_t)i * 5000u;
+		fill(big, len, 3000 + i);
+		if (echo_once(fd, 0, big, len, NULL))
+			break;
+		*bytes += len;
+	}
+	if (!failures)
+		printf("scribble: 20 messages echoed and verified on the fresh region\n");
+	close(fd);
+}
+
+/* ---- 6: unload and reload -------------------------------------------------------------------------------- */
+static int load_module(const char *path, const char *params)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int r = (int)syscall(SYS_finit_module, fd, params, 0);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
+static void test_reload(const char *ko, uint64_t *bytes)
+{
+	if (syscall(SYS_delete_module, "tzchan", O_NONBLOCK) != 0) {
+		fail("unloading tzchan: %s", strerror(errno));
+		return;
+	}
+	if (access("/dev/tzchan", F_OK) == 0)
+		fail("/dev/tzchan still there after unloading");
+	if (load_module(ko, "") != 0) {
+		fail("reloading %s: %s", ko, strerror(errno));
+		return;
+	}
+	int fd = open_lane(0, 0);
+	if (fd < 0)
+		return;
+	memset(echo_seq, 0, sizeof echo_seq);
+	fill(big, 2 * MIB, 4242);
+	if (echo_once(fd, 0, big, 2 * MIB, NULL) == 0) {
+		*bytes += 2 * MIB;
+		printf("reload: module unloaded (region unregistered) and loaded again (registered); a 2 MiB message "
+		       "echoed\n");
+	}
+	close(fd);
+}
+
+static void init_system(void)
+{
+	mkdir("/dev", 0755);
+	mkdir("/proc", 0755);
+	mkdir("/sys", 0755);
+	if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) != 0 && errno != EBUSY)
+		printf("mount devtmpfs: %s\n", strerror(errno));
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	const char *ko = argc > 1 ? argv[1] : "/tzchan.ko";
+	bool pid1 = getpid() == 1;
+	struct tzchan_ioc_stats st0, st;
+	struct tzchan_ioc_verdict v = {0};
+	uint64_t bytes = 0;
+	double t0, t1;
+	int fd;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (pid1) {
+		init_system();
+		/* a region in secure RAM: the secure side must refuse it, and the module must not load */
+		if (load_module(ko, "debug_register_pa=0x0e000000") == 0) {
+			fail("the module loaded although it registered secure RAM");
+			syscall(SYS_delete_module, "tzchan", O_NONBLOCK);
+		} else if (errno != EACCES) {
+			fail("registering secure RAM: %s, want EACCES", strerror(errno));
+		} else {
+			printf("refusal: registering secure RAM was refused by the secure side and the module did not "
+			       "load (EACCES; reason in the kernel log)\n");
+		}
+		if (load_module(ko, "") != 0) {
+			printf("FAIL: loading %s: %s\n", ko, strerror(errno));
+			failures++;
+		}
+	}
+	big = malloc(8 * MIB + 4096);
+	rbuf = malloc(64 * 1024);
+	if (!big || !rbuf)
+		return 1;
+	printf("tzchan-test: /dev/tzchan against the secure world\n");
+
+	fd = failures ? -1 : open_lane(0, 0);
+	if (fd >= 0 && ioctl(fd, TZCHAN_IOC_GET_STATS, &st0) == 0) {
+		printf("device: %u lanes, %u-byte rings, whole-record messages up to %u bytes\n", st0.lanes,
+		       st0.ring_bytes, st0.max_msg);
+		stats_fd = fd;
+		t0 = now_s();
+		phase_begin();
+		test_sizes(fd, &bytes);
+		phase_end("sizes (one message at a time)");
+		if (!failures) {
+			phase_begin();
+			test_poll(&bytes);
+			phase_end("poll (pipelined, O_NONBLOCK)");
+		}
+		if (!failures) {
+			phase_begin();
+			test_generator(&bytes);
+			phase_end("generator (one request at a time)");
+		}
+		if (!failures) {
+			phase_begin();
+			test_signals(&bytes);
+			phase_end("signals");
+		}
+		t1 = now_s();
+		ioctl(fd, TZCHAN_IOC_GET_STATS, &st);
+		close(fd);
+		uint64_t msgs = st.msgs_sent + st.msgs_recv, tb = st.bytes_sent + st.bytes_recv;
+		uint64_t bells = st.doorbells_out + st.doorbells_in;
+		printf("---- tzchan Linux driver summary ----\n");
+		printf("messages: %llu written, %llu read, %u answers verified, %u failures\n",
+		       (unsigned long long)st.msgs_sent, (unsigned long long)st.msgs_recv, verified, failures);
+		printf("bytes: %llu written, %llu read (%.1f MiB through the rings)\n",
+		       (unsigned long long)st.bytes_sent, (unsigned long long)st.bytes_recv, (double)tb / MIB);
+		printf("throughput: %.1f MiB/s payload both ways over %.2f s (QEMU TCG, emulated)\n",
+		       (double)tb / MIB / (t1 - t0), t1 - t0);
+		printf("doorbells: %llu SMCs to the secure side, %llu interrupts from it: %.3f per message; "
+		       "%llu sleeps; protocol errors %llu\n", (unsigned long long)st.doorbells_out,
+		       (unsigned long long)st.doorbells_in, msgs ? (double)bells / (double)msgs : 0.0,
+		       (unsigned long long)st.sleeps, (unsigned long long)st.protocol_errors);
+		if (!failures)
+			test_scribble(&bytes);
+		if (!failures && pid1)
+			test_reload(ko, &bytes);
+	} else if (!failures) {
+		fail("no /dev/tzchan statistics: %s", strerror(errno));
+	}
+
+	printf("RESULT %s: %u messages verified, %u failures\n", failures ? "FAIL" : "PASS", verified, failures);
+	fd = open("/dev/tzchan", O_RDWR);
+	v.failures = failures ? failures : 0;
+	v.messages = verified;
+	if (fd >= 0 && ioctl(fd, TZCHAN_IOC_VERDICT, &v) == 0)
+		printf("verdict handed to the secure side: exit status %d\n", v.status);
+	else
+		printf("could not hand the verdict to the secure side: %s\n", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (pid1) {
+		sync();
+		reboot(RB_POWER_OFF);
+		for (;;)
+			pause();
+	}
+	return failures ? 1 : 0;
+}
