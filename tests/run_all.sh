@@ -9,6 +9,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 jobs=$(nproc 2>/dev/null || echo 2)
 passed=0; failed=0; skipped=0; failures=()
+ct_pass=0; ct_fail=0; ct_skip=0 # individual CTest tests, summed over the ctest runs
 
 run_step() { # name, command...
   local name=$1; shift
@@ -26,7 +27,18 @@ ctest_build() { # compiler, build dir, extra cmake args...
   cmake -S . -B "$dir" -G Ninja -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DTZCHAN_WERROR=ON "$@" >"$dir.configure.log" 2>&1 || { cat "$dir.configure.log"; return 1; }
   cmake --build "$dir" -j "$jobs" || return 1
-  ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 600
+  local log="$dir.ctest.log" rc
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 600 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  local total nfail nskip
+  total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -1)
+  nfail=$(sed -n 's/.* \([0-9]*\) tests failed out of.*/\1/p' "$log" | tail -1)
+  nskip=$(grep -c '\*\*\*Skipped\| Not Run' "$log" || true)
+  if [ -n "$total" ]; then
+    ct_fail=$((ct_fail + ${nfail:-0})); ct_skip=$((ct_skip + nskip))
+    ct_pass=$((ct_pass + total - ${nfail:-0} - nskip))
+  fi
+  return "$rc"
 }
 
 mkdir -p build-gcc build-clang
@@ -47,5 +59,9 @@ fi
 
 echo
 [ ${#failures[@]} -eq 0 ] || printf 'failed: %s\n' "${failures[@]}"
-echo "tests: $passed passed, $failed failed, $skipped skipped"
+echo "steps (builds and suites): $passed passed, $failed failed, $skipped skipped"
+echo "ctest tests over both builds: $ct_pass passed, $ct_fail failed, $ct_skip skipped"
+# the closing line: every CTest test plus every extra suite; any failed step counts as a failure
+suites_passed=$((passed - 2 < 0 ? 0 : passed - 2))
+echo "tests: $((ct_pass + suites_passed)) passed, $((ct_fail + failed)) failed, $((ct_skip + skipped)) skipped"
 [ $failed -eq 0 ]

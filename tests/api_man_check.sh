@@ -1,0 +1,15 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Fails unless every function declared TZCHAN_API in the public headers has a man page (section 3).
+# Usage: api_man_check.sh INCLUDE_DIR MAN_BUILD_DIR
+set -eu
+inc=$1 man=$2
+fns=$(grep -ho '^TZCHAN_API[^(]*(' "$inc"/tzchan/*.h | sed 's/($//; s/.*[ *]//' | sort -u)
+[ -n "$fns" ] || { echo "no TZCHAN_API functions found"; exit 1; }
+missing=0 n=0
+for f in $fns; do
+  n=$((n + 1))
+  if [ ! -s "$man/man3/$f.3" ]; then echo "no man page for $f"; missing=$((missing + 1)); fi
+done
+echo "$n public functions, $missing without a man page"
+[ $missing -eq 0 ]
