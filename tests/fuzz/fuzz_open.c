@@ -49,7 +49,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             switch (i % 6) {
             case 0: fz_recv(&v, sizeof v.buf); break;
             case 1: fz_recv_some(&v, 100); break;
-            case 2: fz_peek(&v); fz_release(&v); break;
+            case 2:
+                fz_peek(&v);
+                fz_release(&v);
+                break;
             case 3: fz_recv_total(&v); break;
             case 4: fz_send(&v, 64, false); break;
             default: fz_wait(&v, 3); break;

@@ -141,7 +141,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)tzchan_recv_some(peer, sink, sizeof sink, &eom);
             break;
         }
-        case 19: (void)tzchan_open(peer, g_mem, g_size, vside(l) == TZCHAN_SIDE_A ? TZCHAN_SIDE_B : TZCHAN_SIDE_A, l);
+        case 19:
+            (void)tzchan_open(peer, g_mem, g_size, vside(l) == TZCHAN_SIDE_A ? TZCHAN_SIDE_B : TZCHAN_SIDE_A, l);
             break;
         /* ---- the peer, hostile ---- */
         case 20: /* a record header where the victim will read next, then publish up to it */
@@ -153,9 +154,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __atomic_store_n(peer_prod(l), c + a % (2u * RING), __ATOMIC_RELEASE);
             break;
         }
-        case 21: __atomic_store_n(peer_prod(l), (x & 1) ? w : *victim_cons(l) + (uint32_t)(int32_t)(int16_t)a, __ATOMIC_RELEASE);
+        case 21:
+            __atomic_store_n(peer_prod(l), (x & 1) ? w : *victim_cons(l) + (uint32_t)(int32_t)(int16_t)a,
+                             __ATOMIC_RELEASE);
             break;
-        case 22: __atomic_store_n(peer_cons(l), (x & 1) ? w : *victim_prod(l) + (uint32_t)(int32_t)(int16_t)a, __ATOMIC_RELEASE);
+        case 22:
+            __atomic_store_n(peer_cons(l), (x & 1) ? w : *victim_prod(l) + (uint32_t)(int32_t)(int16_t)a,
+                             __ATOMIC_RELEASE);
             break;
         case 23: /* the peer's doorbell slot: waiting, want_cons, bell, state */
             __atomic_store_n((uint32_t *)peer_sleep(l) + (x & 3u), w, __ATOMIC_RELAXED);

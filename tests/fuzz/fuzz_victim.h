@@ -20,12 +20,12 @@
 #include "tzchan/tzchan.h"
 #include "tzchan/wire.h"
 
-#define FZ_CHECK(cond)                                                                                        \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            fprintf(stderr, "%s:%d: fuzz check failed: %s\n", __FILE__, __LINE__, #cond);                   \
-            __builtin_trap();                                                                                \
-        }                                                                                                    \
+#define FZ_CHECK(cond)                                                                                             \
+    do {                                                                                                           \
+        if (!(cond)) {                                                                                             \
+            fprintf(stderr, "%s:%d: fuzz check failed: %s\n", __FILE__, __LINE__, #cond);                          \
+            __builtin_trap();                                                                                      \
+        }                                                                                                          \
     } while (0)
 
 struct fz_victim {
@@ -91,7 +91,7 @@ static inline void fz_reset_sequence(struct fz_victim *v)
 
 /* Opens (or reopens) the victim; the layout pointers come from the caller's own arithmetic. */
 static inline int fz_open(struct fz_victim *v, void *mem, size_t size, enum tzchan_side side, uint32_t lane,
-                   const unsigned char *txdata, const unsigned char *rxdata, uint32_t ring)
+                          const unsigned char *txdata, const unsigned char *rxdata, uint32_t ring)
 {
     int e = tzchan_open(&v->ch, mem, size, side, lane);
     FZ_CHECK(e == 0 || e == TZCHAN_EPROTO || e == TZCHAN_EVERSION || e == TZCHAN_EINVAL);

@@ -76,10 +76,10 @@ static void fail(const char *what, unsigned lane, const char *call, int64_t got)
     _exit(T_EXIT_FAIL);
 }
 
-#define VCHECK(cond, lane, call, got)                                                                         \
-    do {                                                                                                     \
-        if (!(cond))                                                                                         \
-            fail(#cond, (lane), (call), (int64_t)(got));                                                     \
+#define VCHECK(cond, lane, call, got)                                                                              \
+    do {                                                                                                           \
+        if (!(cond))                                                                                               \
+            fail(#cond, (lane), (call), (int64_t)(got));                                                           \
     } while (0)
 
 static void on_segv(int sig, siginfo_t *si, void *uc)
@@ -155,9 +155,9 @@ static void st_at(unsigned char *p, uint32_t v)
 
 /* ---- the adversary ------------------------------------------------------------------------------------------ */
 struct adv_lane {
-    uint32_t P;           /* where our next record goes (our private producer index) */
-    unsigned endless;     /* > 0: a message of unknown length is open and gets fragments, never a LAST */
-    unsigned restore_in;  /* iterations until the header and state words are put back */
+    uint32_t P;          /* where our next record goes (our private producer index) */
+    unsigned endless;    /* > 0: a message of unknown length is open and gets fragments, never a LAST */
+    unsigned restore_in; /* iterations until the header and state words are put back */
 };
 struct adv {
     uint64_t rng;
@@ -305,8 +305,8 @@ static void adv_attack(struct adv *a, unsigned l)
     uint32_t off = al->P & (RING - 1u);
     unsigned char *at = v.v_rxdata + off;
     switch (move) {
-    case 0: st_rel(v.a_rxprod, c + RING + 8u * (1 + rnd(a, 4))); break;      /* producer a ring + 8 ahead */
-    case 1: st_rel(v.a_rxprod, c - 8u * (1 + rnd(a, 4))); break;             /* behind the consumer */
+    case 0: st_rel(v.a_rxprod, c + RING + 8u * (1 + rnd(a, 4))); break;       /* producer a ring + 8 ahead */
+    case 1: st_rel(v.a_rxprod, c - 8u * (1 + rnd(a, 4))); break;              /* behind the consumer */
     case 2: st_rel(v.a_rxprod, 0xffffffffu - rnd(a, 64)); break;              /* near 2^32 */
     case 3: st_rel(v.a_rxprod, al->P + 1 + rnd(a, 7)); break;                 /* misaligned */
     case 4: st_rel(v.a_txcons, vp + 8u * (1 + rnd(a, 4))); break;             /* consumer past the producer */
@@ -379,7 +379,8 @@ static void adv_attack(struct adv *a, unsigned l)
         st(&v.a_sleep->bell, (uint32_t)t_rand(&a->rng));
         break;
     case 17: /* the peer's state: closed, open, garbage; put back later */
-        st(&v.a_sleep->state, rnd(a, 2) ? TZCHAN_WIRE_STATE_OPEN | TZCHAN_WIRE_STATE_CLOSED : (uint32_t)t_rand(&a->rng));
+        st(&v.a_sleep->state,
+           rnd(a, 2) ? TZCHAN_WIRE_STATE_OPEN | TZCHAN_WIRE_STATE_CLOSED : (uint32_t)t_rand(&a->rng));
         al->restore_in = 50 + rnd(a, 500);
         break;
     case 18: /* the victim's own words: its indices and its waiting flag (it must not trust them either) */
@@ -463,22 +464,35 @@ static void *watchdog(void *arg)
 
 /* ---- the victim ---------------------------------------------------------------------------------------------- */
 enum op {
-    OP_SEND, OP_SEND_MORE, OP_FLUSH, OP_RESERVE, OP_SEND_BEGIN, OP_SEND_SOME, OP_SEND_END, OP_RECV, OP_RECV_SOME,
-    OP_RECV_TOTAL, OP_PEEK, OP_RELEASE, OP_WAIT, OP_OPEN, OP_COUNT
+    OP_SEND,
+    OP_SEND_MORE,
+    OP_FLUSH,
+    OP_RESERVE,
+    OP_SEND_BEGIN,
+    OP_SEND_SOME,
+    OP_SEND_END,
+    OP_RECV,
+    OP_RECV_SOME,
+    OP_RECV_TOTAL,
+    OP_PEEK,
+    OP_RELEASE,
+    OP_WAIT,
+    OP_OPEN,
+    OP_COUNT
 };
-static const char *const op_name[OP_COUNT] = {"send", "send MORE", "flush", "reserve/commit", "send_begin",
-                                              "send_some", "send_end", "recv", "recv_some", "recv_total",
-                                              "peek", "release", "wait_prepare", "open"};
+static const char *const op_name[OP_COUNT] = {
+    "send", "send MORE", "flush",      "reserve/commit", "send_begin", "send_some",    "send_end",
+    "recv", "recv_some", "recv_total", "peek",           "release",    "wait_prepare", "open"};
 
 struct victim_lane {
     struct tzchan ch;
     bool open;
-    bool streaming;             /* a send_begin is open */
+    bool streaming; /* a send_begin is open */
     uint64_t st_total, st_sent;
-    bool in_msg;                /* recv_some is inside a message */
+    bool in_msg; /* recv_some is inside a message */
     uint64_t msg_got, msg_total;
     bool have_total;
-    uint64_t violations;        /* EPROTO latches seen on this lane */
+    uint64_t violations; /* EPROTO latches seen on this lane */
 };
 
 struct victim {
@@ -842,8 +856,8 @@ int main(int argc, char **argv)
 {
     double secs = argc > 1 ? strtod(argv[1], NULL) : 5.0;
     g_seed = argc > 2 ? strtoull(argv[2], NULL, 0) : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20);
-    printf("scribbler: seed %" PRIu64 ", %.0f s, %u lanes, ring %u B (rerun: scribbler %.0f %" PRIu64 ")\n",
-           g_seed, secs, LANES, RING, secs, g_seed);
+    printf("scribbler: seed %" PRIu64 ", %.0f s, %u lanes, ring %u B (rerun: scribbler %.0f %" PRIu64 ")\n", g_seed,
+           secs, LANES, RING, secs, g_seed);
     fflush(stdout);
 #ifndef SCRIB_ASAN
     struct sigaction sa;
