@@ -804,7 +804,6 @@ static void victim_step(struct victim *v, unsigned l)
             call_end(v, OP_RECV_TOTAL, e);
             if (saw_eproto(v, l, e))
                 return;
-            /* EPIPE: the header does not list it for recv_total, but the peer's CLOSED word can say so */
             VCHECK(e == 0 || e == TZCHAN_EAGAIN || e == TZCHAN_EPIPE, l, "recv_total", e);
         }
         return;
