@@ -27,6 +27,7 @@
 #define _GNU_SOURCE
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -597,6 +598,7 @@ static void victim_open(struct victim *v, unsigned l)
     if (e != 0) {
         v->open_refused++;
         atomic_store(&g_down[l], true);
+        sched_yield(); /* let the adversary reset the lane rather than spin on it */
         return;
     }
     VCHECK(tzchan_max_msg(&vl->ch) == MAX_MSG, l, "max_msg after open", tzchan_max_msg(&vl->ch));

@@ -4,7 +4,7 @@
 # coverage too) in build-fuzz and fuzzes each for a bounded time, one after the other, starting from its seed
 # corpus (copied: the repository's corpus is not changed). Prints each target's exec count. A crash fails the
 # suite; its input is left in build-fuzz/artifacts/ to be added to tests/fuzz/corpus/<target>/ with the fix.
-# Env: TZCHAN_FUZZ_SECS (default 50 per target). Exit 0 pass, 1 fail, 77 skipped (no clang or no libFuzzer).
+# Env: TZCHAN_FUZZ_SECS (default 45 per target). Exit 0 pass, 1 fail, 77 skipped (no clang or no libFuzzer).
 set -u
 cd "$(dirname "$0")/../.."
 command -v clang >/dev/null 2>&1 || { echo "clang not found: skipped"; exit 77; }
@@ -16,7 +16,7 @@ if ! clang -fsanitize=fuzzer -o /tmp/tzchan-fuzz-probe.$$ /tmp/tzchan-fuzz-probe
 fi
 rm -f /tmp/tzchan-fuzz-probe.$$*
 dir=build-fuzz
-secs=${TZCHAN_FUZZ_SECS:-50}
+secs=${TZCHAN_FUZZ_SECS:-45}
 mkdir -p "$dir"
 cmake -S . -B "$dir" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTZCHAN_WERROR=ON \
       -DTZCHAN_SANITIZE=fuzzer-no-link,address,undefined -DTZCHAN_FUZZ=ON >"$dir.configure.log" 2>&1 \
