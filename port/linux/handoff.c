@@ -1,0 +1,584 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Linux port, setting up: the creator makes a sealed memfd region and hands it over a unix socket with one
+ * SCM_RIGHTS message (the hello); the acceptor validates everything the creator could get wrong or lie about
+ * (message shape, fd kind, seals, size, geometry against its own limits, the region's contents through the core's
+ * tzchan_open), maps it and answers. Also the unix socket helpers and tzchan_linux_close. docs/LINUX.md s.2-3.
+ *
+ * Trust: the acceptor trusts nothing in the hello; the creator trusts nothing in the answer (it checks the answer's
+ * shape and that every attached doorbell fd really is an eventfd before it will ever write to one).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "tzchan/wire.h"
+
+#define MAX_FDS 253 /* SCM_MAX_FD */
+#define DEFAULT_RING (64u * 1024u)
+#define REQUIRED_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
+
+const char *tzchan_linux_reason_str(unsigned reason)
+{
+    switch (reason) {
+    case TZCHAN_LINUX_ACCEPTED: return "accepted";
+    case TZCHAN_LINUX_R_MALFORMED: return "malformed hand-off message";
+    case TZCHAN_LINUX_R_VERSION: return "unknown hand-off version";
+    case TZCHAN_LINUX_R_NOT_MEMFD: return "region fd is not a read-write memfd";
+    case TZCHAN_LINUX_R_NOT_SEALED: return "memfd not sealed against shrink/grow/reseal (or write-sealed)";
+    case TZCHAN_LINUX_R_SIZE: return "memfd size differs from the announced region size";
+    case TZCHAN_LINUX_R_GEOMETRY: return "geometry outside the acceptor's limits";
+    case TZCHAN_LINUX_R_LAYOUT: return "region contents are not a valid tzchan region";
+    case TZCHAN_LINUX_R_RESOURCES: return "acceptor could not map or allocate";
+    case TZCHAN_LINUX_R_BAD_EVENTFD: return "doorbell fd is not an eventfd";
+    default: return "unknown reason";
+    }
+}
+
+/* ---- small helpers -------------------------------------------------------------------------------------- */
+static void close_fds(int *fds, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
+static int errno_code(int e)
+{
+    return (e == ENOMEM || e == EMFILE || e == ENFILE || e == ENOSPC) ? TZCHAN_ENOMEM : TZCHAN_EIO;
+}
+
+/* Waits until sock is readable. 0; TZCHAN_ETIMEDOUT; TZCHAN_EINTR; TZCHAN_EIO. */
+static int wait_readable(int sock, int timeout_ms)
+{
+    struct pollfd p = {.fd = sock, .events = POLLIN};
+    int r = poll(&p, 1, timeout_ms < 0 ? -1 : timeout_ms);
+    if (r < 0)
+        return errno == EINTR ? TZCHAN_EINTR : TZCHAN_EIO;
+    return r == 0 ? TZCHAN_ETIMEDOUT : 0;
+}
+
+/* Sends one message of len bytes with nfds fds attached. 0, TZCHAN_EPIPE or TZCHAN_EIO. */
+static int send_msg(int sock, const void *buf, size_t len, const int *fds, int nfds)
+{
+    union {
+        struct cmsghdr h;
+        unsigned char b[CMSG_SPACE(sizeof(int) * MAX_FDS)];
+    } cm;
+    struct iovec iov = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (nfds > 0) {
+        memset(&cm, 0, sizeof cm);
+        m.msg_control = cm.b;
+        m.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+    }
+    ssize_t r;
+    do
+        r = sendmsg(sock, &m, MSG_NOSIGNAL);
+    while (r < 0 && errno == EINTR);
+    if (r < 0)
+        return (errno == EPIPE || errno == ECONNRESET) ? TZCHAN_EPIPE : TZCHAN_EIO;
+    return (size_t)r == len ? 0 : TZCHAN_EIO;
+}
+
+/* Receives one message (up to cap bytes; *truncated if it was longer) and its fds (close-on-exec). Returns the
+ * byte count (0 = the peer closed), TZCHAN_EIO; *nfds fds are stored in fds (the caller closes them). */
+static ssize_t recv_msg(int sock, void *buf, size_t cap, bool *truncated, int *fds, int *nfds)
+{
+    union {
+        struct cmsghdr h;
+        unsigned char b[CMSG_SPACE(sizeof(int) * MAX_FDS)];
+    } cm;
+    struct iovec iov = {.iov_base = buf, .iov_len = cap};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b, .msg_controllen = sizeof cm.b};
+    *nfds = 0;
+    ssize_t r;
+    do
+        r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    while (r < 0 && errno == EINTR);
+    if (r < 0)
+        return (errno == ECONNRESET) ? 0 : TZCHAN_EIO;
+    /* collect every fd the kernel installed, whatever else is wrong, so none leaks */
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0))
+            continue;
+        size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < n && *nfds < MAX_FDS; i++)
+            memcpy(&fds[(*nfds)++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+    }
+    *truncated = (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0;
+    return r;
+}
+
+/* True if fd is an eventfd (by its /proc link; refuses when /proc cannot tell). */
+static bool is_eventfd(int fd)
+{
+    char path[64], link[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(path, link, sizeof link - 1);
+    if (n < 0)
+        return false;
+    link[n] = 0;
+    return strcmp(link, "anon_inode:[eventfd]") == 0;
+}
+
+/* ---- the connection ----------------------------------------------------------------------------------- */
+static void free_conn(struct tzchan_linux *l)
+{
+    if (l == NULL)
+        return;
+    if (l->lane != NULL) {
+        for (uint32_t i = 0; i < l->lanes; i++) {
+            struct tzchan__lane *ln = &l->lane[i];
+            if (ln->efd_wait >= 0)
+                close(ln->efd_wait);
+            if (ln->efd_ring >= 0)
+                close(ln->efd_ring);
+            pthread_mutex_destroy(&ln->mu);
+        }
+        free(l->lane);
+    }
+    if (l->mem != NULL)
+        munmap(l->mem, l->size);
+    free(l);
+}
+
+static struct tzchan_linux *alloc_conn(uint32_t lanes, uint32_t ring, bool creator, bool eventfd)
+{
+    struct tzchan_linux *l = calloc(1, sizeof *l);
+    if (l == NULL)
+        return NULL;
+    l->sock = -1;
+    l->lanes = lanes;
+    l->ring = ring;
+    l->creator = creator;
+    l->eventfd = eventfd;
+    atomic_init(&l->dead, false);
+    l->spin_ns = get_nprocs() > 1 ? TZCHAN__LINUX_SPIN_NS : 0;
+    void *p = NULL;
+    if (posix_memalign(&p, 64, sizeof(struct tzchan__lane) * lanes) != 0) {
+        free(l);
+        return NULL;
+    }
+    memset(p, 0, sizeof(struct tzchan__lane) * lanes);
+    l->lane = p;
+    for (uint32_t i = 0; i < lanes; i++) {
+        struct tzchan__lane *ln = &l->lane[i];
+        pthread_mutex_init(&ln->mu, NULL);
+        ln->conn = l;
+        ln->idx = i;
+        ln->efd_wait = ln->efd_ring = -1;
+    }
+    return l;
+}
+
+/* Opens our side of every lane on the mapping and registers the doorbell. Returns 0 or the core's code. */
+static int open_lanes(struct tzchan_linux *l)
+{
+    enum tzchan_side side = l->creator ? TZCHAN_SIDE_A : TZCHAN_SIDE_B;
+    uint64_t stride = TZCHAN_WIRE_LANE_CTRL + 2u * (uint64_t)l->ring;
+    size_t my_slot =
+        l->creator ? offsetof(struct tzchan_wire_lane, sleep_a) : offsetof(struct tzchan_wire_lane, sleep_b);
+    for (uint32_t i = 0; i < l->lanes; i++) {
+        struct tzchan__lane *ln = &l->lane[i];
+        int e = tzchan_open(&ln->ch, l->mem, l->size, side, i);
+        if (e)
+            return e;
+        if (tzchan_max_msg(&ln->ch) != l->ring / 2u)
+            return TZCHAN_EPROTO; /* the header changed under us: not the geometry announced */
+        /* our bell counter: the core writes it, the peer's futex sleeps on it, we wake that futex */
+        ln->my_bell = (uint32_t *)(void *)(l->mem + TZCHAN_WIRE_HEADER_BYTES + (size_t)(i * stride) + my_slot +
+                                           offsetof(struct tzchan_wire_sleep, bell));
+        tzchan_set_notify(&ln->ch, tzchan__linux_notify, ln);
+    }
+    return 0;
+}
+
+static int make_eventfds(struct tzchan_linux *l, int *fds)
+{
+    for (uint32_t i = 0; i < l->lanes; i++) {
+        int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (fd < 0)
+            return errno_code(errno);
+        l->lane[i].efd_wait = fd;
+        fds[i] = fd;
+    }
+    return 0;
+}
+
+/* ---- creator ---------------------------------------------------------------------------------------------- */
+int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan_linux_config *cfg, int timeout_ms,
+                        unsigned *reason)
+{
+    unsigned dummy;
+    if (reason == NULL)
+        reason = &dummy;
+    *reason = TZCHAN_LINUX_ACCEPTED;
+    if (out == NULL || sock < 0)
+        return TZCHAN_EINVAL;
+    *out = NULL;
+    bool evfd = cfg != NULL && cfg->eventfd;
+    uint32_t ring = (cfg != NULL && cfg->ring_bytes) ? cfg->ring_bytes : DEFAULT_RING;
+    uint32_t lanes = cfg != NULL ? cfg->lanes : 0;
+    if (lanes == 0) {
+        int n = get_nprocs_conf();
+        lanes = n < 1 ? 1u : (uint32_t)n;
+        if (lanes > TZCHAN_MAX_LANES)
+            lanes = TZCHAN_MAX_LANES;
+        if (evfd && lanes > TZCHAN_LINUX_MAX_EVENTFD_LANES)
+            lanes = TZCHAN_LINUX_MAX_EVENTFD_LANES;
+    }
+    if (evfd && lanes > TZCHAN_LINUX_MAX_EVENTFD_LANES)
+        return TZCHAN_EINVAL;
+    size_t size = tzchan_region_size(lanes, ring);
+    if (size == 0)
+        return TZCHAN_EINVAL;
+
+    struct tzchan_linux *l = alloc_conn(lanes, ring, true, evfd);
+    if (l == NULL)
+        return TZCHAN_ENOMEM;
+    int fds[MAX_FDS];
+    int e, memfd = memfd_create("tzchan", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (memfd < 0) {
+        e = errno_code(errno);
+        goto fail;
+    }
+    if (ftruncate(memfd, (off_t)size) != 0 || fcntl(memfd, F_ADD_SEALS, REQUIRED_SEALS) != 0) {
+        e = errno_code(errno);
+        goto fail;
+    }
+    void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+    if (mem == MAP_FAILED) {
+        e = errno_code(errno);
+        goto fail;
+    }
+    l->mem = mem;
+    l->size = size;
+    if ((e = tzchan_region_init(mem, size, lanes, ring)) != 0 || (e = open_lanes(l)) != 0)
+        goto fail;
+    fds[0] = memfd;
+    if (evfd && (e = make_eventfds(l, fds + 1)) != 0)
+        goto fail;
+
+    struct tzchan_linux_hello h;
+    memset(&h, 0, sizeof h);
+    h.magic = TZCHAN_LINUX_HELLO_MAGIC;
+    h.version = TZCHAN_LINUX_HANDOFF_VERSION;
+    h.lanes = lanes;
+    h.ring_bytes = ring;
+    h.region_bytes = size;
+    h.flags = evfd ? TZCHAN_LINUX_HELLO_EVENTFD : 0;
+    h.nfds = 1u + (evfd ? lanes : 0u);
+    if ((e = send_msg(sock, &h, sizeof h, fds, (int)h.nfds)) != 0)
+        goto fail;
+    close(memfd); /* the mapping keeps the region; the peer has its own fd */
+    memfd = -1;
+
+    if ((e = wait_readable(sock, timeout_ms)) != 0)
+        goto fail;
+    struct tzchan_linux_answer a;
+    bool trunc = false;
+    int nrx = 0;
+    ssize_t n = recv_msg(sock, &a, sizeof a, &trunc, fds, &nrx);
+    if (n <= 0) {
+        e = n == 0 ? TZCHAN_EPIPE : (int)n;
+        goto fail;
+    }
+    uint32_t want_fds = (a.reason == TZCHAN_LINUX_ACCEPTED && evfd) ? lanes : 0u;
+    if (trunc || (size_t)n != sizeof a || a.magic != TZCHAN_LINUX_ANSWER_MAGIC ||
+        a.version != TZCHAN_LINUX_HANDOFF_VERSION || a.nfds != want_fds || (uint32_t)nrx != want_fds ||
+        a.reserved[0] | a.reserved[1] | a.reserved[2] | a.reserved[3]) {
+        close_fds(fds, nrx);
+        *reason = TZCHAN_LINUX_R_MALFORMED;
+        e = TZCHAN_EPROTO;
+        goto fail;
+    }
+    if (a.reason != TZCHAN_LINUX_ACCEPTED) {
+        *reason = a.reason;
+        e = TZCHAN_EPROTO;
+        goto fail;
+    }
+    for (uint32_t i = 0; i < want_fds; i++) {
+        if (!is_eventfd(fds[i]) || fcntl(fds[i], F_SETFL, O_NONBLOCK) != 0) {
+            close_fds(fds, nrx);
+            *reason = TZCHAN_LINUX_R_BAD_EVENTFD;
+            e = TZCHAN_EPROTO;
+            goto fail;
+        }
+        l->lane[i].efd_ring = fds[i];
+    }
+    l->sock = sock;
+    *out = l;
+    return 0;
+fail:
+    if (memfd >= 0)
+        close(memfd);
+    free_conn(l);
+    return e;
+}
+
+/* ---- acceptor --------------------------------------------------------------------------------------------- */
+static int answer(int sock, unsigned reason, const int *fds, int nfds)
+{
+    struct tzchan_linux_answer a;
+    memset(&a, 0, sizeof a);
+    a.magic = TZCHAN_LINUX_ANSWER_MAGIC;
+    a.version = TZCHAN_LINUX_HANDOFF_VERSION;
+    a.reason = reason;
+    a.nfds = (uint32_t)nfds;
+    return send_msg(sock, &a, sizeof a, fds, nfds);
+}
+
+/* Checks the hello and its fds against the limits; returns a reason (0 = acceptable so far). */
+static unsigned check_hello(const struct tzchan_linux_hello *h, size_t n, bool trunc, const int *fds, int nfds,
+                            const struct tzchan_linux_limits *lim)
+{
+    if (trunc || n != sizeof *h || h->magic != TZCHAN_LINUX_HELLO_MAGIC)
+        return TZCHAN_LINUX_R_MALFORMED;
+    if (h->version != TZCHAN_LINUX_HANDOFF_VERSION)
+        return TZCHAN_LINUX_R_VERSION;
+    for (size_t i = 0; i < sizeof h->reserved / sizeof h->reserved[0]; i++)
+        if (h->reserved[i] != 0)
+            return TZCHAN_LINUX_R_MALFORMED;
+    if (h->flags & ~(uint32_t)TZCHAN_LINUX_HELLO_EVENTFD)
+        return TZCHAN_LINUX_R_MALFORMED;
+    bool evfd = (h->flags & TZCHAN_LINUX_HELLO_EVENTFD) != 0;
+    if (evfd && h->lanes > TZCHAN_LINUX_MAX_EVENTFD_LANES)
+        return TZCHAN_LINUX_R_MALFORMED;
+    uint64_t want_fds = 1u + (evfd ? (uint64_t)h->lanes : 0u);
+    if (h->nfds != want_fds || (uint64_t)nfds != want_fds)
+        return TZCHAN_LINUX_R_MALFORMED;
+    /* geometry: the core's limits, then ours */
+    uint32_t max_lanes = lim->max_lanes ? lim->max_lanes : TZCHAN_MAX_LANES;
+    uint32_t min_ring = lim->min_ring ? lim->min_ring : TZCHAN_MIN_RING;
+    uint32_t max_ring = lim->max_ring ? lim->max_ring : (256u << 20);
+    uint64_t max_region = lim->max_region_bytes ? lim->max_region_bytes : (1ull << 30);
+    size_t need = tzchan_region_size(h->lanes, h->ring_bytes);
+    if (need == 0 || h->lanes > max_lanes || h->ring_bytes < min_ring || h->ring_bytes > max_ring ||
+        (evfd && lim->refuse_eventfd))
+        return TZCHAN_LINUX_R_GEOMETRY;
+    if (h->region_bytes != need)
+        return TZCHAN_LINUX_R_SIZE;
+    if (need > max_region)
+        return TZCHAN_LINUX_R_GEOMETRY;
+    /* the region fd: a read-write memfd, sealed so it can neither shrink (SIGBUS for us) nor grow nor reseal */
+    int fl = fcntl(fds[0], F_GETFL);
+    struct stat st;
+    if (fl < 0 || (fl & O_ACCMODE) != O_RDWR || fstat(fds[0], &st) != 0 || !S_ISREG(st.st_mode))
+        return TZCHAN_LINUX_R_NOT_MEMFD;
+    int seals = fcntl(fds[0], F_GET_SEALS);
+    if (seals < 0)
+        return TZCHAN_LINUX_R_NOT_MEMFD;
+    if ((seals & REQUIRED_SEALS) != REQUIRED_SEALS || (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
+        return TZCHAN_LINUX_R_NOT_SEALED;
+    if (st.st_size < 0 || (uint64_t)st.st_size != h->region_bytes)
+        return TZCHAN_LINUX_R_SIZE;
+    for (int i = 1; i < nfds; i++)
+        if (!is_eventfd(fds[i]))
+            return TZCHAN_LINUX_R_BAD_EVENTFD;
+    return TZCHAN_LINUX_ACCEPTED;
+}
+
+int tzchan_linux_accept(struct tzchan_linux **out, int sock, const struct tzchan_linux_limits *lim, int timeout_ms,
+                        unsigned *reason)
+{
+    static const struct tzchan_linux_limits defaults;
+    unsigned dummy;
+    if (reason == NULL)
+        reason = &dummy;
+    *reason = TZCHAN_LINUX_ACCEPTED;
+    if (out == NULL || sock < 0)
+        return TZCHAN_EINVAL;
+    *out = NULL;
+    if (lim == NULL)
+        lim = &defaults;
+    int e = wait_readable(sock, timeout_ms);
+    if (e)
+        return e;
+    union {
+        struct tzchan_linux_hello h;
+        unsigned char raw[sizeof(struct tzchan_linux_hello) + 1]; /* one more: a longer message shows */
+    } msg;
+    memset(&msg, 0, sizeof msg);
+    int fds[MAX_FDS];
+    int nfds = 0;
+    bool trunc = false;
+    ssize_t n = recv_msg(sock, msg.raw, sizeof msg.raw, &trunc, fds, &nfds);
+    if (n == 0) {
+        close_fds(fds, nfds);
+        return TZCHAN_EPIPE;
+    }
+    if (n < 0) {
+        close_fds(fds, nfds);
+        return (int)n;
+    }
+    struct tzchan_linux_hello h = msg.h; /* private copy */
+    unsigned why = check_hello(&h, (size_t)n, trunc, fds, nfds, lim);
+    struct tzchan_linux *l = NULL;
+    if (why == TZCHAN_LINUX_ACCEPTED) {
+        bool evfd = (h.flags & TZCHAN_LINUX_HELLO_EVENTFD) != 0;
+        l = alloc_conn(h.lanes, h.ring_bytes, false, evfd);
+        void *mem = l != NULL ? mmap(NULL, (size_t)h.region_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0)
+                              : MAP_FAILED;
+        if (mem == MAP_FAILED) {
+            why = TZCHAN_LINUX_R_RESOURCES;
+        } else {
+            l->mem = mem;
+            l->size = (size_t)h.region_bytes;
+            if (open_lanes(l) != 0)
+                why = TZCHAN_LINUX_R_LAYOUT;
+        }
+        if (why == TZCHAN_LINUX_ACCEPTED && evfd) {
+            for (uint32_t i = 0; i < h.lanes; i++) {
+                l->lane[i].efd_ring = fds[1 + i];
+                fds[1 + i] = -1; /* now owned by the lane */
+                fcntl(l->lane[i].efd_ring, F_SETFL, O_NONBLOCK);
+            }
+            int mine[MAX_FDS];
+            if (make_eventfds(l, mine) != 0)
+                why = TZCHAN_LINUX_R_RESOURCES;
+        }
+    }
+    close_fds(fds, nfds); /* the memfd is mapped (or refused); doorbell fds taken are -1 */
+    if (why != TZCHAN_LINUX_ACCEPTED) {
+        free_conn(l);
+        *reason = why;
+        e = answer(sock, why, NULL, 0);
+        return e ? e : TZCHAN_EPROTO;
+    }
+    int mine[MAX_FDS];
+    int nmine = 0;
+    if (l->eventfd)
+        for (uint32_t i = 0; i < l->lanes; i++)
+            mine[nmine++] = l->lane[i].efd_wait;
+    e = answer(sock, TZCHAN_LINUX_ACCEPTED, mine, nmine);
+    if (e) {
+        free_conn(l);
+        return e;
+    }
+    l->sock = sock;
+    *out = l;
+    return 0;
+}
+
+/* ---- close and accessors ---------------------------------------------------------------------------------- */
+void tzchan_linux_close(struct tzchan_linux *l)
+{
+    if (l == NULL)
+        return;
+    for (uint32_t i = 0; i < l->lanes; i++)
+        tzchan_close(&l->lane[i].ch); /* rings the peer if it waits */
+    if (l->sock >= 0)
+        close(l->sock);
+    free_conn(l);
+}
+
+uint32_t tzchan_linux_lanes(const struct tzchan_linux *l)
+{
+    return l != NULL ? l->lanes : 0;
+}
+
+size_t tzchan_linux_max_msg(const struct tzchan_linux *l)
+{
+    return l != NULL ? l->ring / 2u : 0;
+}
+
+bool tzchan_linux_is_creator(const struct tzchan_linux *l)
+{
+    return l != NULL && l->creator;
+}
+
+bool tzchan_linux_uses_eventfd(const struct tzchan_linux *l)
+{
+    return l != NULL && l->eventfd;
+}
+
+int tzchan_linux_socket(const struct tzchan_linux *l)
+{
+    return l != NULL ? l->sock : TZCHAN_EINVAL;
+}
+
+/* ---- unix socket helpers ---------------------------------------------------------------------------------- */
+static int fill_addr(struct sockaddr_un *a, const char *path)
+{
+    if (path == NULL || strlen(path) >= sizeof a->sun_path || path[0] == 0)
+        return TZCHAN_EINVAL;
+    memset(a, 0, sizeof *a);
+    a->sun_family = AF_UNIX;
+    strcpy(a->sun_path, path);
+    return 0;
+}
+
+int tzchan_linux_listen(const char *path)
+{
+    struct sockaddr_un a;
+    int e = fill_addr(&a, path);
+    if (e)
+        return e;
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+        unlink(path);
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return errno_code(errno);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 4) != 0) {
+        e = errno_code(errno);
+        close(fd);
+        return e;
+    }
+    return fd;
+}
+
+int tzchan_linux_dial(const char *path)
+{
+    struct sockaddr_un a;
+    int e = fill_addr(&a, path);
+    if (e)
+        return e;
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return errno_code(errno);
+    int r;
+    do
+        r = connect(fd, (struct sockaddr *)&a, sizeof a);
+    while (r != 0 && errno == EINTR);
+    if (r != 0) {
+        e = errno_code(errno);
+        close(fd);
+        return e;
+    }
+    return fd;
+}
+
+int tzchan_linux_accept_conn(int listen_fd, int timeout_ms)
+{
+    if (listen_fd < 0)
+        return TZCHAN_EINVAL;
+    int e = wait_readable(listen_fd, timeout_ms);
+    if (e)
+        return e;
+    int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    return fd >= 0 ? fd : errno_code(errno);
+}

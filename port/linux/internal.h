@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Private to the Linux port: the connection and lane structures shared by handoff.c (making, validating and
+ * handing over regions) and wait.c (doorbells, blocking calls, liveness). Nothing here is API.
+ */
+#ifndef TZCHAN_PORT_LINUX_INTERNAL_H
+#define TZCHAN_PORT_LINUX_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tzchan/linux.h"
+#include "tzchan/tzchan.h"
+
+/* One side's view of one lane. All fields below `mu` are guarded by it. */
+struct tzchan__lane {
+    pthread_mutex_t mu;
+    struct tzchan ch; /* the core endpoint (one user at a time: mu) */
+    struct tzchan_linux *conn;
+    uint32_t idx;
+    uint32_t *my_bell;            /* SHARED: our bell counter in the region, the word the peer's futex sleeps on */
+    int efd_wait;                 /* eventfd mode: the fd we sleep on (the peer writes it), else -1 */
+    int efd_ring;                 /* eventfd mode: the peer's fd we write to ring it, else -1 */
+    unsigned n_sleepers;          /* threads of ours asleep on this lane */
+    bool efd_sleeper;             /* eventfd mode: one of them polls efd_wait (the others use the futex) */
+    unsigned n_data, n_room;      /* ... of which waiting for data / for room */
+    bool tx_owned, rx_owned;      /* a streamed message is open in that direction ... */
+    pthread_t tx_owner, rx_owner; /* ... and belongs to this thread */
+    uint64_t sleeps, sleep_ns, live_checks;
+};
+
+struct tzchan_linux {
+    int sock;           /* the liveness line (and the hand-off socket) */
+    unsigned char *mem; /* the shared mapping */
+    size_t size;
+    uint32_t lanes, ring;
+    bool creator, eventfd;
+    atomic_bool dead; /* the socket reported the peer gone (sticky) */
+    uint64_t spin_ns; /* how long a blocking call retries before it sleeps (0 on one CPU) */
+    struct tzchan__lane *lane;
+};
+
+/* Spin before sleeping: long enough to cover a peer that is running and about to publish, short next to a
+ * sleep and wake-up (several microseconds each, far more on a loaded machine). */
+#define TZCHAN__LINUX_SPIN_NS 20000u
+
+/* wait.c: the notify hook registered on each endpoint (ctx = the lane). */
+void tzchan__linux_notify(void *ctx);
+/* wait.c: true if the socket says the peer is gone (polls it now unless already known). */
+bool tzchan__linux_sock_gone(struct tzchan_linux *l);
+
+#endif /* TZCHAN_PORT_LINUX_INTERNAL_H */

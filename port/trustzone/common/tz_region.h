@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Validation of a region the normal world registers by SMC, before the secure side maps or touches a byte of it.
+ *
+ * Plain C with no dependency on the platform, the core or libc, so the same code runs in the secure payload and in
+ * host unit tests and fuzzers. The caller describes its memory map (where non-secure RAM is, what must never be
+ * shared: secure RAM, secure flash, its own image) and its limits; tz_region_check() says yes or gives the first
+ * reason for no. All arithmetic is overflow-checked; nothing here reads the region itself.
+ */
+#ifndef TZ_REGION_H
+#define TZ_REGION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Refusal codes: negative, clear of SMCCC's -1..-3 and of TZCHAN_E* (-1..-10). */
+#define TZ_REG_OK 0
+#define TZ_REG_EOVERFLOW (-16) /* base + size wraps around the address space, or size is 0 */
+#define TZ_REG_EALIGN (-17)    /* base or size not a multiple of the required alignment (the page size) */
+#define TZ_REG_ESECURE (-18)   /* overlaps secure RAM, secure flash or the secure image */
+#define TZ_REG_ENOTRAM (-19)   /* not wholly inside one non-secure RAM bank */
+#define TZ_REG_EGEOMETRY (-20) /* lanes or ring size not accepted by this secure side */
+#define TZ_REG_ESIZE (-21)     /* too small for the geometry, or larger than the secure side will map */
+#define TZ_REG_EBUSY (-22)     /* a region is already registered */
+#define TZ_REG_ENOTREG (-23)   /* unregister without a registered region */
+
+struct tz_range {
+    uint64_t base;
+    uint64_t size; /* bytes; a range with size 0 is empty */
+};
+
+/* What the secure side accepts. Ranges may be listed in any order; forbidden ranges may overlap each other. */
+struct tz_memmap {
+    const struct tz_range *ns_ram;    /* banks of non-secure RAM: a region must lie wholly inside one */
+    size_t ns_ram_count;
+    const struct tz_range *forbidden; /* secure RAM, secure flash, own image, anything else never shared */
+    size_t forbidden_count;
+    uint64_t align;                   /* power of two >= 64: required alignment of base and size */
+    uint64_t max_bytes;               /* largest region the secure side will map */
+    uint32_t min_lanes, max_lanes;    /* accepted lane counts */
+    uint32_t min_ring, max_ring;      /* accepted ring sizes (powers of two) */
+};
+
+/* Registration request, already reduced to the widths the SMC interface defines. */
+struct tz_reg_req {
+    uint64_t base;       /* physical address of the region */
+    uint64_t size;       /* bytes the normal world shares */
+    uint32_t lanes;
+    uint32_t ring_bytes;
+};
+
+/* Bytes a region of this geometry needs in wire format v1 (header + lanes * (control + 2 rings)), or 0 if the
+ * geometry is outside the wire format's limits. Same result as tzchan_region_size(), computed independently. */
+uint64_t tz_region_bytes(uint32_t lanes, uint32_t ring_bytes);
+
+/* Checks req against map, in this order: overflow, alignment, secure overlap, RAM containment, geometry, size.
+ * Returns TZ_REG_OK or the first TZ_REG_E* that applies. Pure function; map must itself be sane (align a power of
+ * two). Never reads or writes the region. */
+int tz_region_check(const struct tz_memmap *map, const struct tz_reg_req *req);
+
+/* "TZ_REG_ESECURE: overlaps secure memory"; never NULL. */
+const char *tz_region_strerror(int code);
+
+#endif /* TZ_REGION_H */

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The secure payload's logic (see tz_secure.h). Every value that comes from the normal world (SMC arguments,
+ * region contents) is validated before use: registration goes through tz_region_check() before anything is
+ * mapped, and the region itself is only ever touched through the tzchan core, which treats it as hostile.
+ */
+#include "tz_secure.h"
+
+#include "tz_libc.h"
+
+#include "tz_board.h"
+#include "tz_plat.h"
+#include "tz_print.h"
+#include "tz_region.h"
+#include "tz_smc.h"
+#include "tz_traffic.h"
+#include "tzchan/tzchan.h"
+
+#define TRAFFIC_MSGS 256u  /* data messages per direction in traffic mode */
+#define HOSTILE_MSGS 8u    /* ... in the recovery run of hostile mode */
+#define N_CODES 8u         /* TZ_REG_EOVERFLOW .. TZ_REG_ENOTREG */
+
+static struct {
+    uint32_t mode;
+    bool registered;
+    void *va;
+    uint64_t pa, size;
+    uint32_t lanes, ring;
+    unsigned waiting[TZ_LANES];
+    struct tzchan ch[TZ_LANES];
+    struct tz_traffic traffic;
+
+    uint32_t accepted, refused, refused_code[N_CODES], refused_open;
+    uint32_t unknown_calls, unregistered;
+    int last_error;
+    uint32_t eproto_seen;
+    uint64_t deadline;
+    volatile uint64_t irqs, irqs_mid, irqs_both, doorbell_irqs;
+    uint64_t dbl_rang;  /* doorbells rung on regions already dropped */
+} sp;
+
+static struct tz_range forbidden[4];
+static const struct tz_range ns_ram[] = {{TZ_NS_RAM_BASE, TZ_NS_RAM_SIZE}};
+static struct tz_memmap memmap;
+
+void tz_sp_init(void)
+{
+    memset(&sp, 0, sizeof sp);
+    forbidden[0] = (struct tz_range){TZ_FLASH_BASE, TZ_FLASH_SIZE};
+    forbidden[1] = (struct tz_range){TZ_SRAM_BASE, TZ_SRAM_SIZE};
+    forbidden[2] = (struct tz_range){tz_sp_image_ranges[0], tz_sp_image_ranges[1]};
+    forbidden[3] = (struct tz_range){tz_sp_image_ranges[2], tz_sp_image_ranges[3]};
+    memmap = (struct tz_memmap){ns_ram, 1, forbidden, 4, 4096, TZ_SP_WINDOW_SIZE, TZ_LANES, 8, 1024, 1u << 20};
+    sp.mode = TZ_MODE_TRAFFIC;
+    sp.deadline = tz_arch_now() + (uint64_t)TZ_RUN_SECONDS * tz_arch_freq();
+    tz_printf("tzchan secure payload (%s): up, serving SMC owner %u\n", tz_sp_arch_name, TZ_SMC_OEN_TOS);
+}
+
+static void refuse(int code, uint64_t pa, uint64_t size)
+{
+    sp.refused++;
+    if (code <= TZ_REG_EOVERFLOW && code > TZ_REG_EOVERFLOW - (int)N_CODES)
+        sp.refused_code[TZ_REG_EOVERFLOW - code]++;
+    else
+        sp.refused_open++;
+    tz_printf("register %#llx+%#llx: refused, %s\n", (unsigned long long)pa, (unsigned long long)size,
+              code <= TZ_REG_EOVERFLOW ? tz_region_strerror(code) : tzchan_strerror(code));
+}
+
+static void drop_region(bool close)
+{
+    uint32_t i;
+    struct tzchan_stats st;
+    for (i = 0; i < TZ_LANES; i++) {
+        tzchan_get_stats(&sp.ch[i], &st);
+        sp.dbl_rang += st.doorbells;
+        if (close)
+            tzchan_close(&sp.ch[i]);
+    }
+    tz_sp_unmap_ns(sp.va, sp.size);
+    sp.waiting[0] = sp.waiting[1] = 0;
+    sp.registered = false;
+    sp.va = NULL;
+}
+
+static int do_register(uint64_t pa, uint64_t size, uint32_t lanes, uint32_t ring)
+{
+    struct tz_reg_req req = {pa, size, lanes, ring};
+    int rc;
+    uint32_t i;
+
+    if (sp.registered) {
+        refuse(TZ_REG_EBUSY, pa, size);
+        return TZ_REG_EBUSY;
+    }
+    rc = tz_region_check(&memmap, &req);
+    if (rc != TZ_REG_OK) {
+        refuse(rc, pa, size);
+        return rc;
+    }
+    sp.va = tz_sp_map_ns(pa, size);
+    if (!sp.va) {
+        refuse(TZ_REG_ESIZE, pa, size);
+        return TZ_REG_ESIZE;
+    }
+    for (i = 0; i < TZ_LANES; i++) {
+        rc = tzchan_open(&sp.ch[i], sp.va, (size_t)size, TZCHAN_SIDE_B, i);
+        /* the header may claim another geometry than the SMC did: the SMC's is the one we validated */
+        if (rc == 0 && tzchan_max_msg(&sp.ch[i]) != ring / 2)
+            rc = TZ_REG_EGEOMETRY;
+        if (rc < 0) {
+            tz_sp_unmap_ns(sp.va, size);
+            sp.va = NULL;
+            refuse(rc, pa, size);
+            return rc;
+        }
+        tzchan_set_notify(&sp.ch[i], tz_sp_ring_normal, NULL);
+        sp.waiting[i] = 0;
+    }
+    sp.registered = true;
+    sp.pa = pa;
+    sp.size = size;
+    sp.lanes = lanes;
+    sp.ring = ring;
+    sp.accepted++;
+    tz_traffic_init(&sp.traffic, &sp.ch[0], &sp.ch[1], TZCHAN_SIDE_B,
+                    sp.mode == TZ_MODE_HOSTILE ? HOSTILE_MSGS : TRAFFIC_MSGS);
+    tz_printf("register %#llx+%#llx: accepted, %u lanes of %u-byte rings, mapped non-secure at %p\n",
+              (unsigned long long)pa, (unsigned long long)size, (unsigned)lanes, (unsigned)ring, sp.va);
+    return 0;
+}
+
+void tz_sp_call(uint32_t fid, const uint32_t a[6], uint32_t r[4])
+{
+    r[0] = r[1] = r[2] = r[3] = 0;
+    switch (fid) {
+    case TZ_SMC_REGISTER:
+        r[0] = (uint32_t)do_register((uint64_t)a[1] << 32 | a[0], a[2], a[3], a[4]);
+        break;
+    case TZ_SMC_UNREGISTER:
+        if (!sp.registered) {
+            r[0] = (uint32_t)TZ_REG_ENOTREG;
+            break;
+        }
+        drop_region(true);
+        sp.unregistered++;
+        tz_printf("unregister: region closed and unmapped\n");
+        break;
+    case TZ_SMC_HELLO:
+        if (a[0] == TZ_MODE_TRAFFIC || a[0] == TZ_MODE_HOSTILE) {
+            sp.mode = a[0];
+            tz_printf("normal world says hello: %s mode\n", sp.mode == TZ_MODE_HOSTILE ? "hostile" : "traffic");
+        } else {
+            r[0] = (uint32_t)TZCHAN_EINVAL;
+        }
+        break;
+    case TZ_SMC_STATUS:
+        r[1] = (uint32_t)sp.last_error;
+        r[2] = sp.refused;
+        r[3] = sp.registered;
+        break;
+    case TZ_SMC_DOORBELL:
+        r[0] = (uint32_t)sp.last_error;
+        break;
+    case TZ_SMC_TOS_CALL_COUNT:
+        r[0] = 5;
+        break;
+    case TZ_SMC_TOS_UID:
+        r[0] = TZ_SMC_UID0;
+        r[1] = TZ_SMC_UID1;
+        r[2] = TZ_SMC_UID2;
+        r[3] = TZ_SMC_UID3;
+        break;
+    case TZ_SMC_TOS_REVISION:
+        r[0] = TZ_SMC_REV_MAJOR;
+        r[1] = TZ_SMC_REV_MINOR;
+        break;
+    default:
+        sp.unknown_calls++;
+        r[0] = TZ_SMC_UNKNOWN;
+        break;
+    }
+}
+
+static void put_ratio(uint64_t num, uint64_t den)
+{
+    uint64_t x = den ? num * 1000u / den : 0;
+    tz_printf("%llu.%03llu", (unsigned long long)(x / 1000u), (unsigned long long)(x % 1000u));
+}
+
+static void verdict(void)
+{
+    const struct tz_traffic *t = &sp.traffic;
+    const struct tz_summary *s = &t->summary;
+    uint64_t msgs = (uint64_t)t->msgs_sent + t->msgs_recv, rang = sp.dbl_rang + s->doorbells;
+    bool pass;
+    uint32_t i;
+
+    tz_printf("---- tzchan TrustZone summary (%s, %s mode) ----\n", tz_sp_arch_name,
+              sp.mode == TZ_MODE_HOSTILE ? "hostile" : "traffic");
+    tz_printf("messages: %u normal->secure (%llu bytes, each checked byte for byte and by CRC-32), "
+              "%u secure->normal (%llu bytes, %u acked with the right length and CRC by the normal world)\n",
+              (unsigned)t->msgs_recv, (unsigned long long)t->bytes_recv, (unsigned)t->msgs_sent,
+              (unsigned long long)t->bytes_sent, (unsigned)t->tx.acked);
+    tz_printf("bytes: %llu total; verification failures: secure side %u, normal side (reported) %u\n",
+              (unsigned long long)(t->bytes_recv + t->bytes_sent), (unsigned)t->bad, (unsigned)s->errors);
+    tz_printf("doorbells: secure rang %llu, normal rang %llu (reported): ", (unsigned long long)sp.dbl_rang,
+              (unsigned long long)s->doorbells);
+    put_ratio(rang, msgs);
+    tz_printf(" per data message, ");
+    put_ratio(rang, 2 * msgs);
+    tz_printf(" per message including acks, one per %llu bytes moved\n",
+              (unsigned long long)(rang ? (t->bytes_recv + t->bytes_sent) / rang : 0));
+    tz_printf("interrupts: secure timer %llu, %llu mid-transfer (%llu with messages half-way in both directions); "
+              "secure doorbell irqs %llu; normal timer %llu, %llu mid-transfer (reported); tick %u us\n",
+              (unsigned long long)sp.irqs, (unsigned long long)sp.irqs_mid, (unsigned long long)sp.irqs_both,
+              (unsigned long long)sp.doorbell_irqs,
+              (unsigned long long)s->irqs, (unsigned long long)s->irqs_mid, TZ_TICK_US);
+    tz_printf("registrations: %u accepted, %u refused (", (unsigned)sp.accepted, (unsigned)sp.refused);
+    for (i = 0; i < N_CODES; i++)
+        if (sp.refused_code[i])
+            tz_printf("%s x%u, ", tz_region_strerror(TZ_REG_EOVERFLOW - (int)i), (unsigned)sp.refused_code[i]);
+    tz_printf("by tzchan_open x%u); %u unregistered; unknown calls answered %u; TZCHAN_EPROTO caught %u\n",
+              (unsigned)sp.refused_open, (unsigned)sp.unregistered, (unsigned)sp.unknown_calls,
+              (unsigned)sp.eproto_seen);
+
+    pass = t->bad == 0 && s->errors == 0 && t->msgs_recv == t->count && t->tx.acked == t->count &&
+           s->magic == TZ_SUMMARY_MAGIC && s->acks_ok == t->count && s->msgs_ok == t->count;
+    if (sp.mode == TZ_MODE_TRAFFIC) {
+        pass = pass && sp.irqs_mid > 0 && s->irqs_mid > 0 && sp.refused == 0 && sp.eproto_seen == 0;
+    } else {
+        pass = pass && sp.eproto_seen >= 1 && sp.refused_code[TZ_REG_EOVERFLOW - TZ_REG_ESECURE] >= 2 &&
+               sp.refused_code[0] >= 1 && sp.refused_code[TZ_REG_EOVERFLOW - TZ_REG_EALIGN] >= 1 &&
+               sp.refused_code[TZ_REG_EOVERFLOW - TZ_REG_EGEOMETRY] >= 2 &&
+               sp.refused_code[TZ_REG_EOVERFLOW - TZ_REG_ENOTRAM] >= 1 && sp.refused_open >= 1 &&
+               sp.unknown_calls >= 1 && sp.accepted >= 3 && sp.unregistered >= 1;
+    }
+    tz_printf("VERDICT %s %s %s\n", pass ? "PASS" : "FAIL", tz_sp_arch_name,
+              sp.mode == TZ_MODE_HOSTILE ? "hostile" : "traffic");
+    tz_arch_exit(pass ? 0 : 1);
+}
+
+void tz_sp_woke(void)
+{
+    uint32_t i;
+    for (i = 0; i < TZ_LANES; i++) {
+        if (sp.waiting[i])
+            tzchan_wait_done(&sp.ch[i]);
+        sp.waiting[i] = 0;
+    }
+}
+
+int tz_sp_run(void)
+{
+    uint32_t i;
+    int r;
+
+    tz_sp_woke();
+    if (!sp.registered) {
+        tz_arch_irq_off();
+        return 0;
+    }
+    tz_arch_irq_on(); /* the transfers run preemptible: the timer lands in the middle of them */
+    r = tz_traffic_pump(&sp.traffic);
+    tz_arch_irq_off(); /* from here to wfi: a doorbell after the checks below stays pending, so wfi returns */
+    if (r < 0) {
+        sp.last_error = r;
+        if (r == TZCHAN_EPROTO)
+            sp.eproto_seen++;
+        tz_printf("lane %u: %s; region dropped, payload keeps serving\n", (unsigned)sp.traffic.lane_error,
+                  tzchan_strerror(r));
+        drop_region(false);
+        return 0;
+    }
+    if (tz_traffic_done(&sp.traffic)) {
+        struct tzchan_stats st;
+        for (i = 0; i < TZ_LANES; i++) {
+            tzchan_get_stats(&sp.ch[i], &st);
+            sp.dbl_rang += st.doorbells;
+        }
+        verdict();
+    }
+    if (r > 0)
+        return 1;
+    for (i = 0; i < TZ_LANES; i++) {
+        if (!sp.traffic.wait[i])
+            continue;
+        r = tzchan_wait_prepare(&sp.ch[i], (enum tzchan_wait)sp.traffic.wait[i]);
+        sp.waiting[i] = 1;
+        if (r != 0)
+            return 1; /* ready already (or broken: the next pump reports it) */
+    }
+    return 0;
+}
+
+void tz_sp_tick(bool in_secure)
+{
+    sp.irqs++;
+    if (in_secure && sp.registered && sp.traffic.busy)
+        sp.irqs_mid++;
+    if (in_secure && sp.registered && (sp.traffic.busy & 3u) == 3u)
+        sp.irqs_both++; /* a message of ours half sent while one of theirs is half received: both sending */
+    if (tz_arch_now() > sp.deadline) {
+        tz_printf("no verdict after %u s: giving up\nVERDICT FAIL %s timeout\n", TZ_RUN_SECONDS, tz_sp_arch_name);
+        tz_arch_exit(1);
+    }
+}
+
+void tz_sp_doorbell_irq(void)
+{
+    sp.doorbell_irqs++;
+}

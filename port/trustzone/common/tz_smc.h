@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The SMC interface between the normal world and the tzchan secure payload, in the Arm SMC Calling Convention
+ * (SMCCC, DEN0028). Shared by the monitor, the secure payload, the normal-world client and (later) a Linux driver.
+ *
+ * All calls are SMC32: function ID in w0/r0, arguments in w1..w6/r1..r6, results in w0..w3/r0..r3. The monitor
+ * takes only the low 32 bits of every argument register (SMCCC says the upper halves of an SMC32 call are
+ * undefined), so a caller cannot smuggle bits in through them.
+ *
+ * Owning entity 50 (0x32) is the first of the Trusted OS range (50..63). Fast calls (bit 31 set) run to completion
+ * with interrupts masked; the doorbell is a yielding call (bit 31 clear) because it drains a ring.
+ */
+#ifndef TZ_SMC_H
+#define TZ_SMC_H
+
+#define TZ_SMC_FAST 0x80000000u
+#define TZ_SMC_OEN_SHIFT 24
+#define TZ_SMC_OEN_MASK 0x3fu
+#define TZ_SMC_OEN_TOS 50u  /* Trusted OS owning entity used by tzchan */
+#define TZ_SMC_OEN_TOS_GENERIC 63u  /* Trusted OS: call count / UID / revision queries live here */
+
+#define TZ_SMC_FID(fast, oen, num) (((fast) ? TZ_SMC_FAST : 0u) | ((unsigned)(oen) << TZ_SMC_OEN_SHIFT) | (num))
+
+/* Fast calls */
+#define TZ_SMC_REGISTER   TZ_SMC_FID(1, TZ_SMC_OEN_TOS, 0x01u)
+    /* in:  w1 = region PA bits 31..0, w2 = PA bits 63..32, w3 = region bytes, w4 = lanes, w5 = ring bytes
+     * out: w0 = 0, or a negative TZ_REG_E* / TZCHAN_E* code (as a signed 32-bit value) */
+#define TZ_SMC_UNREGISTER TZ_SMC_FID(1, TZ_SMC_OEN_TOS, 0x02u)
+    /* in: nothing. out: w0 = 0 (the secure side has closed its ends and unmapped the region), TZ_REG_ENOTREG */
+#define TZ_SMC_HELLO      TZ_SMC_FID(1, TZ_SMC_OEN_TOS, 0x04u)
+    /* in: w1 = test mode (TZ_MODE_*). out: w0 = 0. Tells the secure side which verdict rules apply. */
+#define TZ_SMC_STATUS     TZ_SMC_FID(1, TZ_SMC_OEN_TOS, 0x05u)
+    /* out: w0 = 0, w1 = last channel error seen by the secure side (TZCHAN_E* or 0), w2 = refused registrations */
+
+/* Yielding calls */
+#define TZ_SMC_DOORBELL   TZ_SMC_FID(0, TZ_SMC_OEN_TOS, 0x03u)
+    /* ARMv7 single core: "the ring has something for you". The secure side drains and refills its rings, then
+     * returns once it waits again. out: w0 = 0, or the channel's latched error (TZCHAN_EPROTO). */
+
+/* Generic Trusted OS queries (SMCCC section 6) */
+#define TZ_SMC_TOS_CALL_COUNT 0xbf00ff00u
+#define TZ_SMC_TOS_UID        0xbf00ff01u
+#define TZ_SMC_TOS_REVISION   0xbf00ff03u
+#define TZ_SMC_UID0 0x7a63687au /* "zchz" : an arbitrary fixed UUID for the tzchan payload */
+#define TZ_SMC_UID1 0x544e4148u
+#define TZ_SMC_UID2 0x31762d7au
+#define TZ_SMC_UID3 0x7a74706fu
+#define TZ_SMC_REV_MAJOR 1u
+#define TZ_SMC_REV_MINOR 0u
+
+/* SMCCC's answer to a function ID nobody implements */
+#define TZ_SMC_UNKNOWN 0xffffffffu
+
+/* Test modes announced with TZ_SMC_HELLO */
+#define TZ_MODE_TRAFFIC 1u  /* honest normal world: messages both ways, preemption */
+#define TZ_MODE_HOSTILE 2u  /* bad registrations, then a scribbled ring */
+
+#endif /* TZ_SMC_H */

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Helpers shared by the Linux port's tests: a monotonic clock, a streaming 64-bit checksum that does not depend
+ * on how the bytes are cut into pieces, a fast reproducible byte pattern, raw hand-off messages (to play a
+ * broken or hostile creator), and a connected pair made by a real create/accept over a socketpair.
+ */
+#ifndef TZCHAN_TEST_LX_H
+#define TZCHAN_TEST_LX_H
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/check.h"
+#include "tzchan/linux.h"
+
+static inline uint64_t lx_now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static inline double lx_ms_since(uint64_t t0)
+{
+    return (double)(lx_now_ns() - t0) / 1e6;
+}
+
+/* ---- checksum: 64-bit words through a multiply-xor chain; partial words carried between updates ---------- */
+struct lx_sum {
+    uint64_t h, acc, len;
+    unsigned nacc;
+};
+
+static inline void lx_sum_init(struct lx_sum *s)
+{
+    s->h = 0xcbf29ce484222325ull;
+    s->acc = 0;
+    s->len = 0;
+    s->nacc = 0;
+}
+
+static inline void lx_sum_word(struct lx_sum *s, uint64_t w)
+{
+    s->h = (s->h ^ w) * 0x100000001b3ull;
+    s->h ^= s->h >> 29;
+}
+
+static inline void lx_sum_update(struct lx_sum *s, const void *buf, size_t n)
+{
+    const unsigned char *p = buf;
+    s->len += n;
+    while (n > 0 && s->nacc != 0) {
+        s->acc |= (uint64_t)*p++ << (8 * s->nacc);
+        n--;
+        if (++s->nacc == 8) {
+            lx_sum_word(s, s->acc);
+            s->acc = 0;
+            s->nacc = 0;
+        }
+    }
+    for (; n >= 8; n -= 8, p += 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        lx_sum_word(s, w);
+    }
+    for (; n > 0; n--)
+        s->acc |= (uint64_t)*p++ << (8 * s->nacc++);
+}
+
+static inline uint64_t lx_sum_final(const struct lx_sum *s)
+{
+    struct lx_sum t = *s;
+    lx_sum_word(&t, t.acc ^ ((uint64_t)t.nacc << 56));
+    lx_sum_word(&t, t.len);
+    return t.h;
+}
+
+/* ---- pattern: 8-byte words of stream `seed`; `at` must be a multiple of 8 ------------------------------- */
+static inline void lx_pattern(unsigned char *buf, size_t n, uint64_t seed, uint64_t at)
+{
+    uint64_t i = at / 8;
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8, i++) {
+        uint64_t w = (i + seed) * 0x9e3779b97f4a7c15ull;
+        w ^= w >> 31;
+        memcpy(buf + k, &w, 8);
+    }
+    if (k < n) {
+        uint64_t w = (i + seed) * 0x9e3779b97f4a7c15ull;
+        w ^= w >> 31;
+        memcpy(buf + k, &w, n - k);
+    }
+}
+
+/* ---- raw hand-off messages ---------------------------------------------------------------------------- */
+static inline int lx_send_raw(int sock, const void *buf, size_t len, const int *fds, int nfds)
+{
+    char cbuf[CMSG_SPACE(sizeof(int) * 16)];
+    memset(cbuf, 0, sizeof cbuf);
+    struct iovec iov = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (nfds > 0) {
+        m.msg_control = cbuf;
+        m.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+    }
+    return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+}
+
+/* Reads the acceptor's answer on the creator's end; returns its reason, or -1 if malformed. */
+static inline int lx_read_answer(int sock)
+{
+    struct tzchan_linux_answer a;
+    ssize_t n = recv(sock, &a, sizeof a, 0);
+    if (n != (ssize_t)sizeof a || a.magic != TZCHAN_LINUX_ANSWER_MAGIC)
+        return -1;
+    return (int)a.reason;
+}
+
+/* ---- a connected pair in one process: create on sv[0] (side A), accept on sv[1] (side B) ---------------- */
+struct lx_pair {
+    struct tzchan_linux *a, *b;
+};
+
+struct lx_accept_arg {
+    int sock;
+    struct tzchan_linux *conn;
+    int rc;
+    unsigned reason;
+};
+
+static inline void *lx_accept_thread(void *p)
+{
+    struct lx_accept_arg *x = p;
+    x->rc = tzchan_linux_accept(&x->conn, x->sock, NULL, 5000, &x->reason);
+    return NULL;
+}
+
+static inline void lx_pair_open(struct lx_pair *pr, uint32_t lanes, uint32_t ring, bool eventfd)
+{
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+    struct lx_accept_arg x = {.sock = sv[1]};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, lx_accept_thread, &x) == 0);
+    struct tzchan_linux_config cfg = {.lanes = lanes, .ring_bytes = ring, .eventfd = eventfd};
+    unsigned reason = 99;
+    int rc = tzchan_linux_create(&pr->a, sv[0], &cfg, 5000, &reason);
+    pthread_join(t, NULL);
+    CHECK_EQ(rc, 0);
+    CHECK_EQ(reason, 0);
+    CHECK_EQ(x.rc, 0);
+    pr->b = x.conn;
+}
+
+#endif
