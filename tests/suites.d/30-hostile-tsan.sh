@@ -13,7 +13,9 @@ dir=build-tsan
 mkdir -p "$dir"
 cmake -S . -B "$dir" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTZCHAN_WERROR=ON \
       -DTZCHAN_SANITIZE=thread >"$dir.configure.log" 2>&1 || { cat "$dir.configure.log"; exit 1; }
-cmake --build "$dir" -j 2 || exit 1
+# keep going past targets that cannot build under TSan (a program that forces -fsanitize=address, e.g. a
+# libFuzzer target); a test selected below whose program did not build still fails in ctest
+cmake --build "$dir" -j 2 -- -k 0 || echo "note: some targets do not build with -fsanitize=thread; they are not run here"
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 ctest --test-dir "$dir" --output-on-failure -j 2 --timeout 900 -L 'unit|demo|linux' || exit 1
 mib=${TZCHAN_TSAN_MIB:-32}
