@@ -454,6 +454,7 @@ static int normal_world(int sock, pid_t secure)
     }
     for (uint32_t i = 0; i < lanes; i++)
         pthread_join(t[i], NULL);
+    free(t);
     if (tty)
         progress_bar(true);
     double wall = (double)(now_ns() - t0) / 1e9;
@@ -501,6 +502,11 @@ static int normal_world(int sock, pid_t secure)
            "only to a side that said it sleeps)\n",
            wall);
     tzchan_linux_close(N);
+    for (uint32_t i = 0; i < lanes; i++) {
+        free(res[i].sums);
+        free(res[i].ok);
+    }
+    free(res);
     return failures != 0;
 }
 
