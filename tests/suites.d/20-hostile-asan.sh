@@ -15,6 +15,5 @@ cmake -S . -B "$dir" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWit
 cmake --build "$dir" -j 2 || exit 1
 export ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-export LSAN_OPTIONS=suppressions=$PWD/tests/hostile/lsan.supp:print_suppressions=1
 ctest --test-dir "$dir" --output-on-failure -j 2 --timeout 900 -LE model || exit 1
 "$dir/tests/hostile/scribbler" "${TZCHAN_SCRIBBLE_SECS:-60}" ${TZCHAN_SCRIBBLE_SEED:+"$TZCHAN_SCRIBBLE_SEED"} || exit 1
