@@ -705,6 +705,21 @@ int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap)
     return (int64_t)r.len;
 }
 
+/* recv_some is returning EAGAIN or EPIPE. A message it entered in this call without delivering a byte of it is
+ * put back (nothing was published past it yet), so the caller is never left inside a message it has not seen:
+ * recv and peek would say EINVAL, and a peer could cause that by publishing a first header before its payload. */
+static int rx_some_fail(struct tzchan *ch, int e, bool fresh, uint32_t cons, uint32_t pad)
+{
+    if (fresh && e != TZCHAN_EPROTO && ch->rx_state == RX_MSG && ch->rx_got == 0) {
+        ch->rx_state = RX_IDLE;
+        ch->flags &= ~(F_RX_IN_REC | F_RX_REC_LAST);
+        ch->rx_cons_v = cons;
+        ch->rx_rec_rem = 0;
+        ch->rx_rec_pad = pad;
+    }
+    return rx_fail(ch, e);
+}
+
 int64_t tzchan_recv_some(struct tzchan *ch, void *buf, size_t cap, bool *end_of_message)
 {
     int e = unusable(ch);
@@ -713,13 +728,15 @@ int64_t tzchan_recv_some(struct tzchan *ch, void *buf, size_t cap, bool *end_of_
     if (buf == NULL || cap == 0 || end_of_message == NULL || ch->rx_state == RX_PEEKED)
         return TZCHAN_EINVAL;
     *end_of_message = false;
+    bool fresh = ch->rx_state == RX_IDLE;
+    uint32_t start_cons = ch->rx_cons_v, start_pad = ch->rx_rec_pad;
     /* bounded: a pass without payload consumes a header (>= 8 bytes) */
     for (;;) {
         if (!(ch->flags & F_RX_IN_REC)) {
             struct rec r;
             e = rx_head(ch, &r);
             if (e)
-                return rx_fail(ch, e);
+                return rx_some_fail(ch, e, fresh, start_cons, start_pad);
             bool is_first = (r.flags & TZCHAN_WIRE_REC_FIRST) != 0;
             if (ch->rx_state == RX_IDLE) {
                 if (!is_first)
@@ -743,7 +760,7 @@ int64_t tzchan_recv_some(struct tzchan *ch, void *buf, size_t cap, bool *end_of_
         if (ch->rx_rec_rem != 0) {
             e = rx_need(ch, 1);
             if (e)
-                return rx_fail(ch, e);
+                return rx_some_fail(ch, e, fresh, start_cons, start_pad);
             n = min32(ch->rx_rec_rem, ch->rx_prod_seen - ch->rx_cons_v);
             if (cap < n)
                 n = (uint32_t)cap;

@@ -142,14 +142,14 @@ TZCHAN_API int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap);
 /* ---- messages of any size ---------------------------------------------------------------------------------- */
 #define TZCHAN_LEN_UNKNOWN UINT64_MAX
 /* Opens a message of total_len bytes (TZCHAN_LEN_UNKNOWN: ended by send_end). Never TZCHAN_EAGAIN; EINVAL if a
- * message or reservation is open. A declared length <= max_msg travels as one record, so the peer can take it
+ * message or reservation is open; EPIPE (peer closed); EPROTO. A declared length <= max_msg travels as one record, so the peer can take it
  * with tzchan_recv. */
 TZCHAN_API int tzchan_send_begin(struct tzchan *ch, uint64_t total_len);
 /* Takes up to len bytes of the open message; returns the number taken (visible to the peer on return), 0 when
- * the ring is full; EINVAL if no message is open or len goes past the declared total. */
+ * the ring is full; EINVAL if no message is open or len goes past the declared total; EPIPE; EPROTO. */
 TZCHAN_API int64_t tzchan_send_some(struct tzchan *ch, const void *buf, size_t len);
 /* Closes the open message. TZCHAN_EAGAIN if its closing record does not fit yet; EINVAL if fewer than the
- * declared bytes were sent (the message stays open) or none is open. */
+ * declared bytes were sent (the message stays open) or none is open; EPIPE; EPROTO. */
 TZCHAN_API int tzchan_send_end(struct tzchan *ch);
 /* Reads up to cap (> 0) bytes of the current message. Returns > 0 bytes, or 0 only with *end_of_message set
  * (a message ended, e.g. a zero-length one); *end_of_message is true when the returned bytes end the message.
@@ -157,7 +157,8 @@ TZCHAN_API int tzchan_send_end(struct tzchan *ch);
 TZCHAN_API int64_t tzchan_recv_some(struct tzchan *ch, void *buf, size_t cap, bool *end_of_message);
 /* The total length the current (or next) message announced: its length if it is one record, the declared total
  * for a streamed message (TZCHAN_LEN_UNKNOWN if undeclared). Returns 0 and sets *total, TZCHAN_EAGAIN if no
- * message has started, EPROTO. Does not consume anything. */
+ * message has started, EINVAL (total NULL), EPIPE (peer closed and nothing is left), EPROTO. Does not consume
+ * anything. */
 TZCHAN_API int tzchan_recv_total(struct tzchan *ch, uint64_t *total);
 
 /* ---- zero copy --------------------------------------------------------------------------------------------- */

@@ -590,6 +590,52 @@ static void test_violations(void)
     free(p.mem);
 }
 
+/* Regression (found by the scribbler): a peer that publishes a first record's header before any of its payload
+ * must not leave recv_some's caller inside a message it has not seen, where recv and peek said EINVAL. */
+static void test_first_header_alone(void)
+{
+    struct pair p;
+    unsigned char in[RING];
+    bool eom;
+    size_t len;
+    pair_open(&p, 1, RING);
+    unsigned char *data = (unsigned char *)lane0(&p) + 768;
+    uint32_t first[4] = {8, 1, 16, 0}; /* FIRST, 8 bytes, total 16: header 16 + 8 */
+    uint32_t last[2] = {8, 2};         /* LAST, 8 bytes */
+    memcpy(data, first, 16);
+    memset(data + 16, 7, 8);
+    memcpy(data + 24, last, 8);
+    memset(data + 32, 7, 8);
+    lane0(&p)->ab_prod.value = 16; /* only the first header is published */
+    CHECK_EQ(tzchan_recv_some(&p.b, in, sizeof in, &eom), TZCHAN_EAGAIN);
+    CHECK_EQ(tzchan_recv(&p.b, in, sizeof in), TZCHAN_EAGAIN);
+    CHECK(tzchan_peek(&p.b, &len) == NULL && tzchan_error(&p.b) == TZCHAN_EMSGSIZE);
+    CHECK_EQ(tzchan_recv_some(&p.b, in, sizeof in, &eom), TZCHAN_EAGAIN);
+    lane0(&p)->ab_prod.value = 40;
+    CHECK_EQ(tzchan_recv(&p.b, in, sizeof in), 16);
+    free(p.mem);
+    /* the same with an empty first fragment, and a PAD before it (ring of 1 KiB) */
+    pair_open(&p, 1, 1024);
+    data = (unsigned char *)lane0(&p) + 768;
+    for (int i = 0; i < 30; i++) { /* 30 x 32 = 960: the next record starts 64 bytes before the end */
+        CHECK_EQ(tzchan_send(&p.a, in, 24), 24);
+        CHECK_EQ(tzchan_recv(&p.b, in, sizeof in), 24);
+    }
+    uint32_t pad[2] = {1024 - 960 - 8, 4};
+    uint32_t empty_first[4] = {0, 1, 8, 0}; /* FIRST, empty, total 8 */
+    memcpy(data + 960, pad, 8);
+    memcpy(data, empty_first, 16);
+    memcpy(data + 16, last, 8);
+    memset(data + 24, 9, 8);
+    lane0(&p)->ab_prod.value = 960 + 64 + 16;
+    CHECK_EQ(tzchan_recv_some(&p.b, in, sizeof in, &eom), TZCHAN_EAGAIN);
+    CHECK_EQ(tzchan_recv(&p.b, in, sizeof in), TZCHAN_EAGAIN);
+    lane0(&p)->ab_prod.value = 960 + 64 + 32;
+    CHECK_EQ(tzchan_recv(&p.b, in, sizeof in), 8);
+    CHECK(in[0] == 9 && in[7] == 9);
+    free(p.mem);
+}
+
 /* Indices start near 2^32 and wrap while messages of every kind cross. */
 static void test_wrap(void)
 {
@@ -643,6 +689,7 @@ int main(void)
     test_doorbells();
     test_close_drain();
     test_violations();
+    test_first_header_alone();
     test_wrap();
     test_strerror();
     printf("test_core: all checks passed\n");

@@ -1,0 +1,930 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The scribbler: a hostile peer writes into the whole shared region at full speed while the victim runs every
+ * kind of call on every lane, and the victim must come out whole.
+ *
+ * The region sits in an mmap with PROT_NONE guard pages on both sides (flush against the upper one; the slack
+ * below the region's start is filled with a canary and, under ASan, poisoned). The adversary thread stands in
+ * for a compromised peer. Most of the time it behaves like an honest one (writes valid messages, whole and in
+ * fragments, and consumes what the victim sends) so that the victim gets deep into its message paths; in between
+ * it makes smart moves: indices ahead by a ring + 8, behind, near 2^32, misaligned; record lengths just past the
+ * remaining space; unknown flags, PAD records where none may be; totals that disagree with the fragments; a
+ * fragment chain that never ends; record headers rewritten while the victim may be reading them; the waiting,
+ * want_cons, bell and state words flipped; and plain noise anywhere, the header and the victim's own words
+ * included.
+ *
+ * The victim asserts, for every call: it returns (a watchdog fails the test if one call takes more than a
+ * generous bound: a hang detector, not a speed check), its result is one the API documents for that call, once
+ * it has said TZCHAN_EPROTO every call says TZCHAN_EPROTO (and no call returns success while the endpoint is
+ * broken), and a message handed over has the length the victim's checked copy said: recv <= cap and <= max_msg
+ * with nothing written past it, recv_some <= cap and never more than the total its message announced, peek's
+ * length <= max_msg with the pointer range inside the lane's receive data area and stable on a second peek,
+ * reserve's range inside the send data area. A broken endpoint is reopened (as a port would after a reset).
+ *
+ * Usage: scribbler [seconds, default 5] [seed, default from the clock]. Prints the seed and the counts.
+ * Exit 0 pass, 1 fail.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/check.h"
+#include "tzchan/tzchan.h"
+#include "tzchan/wire.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SCRIB_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SCRIB_ASAN 1
+#endif
+#endif
+#ifdef SCRIB_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+#define LANES 4u
+#define RING 1024u
+#define MAX_MSG (RING / 2u)
+#define CALL_LIMIT_NS (20ull * 1000000000ull) /* one call taking 20 s is a hang, whatever the machine's load */
+#define CANARY 0x5au
+
+static uint64_t g_seed;
+static unsigned char *g_mem; /* the region */
+static size_t g_size;
+static unsigned char *g_map; /* the whole mapping: guard, slack, region, guard */
+static size_t g_map_len, g_page;
+static unsigned char g_header[TZCHAN_WIRE_HEADER_BYTES]; /* pristine header, for the adversary to restore */
+static atomic_bool g_stop;
+
+/* ---- failing with the seed --------------------------------------------------------------------------------- */
+static void fail(const char *what, unsigned lane, const char *call, int64_t got)
+{
+    fprintf(stderr, "scribbler: FAIL (seed %" PRIu64 "): lane %u, %s: %s (result %" PRId64 ")\n", g_seed, lane,
+            call, what, got);
+    fflush(stderr);
+    _exit(T_EXIT_FAIL);
+}
+
+#define VCHECK(cond, lane, call, got)                                                                              \
+    do {                                                                                                           \
+        if (!(cond))                                                                                               \
+            fail(#cond, (lane), (call), (int64_t)(got));                                                           \
+    } while (0)
+
+static void on_segv(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    char msg[160];
+    int n = snprintf(msg, sizeof msg, "scribbler: FAIL (seed %" PRIu64 "): signal %d at %p (region %p..%p)\n",
+                     g_seed, sig, si->si_addr, (void *)g_mem, (void *)(g_mem + g_size));
+    if (n > 0)
+        (void)!write(2, msg, (size_t)n);
+    _exit(T_EXIT_FAIL);
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* ---- the layout, computed here independently of the core ---------------------------------------------------- */
+#define STRIDE (TZCHAN_WIRE_LANE_CTRL + 2u * RING)
+static unsigned char *lane_base(unsigned l)
+{
+    return g_mem + TZCHAN_WIRE_HEADER_BYTES + (size_t)l * STRIDE;
+}
+/* The victim is side A on even lanes, side B on odd ones, so both sides' code paths face the adversary. */
+static enum tzchan_side victim_side(unsigned l)
+{
+    return (l & 1u) ? TZCHAN_SIDE_B : TZCHAN_SIDE_A;
+}
+struct lview {
+    uint32_t *v_txprod, *v_rxcons; /* written by the victim */
+    uint32_t *a_rxprod, *a_txcons; /* written by the adversary: the victim reads them */
+    struct tzchan_wire_sleep *v_sleep, *a_sleep;
+    unsigned char *v_txdata, *v_rxdata;
+};
+static struct lview view(unsigned l)
+{
+    unsigned char *b = lane_base(l);
+    struct tzchan_wire_lane *w = (struct tzchan_wire_lane *)(void *)b;
+    struct lview v;
+    bool a = victim_side(l) == TZCHAN_SIDE_A;
+    v.v_txprod = a ? &w->ab_prod.value : &w->ba_prod.value;
+    v.a_txcons = a ? &w->ab_cons.value : &w->ba_cons.value;
+    v.a_rxprod = a ? &w->ba_prod.value : &w->ab_prod.value;
+    v.v_rxcons = a ? &w->ba_cons.value : &w->ab_cons.value;
+    v.v_sleep = a ? &w->sleep_a : &w->sleep_b;
+    v.a_sleep = a ? &w->sleep_b : &w->sleep_a;
+    v.v_txdata = b + TZCHAN_WIRE_LANE_CTRL + (a ? 0u : RING);
+    v.v_rxdata = b + TZCHAN_WIRE_LANE_CTRL + (a ? RING : 0u);
+    return v;
+}
+
+/* The adversary's word accesses: 32-bit atomics, so the test itself has no torn words (the bytes it scribbles
+ * with memcpy are meant to be torn). */
+static uint32_t ld(const uint32_t *p)
+{
+    return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+static void st(uint32_t *p, uint32_t v)
+{
+    __atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+static void st_rel(uint32_t *p, uint32_t v)
+{
+    __atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+static void st_at(unsigned char *p, uint32_t v)
+{
+    st((uint32_t *)(void *)p, v);
+}
+
+/* ---- the adversary ------------------------------------------------------------------------------------------ */
+struct adv_lane {
+    uint32_t P;          /* where our next record goes (our private producer index) */
+    unsigned endless;    /* > 0: a message of unknown length is open and gets fragments, never a LAST */
+    unsigned restore_in; /* iterations until the header and state words are put back */
+};
+struct adv {
+    uint64_t rng;
+    struct adv_lane lane[LANES];
+    uint64_t moves[32], honest_msgs;
+    unsigned header_restore;
+};
+static struct adv g_adv;
+static atomic_bool g_down[LANES]; /* the victim cannot reopen this lane: the adversary resets it */
+
+/* Resets a lane the victim cannot reopen, as a peer restarting its side would: a valid header, consistent
+ * indices where they stand, the peer open and not waiting. */
+static void adv_reset_lane(struct adv *a, unsigned l)
+{
+    struct lview v = view(l);
+    memcpy(g_mem, g_header, sizeof g_header);
+    uint32_t c = ld(v.v_rxcons) & ~7u, p = ld(v.v_txprod) & ~7u;
+    st(v.v_rxcons, c);
+    st(v.v_txprod, p);
+    st(v.a_txcons, p);
+    st_rel(v.a_rxprod, c);
+    st(&v.a_sleep->waiting, 0);
+    st(&v.a_sleep->state, TZCHAN_WIRE_STATE_OPEN);
+    a->lane[l].P = c;
+    a->lane[l].endless = 0;
+    atomic_store(&g_down[l], false);
+}
+
+static uint32_t rnd(struct adv *a, uint32_t n)
+{
+    return n ? (uint32_t)(t_rand(&a->rng) % n) : 0;
+}
+
+/* Brings P back to a plausible place (the victim's published consumer index) if it is not one. */
+static void adv_sync(struct adv *a, unsigned l)
+{
+    struct lview v = view(l);
+    uint32_t c = ld(v.v_rxcons);
+    struct adv_lane *al = &a->lane[l];
+    if (al->P - c > RING || (al->P & 7u) != 0 || (c & 7u) != 0) {
+        al->P = c & ~7u;
+        al->endless = 0;
+    }
+}
+
+static uint32_t adv_free(unsigned l, uint32_t P)
+{
+    uint32_t c = ld(view(l).v_rxcons);
+    uint32_t used = P - c;
+    return used > RING ? 0 : RING - used;
+}
+
+/* Writes one record at P (a PAD first if it would cross the ring's end). Returns false if there is no room. */
+static bool adv_record(struct adv *a, unsigned l, uint32_t flags, uint32_t len, uint64_t total)
+{
+    struct lview v = view(l);
+    struct adv_lane *al = &a->lane[l];
+    uint32_t hdr = ((flags & TZCHAN_WIRE_REC_FIRST) && !(flags & TZCHAN_WIRE_REC_LAST)) ? 16u : 8u;
+    uint32_t span = hdr + ((len + 7u) & ~7u);
+    uint32_t off = al->P & (RING - 1u), to_end = RING - off;
+    uint32_t need = span > to_end ? to_end + span : span;
+    if (span > RING || adv_free(l, al->P) < need)
+        return false;
+    if (span > to_end) {
+        st_at(v.v_rxdata + off, to_end - 8u);
+        st_at(v.v_rxdata + off + 4, TZCHAN_WIRE_REC_PAD);
+        al->P += to_end;
+        off = 0;
+    }
+    unsigned char *p = v.v_rxdata + off;
+    st_at(p, len);
+    st_at(p + 4, flags);
+    if (hdr == 16u) {
+        st_at(p + 8, (uint32_t)total);
+        st_at(p + 12, (uint32_t)(total >> 32));
+    }
+    t_fill(p + hdr, len, a->rng, 0);
+    memset(p + hdr + len, 0, span - hdr - len);
+    al->P += span;
+    return true;
+}
+
+static void adv_publish(struct adv *a, unsigned l)
+{
+    st_rel(view(l).a_rxprod, a->lane[l].P);
+}
+
+/* An honest message: one record, or a declared or undeclared message in several fragments. */
+static void adv_honest_send(struct adv *a, unsigned l)
+{
+    struct adv_lane *al = &a->lane[l];
+    adv_sync(a, l);
+    if (al->endless) { /* keep the endless message going: fragments, never a LAST */
+        if (adv_record(a, l, 0, rnd(a, 200), 0))
+            adv_publish(a, l);
+        al->endless--;
+        return;
+    }
+    uint32_t kind = rnd(a, 8);
+    if (kind < 5) {
+        uint32_t len = rnd(a, 6) == 0 ? MAX_MSG : rnd(a, 6) == 0 ? 0 : rnd(a, 300);
+        if (adv_record(a, l, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST, len, len)) {
+            a->honest_msgs++;
+            adv_publish(a, l);
+        }
+        return;
+    }
+    /* several fragments: lengths chosen first so the declared total is right */
+    uint32_t n = 2 + rnd(a, 4), lens[6], sum = 0;
+    for (uint32_t i = 0; i < n; i++)
+        sum += lens[i] = rnd(a, 120);
+    bool declared = kind != 7;
+    uint32_t save = al->P;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t fl = (i == 0 ? TZCHAN_WIRE_REC_FIRST : 0u) | (i == n - 1 ? TZCHAN_WIRE_REC_LAST : 0u);
+        if (!adv_record(a, l, fl, lens[i], declared ? sum : TZCHAN_LEN_UNKNOWN)) {
+            if (i == 0)
+                return;
+            al->P = save; /* no room for the rest: take it back (never published) */
+            return;
+        }
+        if (rnd(a, 3) == 0 && i != n - 1)
+            adv_publish(a, l); /* the victim sees a partial message */
+    }
+    a->honest_msgs++;
+    adv_publish(a, l);
+}
+
+/* Consumes what the victim sent, as an honest peer would. */
+static void adv_honest_recv(unsigned l)
+{
+    struct lview v = view(l);
+    uint32_t p = ld(v.v_txprod);
+    st_rel(v.a_txcons, p);
+}
+
+static void adv_attack(struct adv *a, unsigned l)
+{
+    struct lview v = view(l);
+    struct adv_lane *al = &a->lane[l];
+    uint32_t c = ld(v.v_rxcons), vp = ld(v.v_txprod);
+    uint32_t move = rnd(a, 22);
+    a->moves[move]++;
+    adv_sync(a, l);
+    uint32_t off = al->P & (RING - 1u);
+    unsigned char *at = v.v_rxdata + off;
+    switch (move) {
+    case 0: st_rel(v.a_rxprod, c + RING + 8u * (1 + rnd(a, 4))); break;       /* producer a ring + 8 ahead */
+    case 1: st_rel(v.a_rxprod, c - 8u * (1 + rnd(a, 4))); break;              /* behind the consumer */
+    case 2: st_rel(v.a_rxprod, 0xffffffffu - rnd(a, 64)); break;              /* near 2^32 */
+    case 3: st_rel(v.a_rxprod, al->P + 1 + rnd(a, 7)); break;                 /* misaligned */
+    case 4: st_rel(v.a_txcons, vp + 8u * (1 + rnd(a, 4))); break;             /* consumer past the producer */
+    case 5: st_rel(v.a_txcons, ld(v.a_txcons) - 8u * (1 + rnd(a, 4))); break; /* consumer backwards */
+    case 6: st_rel(v.a_txcons, 0x80000000u + vp); break;                      /* far away */
+    case 7: /* a record just longer than the space left before the ring's end */
+        if (RING - off > 8) {
+            st_at(at, RING - off - 8u + 1u + rnd(a, 8));
+            st_at(at + 4, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST);
+            st_rel(v.a_rxprod, al->P + (RING - off < adv_free(l, al->P) ? RING - off : 8u));
+        }
+        break;
+    case 8: /* unknown flag bits on a plausible record */
+        st_at(at, rnd(a, 64));
+        st_at(at + 4, (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST) | (8u << rnd(a, 28)));
+        st_rel(v.a_rxprod, al->P + 8u + 64u);
+        break;
+    case 9: /* PAD in the wrong place or with the wrong length, or PAD with other flags */
+        st_at(at, rnd(a, 2) ? RING - off - 8u + 8u * (1 + rnd(a, 3)) : RING - off - 8u);
+        st_at(at + 4, TZCHAN_WIRE_REC_PAD | (rnd(a, 2) ? TZCHAN_WIRE_REC_FIRST : 0u));
+        st_rel(v.a_rxprod, al->P + 8u);
+        break;
+    case 10: /* declared total smaller than the first fragment, or far larger than what follows */
+        if (adv_record(a, l, TZCHAN_WIRE_REC_FIRST, 64, rnd(a, 2) ? 8u : 1ull << 40))
+            adv_record(a, l, TZCHAN_WIRE_REC_LAST, 16, 0);
+        adv_publish(a, l);
+        break;
+    case 11: /* a new FIRST in the middle of a message, or a LAST with no FIRST */
+        if (rnd(a, 2)) {
+            if (adv_record(a, l, TZCHAN_WIRE_REC_FIRST, 40, TZCHAN_LEN_UNKNOWN))
+                adv_record(a, l, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST, 40, 40);
+        } else {
+            adv_record(a, l, TZCHAN_WIRE_REC_LAST, 24, 0);
+        }
+        adv_publish(a, l);
+        break;
+    case 12: /* a fragment chain that claims to go on forever */
+        if (adv_record(a, l, TZCHAN_WIRE_REC_FIRST, 8, TZCHAN_LEN_UNKNOWN))
+            al->endless = 200 + rnd(a, 2000);
+        adv_publish(a, l);
+        break;
+    case 13: /* one record larger than max_msg: legal, recv says EMSGSIZE, recv_some reads it */
+        if (adv_record(a, l, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST, MAX_MSG + 8u + rnd(a, 200), 0))
+            adv_publish(a, l);
+        break;
+    case 14: { /* a published header rewritten while the victim may be reading it */
+        uint32_t good = rnd(a, 200);
+        if (!adv_record(a, l, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST, good, good))
+            break;
+        adv_publish(a, l);
+        unsigned char *h = v.v_rxdata + ((al->P - ((good + 7u) & ~7u) - 8u) & (RING - 1u));
+        uint32_t bad = rnd(a, 2) ? RING * 4u : RING - 8u;
+        for (unsigned i = 0, k = 500 + rnd(a, 4000); i < k; i++) {
+            st_at(h, (i & 1) ? bad : good);
+            st_at(h + 4, (i & 2) ? TZCHAN_WIRE_REC_FIRST : TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST);
+        }
+        if (rnd(a, 2)) {
+            st_at(h, good);
+            st_at(h + 4, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST);
+        }
+        break;
+    }
+    case 15: /* payload rewritten under the victim's copy */
+        for (unsigned i = 0, k = 100 + rnd(a, 1000); i < k; i++)
+            v.v_rxdata[rnd(a, RING)] = (unsigned char)t_rand(&a->rng);
+        break;
+    case 16: /* the peer's waiting word, want_cons and bell: flipped and random */
+        st(&v.a_sleep->waiting, rnd(a, 2) ? (uint32_t)t_rand(&a->rng) : ld(&v.a_sleep->waiting) ^ 3u);
+        st(&v.a_sleep->want_cons, rnd(a, 2) ? vp + rnd(a, 2 * RING) : (uint32_t)t_rand(&a->rng));
+        st(&v.a_sleep->bell, (uint32_t)t_rand(&a->rng));
+        break;
+    case 17: /* the peer's state: closed, open, garbage; put back later */
+        st(&v.a_sleep->state,
+           rnd(a, 2) ? TZCHAN_WIRE_STATE_OPEN | TZCHAN_WIRE_STATE_CLOSED : (uint32_t)t_rand(&a->rng));
+        al->restore_in = 50 + rnd(a, 500);
+        break;
+    case 18: /* the victim's own words: its indices and its waiting flag (it must not trust them either) */
+        st(rnd(a, 2) ? v.v_txprod : v.v_rxcons, (uint32_t)t_rand(&a->rng));
+        st(&v.v_sleep->waiting, ld(&v.v_sleep->waiting) ^ (1u + rnd(a, 3)));
+        break;
+    case 19: /* every index of the lane moved, consistently, to just before 2^32 (seen at the next reopen) */
+    {
+        uint32_t x = (0xffffffffu - 2u * RING - 8u * rnd(a, 64)) & ~7u;
+        st(v.v_txprod, x);
+        st(v.a_txcons, x);
+        st(v.v_rxcons, x + 8u * rnd(a, 4));
+        st_rel(v.a_rxprod, x + 8u * rnd(a, 4));
+        al->P = ld(v.a_rxprod);
+        break;
+    }
+    case 20: /* noise anywhere in the region, the header included */
+    {
+        size_t n = 1 + rnd(a, 256), o = (size_t)(t_rand(&a->rng) % (g_size - n));
+        for (size_t i = 0; i < n; i++)
+            g_mem[o + i] = (unsigned char)t_rand(&a->rng);
+        if (o < TZCHAN_WIRE_HEADER_BYTES)
+            a->header_restore = 20 + rnd(a, 500);
+        break;
+    }
+    default: /* noise in this lane's control slots */
+    {
+        size_t n = 1 + rnd(a, 16), o = rnd(a, (uint32_t)(TZCHAN_WIRE_LANE_CTRL - n));
+        for (size_t i = 0; i < n; i++)
+            lane_base(l)[o + i] = (unsigned char)t_rand(&a->rng);
+        al->restore_in = 50 + rnd(a, 500);
+        break;
+    }
+    }
+}
+
+static void *adversary(void *arg)
+{
+    struct adv *a = arg;
+    while (!atomic_load_explicit(&g_stop, memory_order_relaxed)) {
+        unsigned l = rnd(a, LANES);
+        struct adv_lane *al = &a->lane[l];
+        if (atomic_load_explicit(&g_down[l], memory_order_relaxed)) {
+            adv_reset_lane(a, l);
+            continue;
+        }
+        uint32_t r = rnd(a, 1000);
+        if (r < 600)
+            adv_honest_send(a, l);
+        else if (r < 960)
+            adv_honest_recv(l);
+        else
+            adv_attack(a, l);
+        if (al->restore_in && --al->restore_in == 0)
+            st(&view(l).a_sleep->state, TZCHAN_WIRE_STATE_OPEN);
+        if (a->header_restore && --a->header_restore == 0)
+            memcpy(g_mem, g_header, sizeof g_header);
+    }
+    return NULL;
+}
+
+/* ---- the watchdog -------------------------------------------------------------------------------------------- */
+static _Atomic uint64_t g_call_t0; /* when the victim's current call started; 0 between calls */
+static const char *_Atomic g_call_name;
+static _Atomic unsigned g_call_lane;
+static uint64_t g_call_max_ns;
+
+static void *watchdog(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&g_stop)) {
+        uint64_t t0 = atomic_load(&g_call_t0);
+        if (t0 != 0 && now_ns() - t0 > CALL_LIMIT_NS)
+            fail("a call did not return within the bound", atomic_load(&g_call_lane), atomic_load(&g_call_name),
+                 (int64_t)((now_ns() - t0) / 1000000u));
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+/* ---- the victim ---------------------------------------------------------------------------------------------- */
+enum op {
+    OP_SEND,
+    OP_SEND_MORE,
+    OP_FLUSH,
+    OP_RESERVE,
+    OP_SEND_BEGIN,
+    OP_SEND_SOME,
+    OP_SEND_END,
+    OP_RECV,
+    OP_RECV_SOME,
+    OP_RECV_TOTAL,
+    OP_PEEK,
+    OP_RELEASE,
+    OP_WAIT,
+    OP_OPEN,
+    OP_COUNT
+};
+static const char *const op_name[OP_COUNT] = {
+    "send", "send MORE", "flush",      "reserve/commit", "send_begin", "send_some",    "send_end",
+    "recv", "recv_some", "recv_total", "peek",           "release",    "wait_prepare", "open"};
+
+struct victim_lane {
+    struct tzchan ch;
+    bool open;
+    bool streaming; /* a send_begin is open */
+    uint64_t st_total, st_sent;
+    bool in_msg; /* recv_some is inside a message */
+    uint64_t msg_got, msg_total;
+    bool have_total;
+    uint64_t violations; /* EPROTO latches seen on this lane */
+};
+
+struct victim {
+    uint64_t rng;
+    struct victim_lane lane[LANES];
+    uint64_t calls, ops[OP_COUNT], eproto, reopens, open_refused, delivered_msgs, delivered_bytes;
+    uint64_t codes[OP_COUNT][12];
+    unsigned char src[2 * RING];
+    unsigned char *buf; /* receive buffer; its end abuts a guard page */
+    size_t buf_cap;
+};
+static struct victim g_vic;
+
+static uint32_t vrnd(struct victim *v, uint32_t n)
+{
+    return n ? (uint32_t)(t_rand(&v->rng) % n) : 0;
+}
+
+static void call_begin(enum op op, unsigned l)
+{
+    atomic_store(&g_call_name, op_name[op]);
+    atomic_store(&g_call_lane, l);
+    atomic_store(&g_call_t0, now_ns());
+}
+
+static void call_end(struct victim *v, enum op op, int64_t code)
+{
+    uint64_t d = now_ns() - atomic_load(&g_call_t0);
+    atomic_store(&g_call_t0, 0);
+    if (d > g_call_max_ns)
+        g_call_max_ns = d;
+    v->calls++;
+    v->ops[op]++;
+    int64_t slot = code >= 0 ? 0 : -code;
+    if (slot > 11)
+        slot = 11;
+    v->codes[op][slot]++;
+}
+
+/* A receive buffer of cap bytes that ends at the guard page, filled with the canary. */
+static unsigned char *rxbuf(struct victim *v, size_t cap)
+{
+    unsigned char *b = v->buf + v->buf_cap - cap;
+    memset(b, CANARY, cap);
+    return b;
+}
+
+static bool in_range(const void *p, size_t len, const unsigned char *lo, size_t n)
+{
+    const unsigned char *q = p;
+    return q >= lo && len <= n && q + len <= lo + n;
+}
+
+/* Once broken, every call says EPROTO. */
+static void check_latched(struct victim *v, unsigned l)
+{
+    struct tzchan *ch = &v->lane[l].ch;
+    unsigned char b[16];
+    size_t len;
+    bool eom;
+    uint64_t total;
+    VCHECK(tzchan_error(ch) == TZCHAN_EPROTO, l, "tzchan_error after EPROTO", tzchan_error(ch));
+    VCHECK(tzchan_send(ch, b, 1) == TZCHAN_EPROTO, l, "send after EPROTO", 0);
+    VCHECK(tzchan_send_flags(ch, b, 1, TZCHAN_MORE) == TZCHAN_EPROTO, l, "send MORE after EPROTO", 0);
+    VCHECK(tzchan_flush(ch) == TZCHAN_EPROTO, l, "flush after EPROTO", 0);
+    VCHECK(tzchan_recv(ch, b, sizeof b) == TZCHAN_EPROTO, l, "recv after EPROTO", 0);
+    VCHECK(tzchan_recv_some(ch, b, sizeof b, &eom) == TZCHAN_EPROTO, l, "recv_some after EPROTO", 0);
+    VCHECK(tzchan_recv_total(ch, &total) == TZCHAN_EPROTO, l, "recv_total after EPROTO", 0);
+    VCHECK(tzchan_peek(ch, &len) == NULL && tzchan_error(ch) == TZCHAN_EPROTO, l, "peek after EPROTO", 0);
+    VCHECK(tzchan_release(ch) == TZCHAN_EPROTO, l, "release after EPROTO", 0);
+    VCHECK(tzchan_reserve(ch, 8) == NULL && tzchan_error(ch) == TZCHAN_EPROTO, l, "reserve after EPROTO", 0);
+    VCHECK(tzchan_commit(ch, 0) == TZCHAN_EPROTO, l, "commit after EPROTO", 0);
+    VCHECK(tzchan_send_begin(ch, 1) == TZCHAN_EPROTO, l, "send_begin after EPROTO", 0);
+    VCHECK(tzchan_send_some(ch, b, 1) == TZCHAN_EPROTO, l, "send_some after EPROTO", 0);
+    VCHECK(tzchan_send_end(ch) == TZCHAN_EPROTO, l, "send_end after EPROTO", 0);
+    VCHECK(tzchan_wait_prepare(ch, TZCHAN_WAIT_DATA) == TZCHAN_EPROTO, l, "wait_prepare after EPROTO", 0);
+    VCHECK(tzchan_error(ch) == TZCHAN_EPROTO, l, "tzchan_error stays EPROTO", tzchan_error(ch));
+}
+
+/* Every call's result: is it EPROTO (latch and reopen later), or one the API documents? */
+static bool saw_eproto(struct victim *v, unsigned l, int64_t code)
+{
+    struct victim_lane *vl = &v->lane[l];
+    if (code != TZCHAN_EPROTO && tzchan_error(&vl->ch) == TZCHAN_EPROTO)
+        fail("a call returned something else while the endpoint turned broken", l, "any", code);
+    if (code != TZCHAN_EPROTO)
+        return false;
+    v->eproto++;
+    vl->violations++;
+    check_latched(v, l);
+    vl->open = false;
+    return true;
+}
+
+static void victim_open(struct victim *v, unsigned l)
+{
+    struct victim_lane *vl = &v->lane[l];
+    call_begin(OP_OPEN, l);
+    int e = tzchan_open(&vl->ch, g_mem, g_size, victim_side(l), l);
+    call_end(v, OP_OPEN, e);
+    VCHECK(e == 0 || e == TZCHAN_EPROTO || e == TZCHAN_EVERSION || e == TZCHAN_EINVAL, l, "open", e);
+    if (e != 0) {
+        v->open_refused++;
+        atomic_store(&g_down[l], true);
+        sched_yield(); /* let the adversary reset the lane rather than spin on it */
+        return;
+    }
+    VCHECK(tzchan_max_msg(&vl->ch) == MAX_MSG, l, "max_msg after open", tzchan_max_msg(&vl->ch));
+    v->reopens++;
+    vl->open = true;
+    vl->streaming = vl->in_msg = false;
+}
+
+static void victim_step(struct victim *v, unsigned l)
+{
+    struct victim_lane *vl = &v->lane[l];
+    struct tzchan *ch = &vl->ch;
+    struct lview lv = view(l);
+    if (!vl->open) {
+        victim_open(v, l);
+        return;
+    }
+    uint32_t r = vrnd(v, 100);
+    int64_t got;
+    if (r < 45) { /* ---- sending ---- */
+        if (vl->streaming) {
+            if (vl->st_sent < vl->st_total || (vl->st_total == TZCHAN_LEN_UNKNOWN && vrnd(v, 4) != 0)) {
+                size_t n = 1 + vrnd(v, 2 * RING);
+                if (vl->st_total != TZCHAN_LEN_UNKNOWN && n > vl->st_total - vl->st_sent)
+                    n = (size_t)(vl->st_total - vl->st_sent);
+                call_begin(OP_SEND_SOME, l);
+                got = tzchan_send_some(ch, v->src, n);
+                call_end(v, OP_SEND_SOME, got);
+                if (saw_eproto(v, l, got))
+                    return;
+                VCHECK(got == TZCHAN_EPIPE || (got >= 0 && (size_t)got <= n), l, "send_some", got);
+                if (got > 0)
+                    vl->st_sent += (uint64_t)got;
+            } else {
+                call_begin(OP_SEND_END, l);
+                got = tzchan_send_end(ch);
+                call_end(v, OP_SEND_END, got);
+                if (saw_eproto(v, l, got))
+                    return;
+                VCHECK(got == 0 || got == TZCHAN_EAGAIN || got == TZCHAN_EPIPE, l, "send_end", got);
+                if (got == 0)
+                    vl->streaming = false;
+            }
+            return;
+        }
+        uint32_t k = vrnd(v, 5);
+        size_t len = vrnd(v, 4) == 0 ? MAX_MSG : vrnd(v, 300);
+        if (k <= 1) {
+            enum op op = k ? OP_SEND_MORE : OP_SEND;
+            call_begin(op, l);
+            got = tzchan_send_flags(ch, v->src, len, k ? TZCHAN_MORE : 0);
+            call_end(v, op, got);
+            if (saw_eproto(v, l, got))
+                return;
+            VCHECK(got == (int64_t)len || got == TZCHAN_EAGAIN || got == TZCHAN_EPIPE, l, op_name[op], got);
+        } else if (k == 2) {
+            call_begin(OP_RESERVE, l);
+            unsigned char *p = tzchan_reserve(ch, len);
+            int e = tzchan_error(ch);
+            call_end(v, OP_RESERVE, p ? 0 : e);
+            if (p == NULL) {
+                if (saw_eproto(v, l, e))
+                    return;
+                VCHECK(e == TZCHAN_EAGAIN || e == TZCHAN_EPIPE, l, "reserve", e);
+                return;
+            }
+            VCHECK(e == 0, l, "reserve: error set on success", e);
+            VCHECK(in_range(p, len, lv.v_txdata, RING), l, "reserve: range outside the send data area",
+                   (int64_t)(p - lv.v_txdata));
+            memset(p, 0x33, len);
+            size_t n = len ? vrnd(v, (uint32_t)len + 1) : 0;
+            call_begin(OP_RESERVE, l);
+            int c = tzchan_commit(ch, n);
+            call_end(v, OP_RESERVE, c);
+            VCHECK(c == 0, l, "commit", c);
+        } else if (k == 3) {
+            call_begin(OP_FLUSH, l);
+            int e = tzchan_flush(ch);
+            call_end(v, OP_FLUSH, e);
+            if (saw_eproto(v, l, e))
+                return;
+            VCHECK(e == 0, l, "flush", e);
+        } else {
+            uint64_t total = vrnd(v, 3) == 0 ? TZCHAN_LEN_UNKNOWN : vrnd(v, 5 * RING);
+            call_begin(OP_SEND_BEGIN, l);
+            int e = tzchan_send_begin(ch, total);
+            call_end(v, OP_SEND_BEGIN, e);
+            if (saw_eproto(v, l, e))
+                return;
+            VCHECK(e == 0 || e == TZCHAN_EPIPE, l, "send_begin", e);
+            if (e == 0) {
+                vl->streaming = true;
+                vl->st_total = total;
+                vl->st_sent = 0;
+            }
+        }
+        return;
+    }
+    if (r < 90) { /* ---- receiving ---- */
+        uint32_t k = vl->in_msg ? 1 : vrnd(v, 4);
+        if (k == 0) {
+            size_t cap = vrnd(v, 3) == 0 ? v->buf_cap : vrnd(v, MAX_MSG + 1);
+            unsigned char *b = rxbuf(v, cap);
+            call_begin(OP_RECV, l);
+            got = tzchan_recv(ch, cap ? b : NULL, cap);
+            call_end(v, OP_RECV, got);
+            if (saw_eproto(v, l, got))
+                return;
+            VCHECK(got == TZCHAN_EAGAIN || got == TZCHAN_EMSGSIZE || got == TZCHAN_EPIPE ||
+                       (got >= 0 && (size_t)got <= cap && got <= MAX_MSG),
+                   l, "recv", got);
+            if (got >= 0) {
+                for (size_t i = (size_t)got; i < cap; i++)
+                    VCHECK(b[i] == CANARY, l, "recv wrote past the length it returned", (int64_t)i);
+                v->delivered_msgs++;
+                v->delivered_bytes += (uint64_t)got;
+            }
+        } else if (k == 1) {
+            size_t cap = 1 + vrnd(v, vrnd(v, 2) ? 64 : (uint32_t)v->buf_cap);
+            unsigned char *b = rxbuf(v, cap);
+            bool eom = false;
+            call_begin(OP_RECV_SOME, l);
+            got = tzchan_recv_some(ch, b, cap, &eom);
+            call_end(v, OP_RECV_SOME, got);
+            if (saw_eproto(v, l, got))
+                return;
+            VCHECK(got == TZCHAN_EAGAIN || got == TZCHAN_EPIPE || (got >= 0 && (size_t)got <= cap), l, "recv_some",
+                   got);
+            if (got < 0) {
+                VCHECK(!eom, l, "recv_some: end of message with an error", got);
+                return;
+            }
+            VCHECK(got > 0 || eom, l, "recv_some: 0 bytes without the end of a message", got);
+            for (size_t i = (size_t)got; i < cap; i++)
+                VCHECK(b[i] == CANARY, l, "recv_some wrote past the length it returned", (int64_t)i);
+            if (!vl->in_msg) {
+                vl->in_msg = true;
+                vl->msg_got = 0;
+                vl->have_total = false;
+            }
+            vl->msg_got += (uint64_t)got;
+            if (vl->have_total && vl->msg_total != TZCHAN_LEN_UNKNOWN)
+                VCHECK(vl->msg_got <= vl->msg_total, l, "recv_some delivered more than the message announced",
+                       (int64_t)vl->msg_got);
+            if (eom) {
+                if (vl->have_total && vl->msg_total != TZCHAN_LEN_UNKNOWN)
+                    VCHECK(vl->msg_got == vl->msg_total, l, "recv_some ended a message short of its total",
+                           (int64_t)vl->msg_got);
+                vl->in_msg = false;
+                v->delivered_msgs++;
+                v->delivered_bytes += vl->msg_got;
+                return;
+            }
+            /* inside the message: the total it announced, from the victim's checked copy, must not change */
+            uint64_t total = 0;
+            call_begin(OP_RECV_TOTAL, l);
+            int e = tzchan_recv_total(ch, &total);
+            call_end(v, OP_RECV_TOTAL, e);
+            VCHECK(e == 0, l, "recv_total inside a message", e);
+            if (vl->have_total)
+                VCHECK(total == vl->msg_total, l, "recv_total changed inside a message", (int64_t)total);
+            vl->have_total = true;
+            vl->msg_total = total;
+            if (total != TZCHAN_LEN_UNKNOWN)
+                VCHECK(vl->msg_got <= total, l, "recv_some delivered more than the message announced",
+                       (int64_t)vl->msg_got);
+        } else if (k == 2) {
+            size_t len = 0, len2 = 0;
+            call_begin(OP_PEEK, l);
+            const unsigned char *p = tzchan_peek(ch, &len);
+            int e = tzchan_error(ch);
+            call_end(v, OP_PEEK, p ? 0 : e);
+            if (p == NULL) {
+                if (saw_eproto(v, l, e))
+                    return;
+                VCHECK(e == TZCHAN_EAGAIN || e == TZCHAN_EMSGSIZE || e == TZCHAN_EPIPE, l, "peek", e);
+                return;
+            }
+            VCHECK(e == 0, l, "peek: error set on success", e);
+            VCHECK(len <= MAX_MSG, l, "peek: length over max_msg", len);
+            VCHECK(((uintptr_t)p & 7u) == 0, l, "peek: pointer not 8-byte aligned", 0);
+            VCHECK(in_range(p, len, lv.v_rxdata, RING), l, "peek: range outside the receive data area",
+                   (int64_t)(p - lv.v_rxdata));
+            volatile unsigned char sink = 0;
+            for (size_t i = 0; i < len; i++) /* the user reads it all (the peer may be rewriting it) */
+                sink ^= p[i];
+            (void)sink;
+            call_begin(OP_PEEK, l);
+            const unsigned char *p2 = tzchan_peek(ch, &len2);
+            call_end(v, OP_PEEK, 0);
+            VCHECK(p2 == p && len2 == len, l, "peek: a second peek disagrees with the first", (int64_t)len2);
+            uint64_t total = 0;
+            VCHECK(tzchan_recv_total(ch, &total) == 0 && total == len, l, "recv_total of a peeked message",
+                   (int64_t)total);
+            call_begin(OP_RELEASE, l);
+            e = tzchan_release(ch);
+            call_end(v, OP_RELEASE, e);
+            VCHECK(e == 0, l, "release", e);
+            v->delivered_msgs++;
+            v->delivered_bytes += len;
+        } else {
+            uint64_t total = 0;
+            call_begin(OP_RECV_TOTAL, l);
+            int e = tzchan_recv_total(ch, &total);
+            call_end(v, OP_RECV_TOTAL, e);
+            if (saw_eproto(v, l, e))
+                return;
+            VCHECK(e == 0 || e == TZCHAN_EAGAIN || e == TZCHAN_EPIPE, l, "recv_total", e);
+        }
+        return;
+    }
+    /* ---- waiting ---- */
+    enum tzchan_wait w = (enum tzchan_wait)(1 + vrnd(v, 3));
+    call_begin(OP_WAIT, l);
+    int e = tzchan_wait_prepare(ch, w);
+    call_end(v, OP_WAIT, e);
+    if (saw_eproto(v, l, e))
+        return;
+    VCHECK(e == 0 || e == 1, l, "wait_prepare", e);
+    uint32_t expect = 0;
+    const uint32_t *word = tzchan_wait_word(ch, &expect);
+    VCHECK(word == &lv.a_sleep->bell, l, "wait_word is not the peer's bell", 0);
+    tzchan_wait_done(ch);
+}
+
+/* ---- main ---------------------------------------------------------------------------------------------------- */
+static void map_region(void)
+{
+    g_page = (size_t)sysconf(_SC_PAGESIZE);
+    g_size = tzchan_region_size(LANES, RING);
+    CHECK(g_size != 0 && g_size % 64 == 0);
+    size_t body = (g_size + g_page - 1) & ~(g_page - 1);
+    g_map_len = body + 2 * g_page;
+    g_map = mmap(NULL, g_map_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(g_map != MAP_FAILED);
+    CHECK(mprotect(g_map + g_page, body, PROT_READ | PROT_WRITE) == 0);
+    g_mem = g_map + g_page + body - g_size; /* flush against the upper guard page; 64-byte aligned */
+    memset(g_map + g_page, CANARY, body - g_size);
+#ifdef SCRIB_ASAN
+    ASAN_POISON_MEMORY_REGION(g_map + g_page, body - g_size);
+#endif
+}
+
+static void check_slack(void)
+{
+    size_t body = g_map_len - 2 * g_page;
+#ifdef SCRIB_ASAN
+    ASAN_UNPOISON_MEMORY_REGION(g_map + g_page, body - g_size);
+#endif
+    for (size_t i = 0; i < body - g_size; i++)
+        if (g_map[g_page + i] != CANARY)
+            fail("a write below the region's start", 0, "slack canary", (int64_t)i);
+}
+
+int main(int argc, char **argv)
+{
+    double secs = argc > 1 ? strtod(argv[1], NULL) : 5.0;
+    g_seed = argc > 2 ? strtoull(argv[2], NULL, 0) : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20);
+    printf("scribbler: seed %" PRIu64 ", %.0f s, %u lanes, ring %u B (rerun: scribbler %.0f %" PRIu64 ")\n", g_seed,
+           secs, LANES, RING, secs, g_seed);
+    fflush(stdout);
+#ifndef SCRIB_ASAN
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_segv;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+#else
+    (void)on_segv;
+#endif
+    map_region();
+    CHECK_EQ(tzchan_region_init(g_mem, g_size, LANES, RING), 0);
+    memcpy(g_header, g_mem, sizeof g_header);
+
+    struct victim *v = &g_vic;
+    v->rng = g_seed * 3 + 1;
+    g_adv.rng = g_seed * 7 + 2;
+    /* receive buffers end at a guard page */
+    v->buf_cap = 2 * RING;
+    size_t blen = (v->buf_cap + g_page - 1) & ~(g_page - 1);
+    unsigned char *bm = mmap(NULL, blen + g_page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(bm != MAP_FAILED);
+    CHECK(mprotect(bm + blen, g_page, PROT_NONE) == 0);
+    v->buf = bm + blen - v->buf_cap;
+    t_fill(v->src, sizeof v->src, g_seed, 0);
+    for (unsigned l = 0; l < LANES; l++) {
+        victim_open(v, l);
+        CHECK(v->lane[l].open);
+    }
+
+    pthread_t ta, tw;
+    CHECK(pthread_create(&ta, NULL, adversary, &g_adv) == 0);
+    CHECK(pthread_create(&tw, NULL, watchdog, NULL) == 0);
+    uint64_t t_end = now_ns() + (uint64_t)(secs * 1e9);
+    for (uint64_t i = 0;; i++) {
+        victim_step(v, vrnd(v, LANES));
+        if ((i & 255) == 0 && now_ns() >= t_end)
+            break;
+    }
+    atomic_store(&g_stop, true);
+    pthread_join(ta, NULL);
+    pthread_join(tw, NULL);
+    check_slack();
+
+    printf("scribbler: %" PRIu64 " calls, %" PRIu64 " violations detected (EPROTO), %" PRIu64 " reopens, %" PRIu64
+           " opens refused, %" PRIu64 " messages (%" PRIu64 " bytes) delivered; adversary: %" PRIu64
+           " honest messages; longest call %.3f ms\n",
+           v->calls, v->eproto, v->reopens, v->open_refused, v->delivered_msgs, v->delivered_bytes,
+           g_adv.honest_msgs, (double)g_call_max_ns / 1e6);
+    for (int op = 0; op < OP_COUNT; op++) {
+        printf("  %-14s %10" PRIu64 " calls:", op_name[op], v->ops[op]);
+        for (int c = 0; c < 12; c++)
+            if (v->codes[op][c])
+                printf(" %s%d=%" PRIu64, c ? "-" : ">=", c, v->codes[op][c]);
+        printf("\n");
+    }
+    printf("  adversary moves:");
+    for (int m = 0; m < 22; m++)
+        printf(" %" PRIu64, g_adv.moves[m]);
+    printf("\n");
+    /* the run must have exercised both sides of the story */
+    CHECK(v->eproto > 0);
+    CHECK(v->delivered_msgs > 0);
+    printf("scribbler: pass\n");
+    munmap(bm, blen + g_page);
+    munmap(g_map, g_map_len);
+    return 0;
+}
