@@ -96,12 +96,14 @@ static inline void publish_fence(const struct tzchan *ch)
         tz_fence_full(); /* seq_cst: pairs with the seq_cst fence in the peer's tzchan_wait_prepare() */
 }
 
-/* Rings the peer, whose waiting word we just read as w, unless we already rang for that very wait. */
+/* Rings the peer, whose waiting word we just read as w, if we have not rung since it read our bell: the word
+ * carries the bell value the peer will sleep on (low 30 bits). Once we rang, our bell differs from it and the
+ * peer's sleep returns at once, so one ring per wait suffices; a wrong skip is impossible (a peer asleep on our
+ * bell saw its current value), and a 2^30 wrap can only cause one needless ring. */
 static void ring_peer(struct tzchan *ch, uint32_t w)
 {
-    if (w == ch->rung_for)
+    if ((w >> TZCHAN_WIRE_WAIT_SEEN_SHIFT) != (ch->bell & TZCHAN_WIRE_WAIT_SEEN_MASK))
         return;
-    ch->rung_for = w;
     ch->bell++;
     /* release: orders the bell after our index stores, so a waiter that sees the new bell also sees them; the
      * waiter read the old value with the acquire load in tzchan_wait_prepare() before it announced its wait */
@@ -144,8 +146,6 @@ static void tx_publish(struct tzchan *ch)
     uint32_t w = tz_load_relaxed(&sleep_slot(ch->peer_sleep)->waiting);
     if (w & TZCHAN_WIRE_WAIT_DATA)
         ring_peer(ch, w);
-    else if (!(w & TZCHAN_WIRE_WAIT_ROOM))
-        ch->rung_for = 0;
 }
 
 /* Records that the send call returning now needs `need` bytes free at tx_prod_v, publishes, returns EAGAIN. */
@@ -481,8 +481,6 @@ static void rx_publish(struct tzchan *ch)
         uint32_t want = tz_load_relaxed(&ps->want_cons); /* relaxed: ordered by the acquire above */
         if ((int32_t)(ch->rx_cons_v - want) >= 0)
             ring_peer(ch, w);
-    } else if (!(w & TZCHAN_WIRE_WAIT_DATA)) {
-        ch->rung_for = 0;
     }
 }
 
@@ -906,8 +904,9 @@ int tzchan_wait_prepare(struct tzchan *ch, enum tzchan_wait what)
     /* acquire: the bell is read before our waiting store below becomes visible, so any ring answering that store
      * changes it; pairs with the release store of the bell in the peer's ring_peer() */
     ch->wait_seen = tz_load_acquire(&sleep_slot(ch->peer_sleep)->bell);
-    ch->wait_epoch++;
-    uint32_t w = (ch->wait_epoch << TZCHAN_WIRE_WAIT_EPOCH_SHIFT) | bits;
+    /* the waiting word names the bell value we will sleep on, so the peer rings exactly once for this wait */
+    uint32_t not_waiting = (ch->wait_seen & TZCHAN_WIRE_WAIT_SEEN_MASK) << TZCHAN_WIRE_WAIT_SEEN_SHIFT;
+    uint32_t w = not_waiting | bits;
     if (bits & TZCHAN_WAIT_ROOM)
         tz_store_relaxed(&ms->want_cons, ch->tx_want); /* relaxed: published by the release store below */
     /* release: want_cons travels with the waiting word; pairs with the acquire load of waiting in rx_publish() */
@@ -941,7 +940,7 @@ int tzchan_wait_prepare(struct tzchan *ch, enum tzchan_wait what)
         return 0;
     }
 out:
-    tz_store_relaxed(&ms->waiting, ch->wait_epoch << TZCHAN_WIRE_WAIT_EPOCH_SHIFT); /* relaxed: a hint only */
+    tz_store_relaxed(&ms->waiting, not_waiting); /* relaxed: a hint only */
     return e ? e : 1;
 }
 
@@ -951,7 +950,8 @@ void tzchan_wait_done(struct tzchan *ch)
         return;
     ch->wait_what = 0;
     /* relaxed: clearing the flag only spares the peer needless rings; nothing is ordered by it */
-    tz_store_relaxed(&sleep_slot(ch->my_sleep)->waiting, ch->wait_epoch << TZCHAN_WIRE_WAIT_EPOCH_SHIFT);
+    tz_store_relaxed(&sleep_slot(ch->my_sleep)->waiting,
+                     (ch->wait_seen & TZCHAN_WIRE_WAIT_SEEN_MASK) << TZCHAN_WIRE_WAIT_SEEN_SHIFT);
 }
 
 const uint32_t *tzchan_wait_word(const struct tzchan *ch, uint32_t *expect)
@@ -1087,10 +1087,8 @@ int tzchan_close(struct tzchan *ch)
     /* full fence: CLOSED before we look at the peer's waiting word; pairs with the fence in its wait_prepare() */
     tz_fence_full();
     uint32_t w = tz_load_relaxed(&sleep_slot(ch->peer_sleep)->waiting); /* relaxed: ordered by the fence */
-    if (w & (TZCHAN_WIRE_WAIT_DATA | TZCHAN_WIRE_WAIT_ROOM)) {
-        ch->rung_for = 0;
+    if (w & (TZCHAN_WIRE_WAIT_DATA | TZCHAN_WIRE_WAIT_ROOM))
         ring_peer(ch, w);
-    }
     return 0;
 }
 

@@ -104,8 +104,7 @@ struct tzchan {
     void *notify_ctx;
     void (*sleep_fence)(void *ctx);
     void *sleep_fence_ctx;
-    uint32_t wait_epoch, wait_what, wait_seen;
-    uint32_t rung_for;      /* peer waiting-word value we last rang for */
+    uint32_t wait_what, wait_seen; /* what we wait for; the peer's bell value we sleep on */
     uint32_t bell;          /* our bell counter (we are its only writer) */
     uint32_t flags;
     int error;              /* latched TZCHAN_EPROTO, or the cause of the last NULL return */

@@ -57,7 +57,8 @@ struct tzchan_wire_index {
 
 /* Per-side doorbell slot: written only by the side that owns it (A or B). */
 struct tzchan_wire_sleep {
-    uint32_t waiting;      /* 0x00: bit0 waits for DATA, bit1 for ROOM, bits 2..31 wait epoch */
+    uint32_t waiting;      /* 0x00: bit0 waits for DATA, bit1 for ROOM, bits 2..31 the peer's bell value (low 30
+                            * bits) this side read before announcing the wait, i.e. the value it sleeps on */
     uint32_t want_cons;    /* 0x04: with ROOM: the consumer index this side waits for on its send ring */
     uint32_t bell;         /* 0x08: how many times this side rang the other (the peer's futex/WFE word) */
     uint32_t state;        /* 0x0c: bit0 OPEN (set by tzchan_open), bit1 CLOSED (set by tzchan_close),
@@ -67,7 +68,8 @@ struct tzchan_wire_sleep {
 
 #define TZCHAN_WIRE_WAIT_DATA 1u
 #define TZCHAN_WIRE_WAIT_ROOM 2u
-#define TZCHAN_WIRE_WAIT_EPOCH_SHIFT 2u
+#define TZCHAN_WIRE_WAIT_SEEN_SHIFT 2u
+#define TZCHAN_WIRE_WAIT_SEEN_MASK 0x3fffffffu
 #define TZCHAN_WIRE_STATE_OPEN 1u
 #define TZCHAN_WIRE_STATE_CLOSED 2u
 #define TZCHAN_WIRE_STATE_SLEEP_FENCE 4u

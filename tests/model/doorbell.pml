@@ -3,7 +3,7 @@
  * Spin model of tzchan's doorbell handshake (src/tzchan.c: tx_publish, rx_publish, ring_peer,
  * tzchan_wait_prepare, tzchan_wait_done; docs/PROTOCOL.md s.6), on one ring: the producer sleeps for ROOM when
  * the ring is full, the consumer sleeps for DATA when it is empty, and each rings the other only when the other
- * has said it waits, once per wait epoch.
+ * has said it waits, once per wait.
  *
  * Memory: every store to a shared word goes through the storing side's FIFO store buffer, which a separate
  * process drains into memory at any time (total store order, as on x86; the one reordering it allows, a later
@@ -12,9 +12,19 @@
  * is "sleep only while the peer's bell still holds the value read before announcing the wait"; a ring stores the
  * new bell value and then makes a system call (a full barrier).
  *
+ * The waiting word carries the bell value the waiter read before announcing (modulo E here, 2^30 in the real
+ * word); a publisher rings only if its bell still equals it, i.e. once per wait.
+ *
+ * Asymmetric sleep fence (tzchan_set_sleep_fence, PROTOCOL.md s.6.1): with -DASYM_C the consumer sleeps behind
+ * an asymmetric fence, so the producer publishes with only a compiler barrier (its index store may still sit in
+ * its store buffer when it reads the consumer's waiting word), and the consumer's sleep fence drains the
+ * producer's store buffer at that instant (what membarrier() guarantees: the other CPU executes a full barrier).
+ * -DASYM_P is the same the other way round; both together are the fast path on both sides.
+ *
  * Mutants (spin -D...): NO_FENCE_PUBLISH drops the fence between publishing an index and reading the peer's
- * waiting word; NO_FENCE_WAIT drops the fence between announcing the wait and re-checking the ring; NO_EPOCH
- * never advances the wait epoch, so a second wait looks like the first one, already rung for. Each must fail.
+ * waiting word; NO_FENCE_WAIT drops the fence between announcing the wait and re-checking the ring; NO_SEEN
+ * announces a fixed value instead of the bell value read, so after the first ring no wait matches and none is
+ * rung; NO_SLEEP_FENCE (with ASYM_P and ASYM_C) drops the sleep fence itself. Each must fail.
  *
  * Checked (tests/model/check.sh): no invalid end state (nobody asleep for good when the run should end), the
  * assertions, and under weak fairness the LTL properties below (every message arrives; a side asleep while what
@@ -28,7 +38,7 @@
 #define CAP 2        /* ring capacity in messages */
 #endif
 #ifndef E
-#define E 16         /* wait epochs are counted modulo E (2^30 in the real word); see VERIFICATION.md on the wrap */
+#define E 16         /* the announced bell value is kept modulo E (2^30 in the real word) */
 #endif
 #define SB 2         /* store buffer depth */
 
@@ -38,7 +48,7 @@
 /* shared words, indexed */
 #define PROD 0       /* producer index (written by P) */
 #define CONS 1       /* consumer index (written by C) */
-#define WP 2         /* P's waiting word: epoch * 4 + bits */
+#define WP 2         /* P's waiting word: (bell value read) * 4 + bits */
 #define WC 3         /* C's waiting word */
 #define WANTP 4      /* P's want_cons: the consumer index its ROOM wait needs */
 #define BP 5         /* P's bell: C sleeps on it */
@@ -65,10 +75,10 @@ end:
     od
 }
 
-/* ring_peer(): ring once per wait epoch of the peer (w is the waiting word just read) */
-#define RING(sb, bellw, bell, rung_for, w) \
+/* ring_peer(): ring only if our bell still equals the value the peer announced (w is its waiting word) */
+#define RING(sb, bellw, bell, w) \
     if \
-    :: (w) != rung_for -> rung_for = (w); bell++; STORE(sb, bellw, bell); FENCE(sb) /* notify: a syscall */ \
+    :: (w) / 4 == (bell) % E -> bell++; STORE(sb, bellw, bell); FENCE(sb) /* notify: a syscall */ \
     :: else -> skip \
     fi
 
@@ -82,15 +92,37 @@ end:
 #else
 #define WAIT_FENCE(sb) FENCE(sb)
 #endif
-#ifdef NO_EPOCH
-#define NEXT_EPOCH(e) skip
+#ifdef NO_SEEN
+#define ANNOUNCED(seen) 0
 #else
-#define NEXT_EPOCH(e) e = (e + 1) % E
+#define ANNOUNCED(seen) ((seen) % E)
+#endif
+
+/* the sleep fence drains the peer's store buffer at one instant: the peer's CPU executes a full barrier */
+#ifdef NO_SLEEP_FENCE
+#define SLEEP_FENCE(sb, w2, v2) skip
+#else
+#define SLEEP_FENCE(sb, w2, v2) atomic { do :: nempty(sb) -> sb?w2,v2; mem[w2] = v2 :: empty(sb) -> break od }
+#endif
+/* ASYM_C: the consumer has a sleep fence, so the producer publishes with a compiler barrier only */
+#ifdef ASYM_C
+#define P_PUB_FENCE skip
+#define C_SLEEP_FENCE SLEEP_FENCE(sbP, w2, v2)
+#else
+#define P_PUB_FENCE PUB_FENCE(sbP)
+#define C_SLEEP_FENCE skip
+#endif
+#ifdef ASYM_P
+#define C_PUB_FENCE skip
+#define P_SLEEP_FENCE SLEEP_FENCE(sbC, w2, v2)
+#else
+#define C_PUB_FENCE PUB_FENCE(sbC)
+#define P_SLEEP_FENCE skip
 #endif
 
 proctype Producer()
 {
-    byte cons_seen = 0, seen, epoch = 0, rung_for = 0, bell = 0, w;
+    byte cons_seen = 0, seen = 0, bell = 0, w, w2, v2;
     do
     :: p_prod == N -> break
     :: else ->
@@ -99,11 +131,11 @@ proctype Producer()
             /* send + tx_publish(): release store of prod; full fence; look at C's waiting word */
             p_prod++;
             STORE(sbP, PROD, p_prod);
-            PUB_FENCE(sbP);
+            P_PUB_FENCE;
             w = mem[WC];
             if
-            :: (w & DATA) -> RING(sbP, BP, bell, rung_for, w)
-            :: else -> if :: !(w & ROOM) -> rung_for = 0 :: else -> skip fi
+            :: (w & DATA) -> RING(sbP, BP, bell, w)
+            :: else -> skip
             fi
         :: else ->
             cons_seen = mem[CONS];                       /* tx_refresh() */
@@ -112,18 +144,18 @@ proctype Producer()
             :: else ->
                 /* tzchan_wait_prepare(ROOM): read C's bell, announce, fence, check again */
                 seen = mem[BC];
-                NEXT_EPOCH(epoch);
                 STORE(sbP, WANTP, p_prod + 1 - CAP);
-                STORE(sbP, WP, epoch * 4 + ROOM);
+                STORE(sbP, WP, ANNOUNCED(seen) * 4 + ROOM);
                 WAIT_FENCE(sbP);
+                P_SLEEP_FENCE;
                 cons_seen = mem[CONS];
                 if
-                :: p_prod - cons_seen < CAP -> STORE(sbP, WP, epoch * 4)   /* holds: returns 1 */
+                :: p_prod - cons_seen < CAP -> STORE(sbP, WP, ANNOUNCED(seen) * 4)   /* holds: returns 1 */
                 :: else ->
                     /* returns 0: sleep on C's bell while it still equals seen (futex) */
                     atomic { if :: mem[BC] == seen -> p_asleep = 1 :: else -> skip fi }
                     atomic { mem[BC] != seen -> p_asleep = 0 }
-                    STORE(sbP, WP, epoch * 4)                      /* tzchan_wait_done() */
+                    STORE(sbP, WP, ANNOUNCED(seen) * 4)            /* tzchan_wait_done() */
                 fi
             fi
         fi
@@ -133,7 +165,7 @@ proctype Producer()
 
 proctype Consumer()
 {
-    byte prod_seen = 0, seen, epoch = 0, rung_for = 0, bell = 0, w;
+    byte prod_seen = 0, seen = 0, bell = 0, w, w2, v2;
     do
     :: received == N -> break
     :: else ->
@@ -143,11 +175,11 @@ proctype Consumer()
             c_cons++;
             received++;
             STORE(sbC, CONS, c_cons);
-            PUB_FENCE(sbC);
+            C_PUB_FENCE;
             w = mem[WP];
             if
-            :: (w & ROOM) && c_cons >= mem[WANTP] -> RING(sbC, BC, bell, rung_for, w)
-            :: else -> if :: !(w & DATA) -> rung_for = 0 :: else -> skip fi
+            :: (w & ROOM) && c_cons >= mem[WANTP] -> RING(sbC, BC, bell, w)
+            :: else -> skip
             fi
         :: else ->
             prod_seen = mem[PROD];                       /* rx_refresh() */
@@ -156,16 +188,16 @@ proctype Consumer()
             :: else ->
                 /* tzchan_wait_prepare(DATA) */
                 seen = mem[BP];
-                NEXT_EPOCH(epoch);
-                STORE(sbC, WC, epoch * 4 + DATA);
+                STORE(sbC, WC, ANNOUNCED(seen) * 4 + DATA);
                 WAIT_FENCE(sbC);
+                C_SLEEP_FENCE;
                 prod_seen = mem[PROD];
                 if
-                :: prod_seen != c_cons -> STORE(sbC, WC, epoch * 4)
+                :: prod_seen != c_cons -> STORE(sbC, WC, ANNOUNCED(seen) * 4)
                 :: else ->
                     atomic { if :: mem[BP] == seen -> c_asleep = 1 :: else -> skip fi }
                     atomic { mem[BP] != seen -> c_asleep = 0 }
-                    STORE(sbC, WC, epoch * 4)
+                    STORE(sbC, WC, ANNOUNCED(seen) * 4)
                 fi
             fi
         fi
