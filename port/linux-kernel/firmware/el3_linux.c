@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * EL3 of the firmware that boots Linux as the normal world (variant of port/trustzone/aarch64/el3.c, whose reset
- * code, vectors, GIC and MMU helpers it reuses). CPU0 builds the EL3 tables, configures the GICv3 distributor
+ * code, vectors, GIC and MMU helpers it reuses, with the monitor parts both share in el3_common.c: EL3 tables,
+ * CPU1's path into S-EL1, SMC32 cutting, forwarding). CPU0 builds the EL3 tables, configures the GICv3 distributor
  * and both redistributors, releases CPU1 (the secure payload, S-EL1 for good) and, once the payload is up, hands
  * the GIC over to Linux (every SPI and CPU0's SGIs/PPIs to Group 1 non-secure) and enters the Linux Image at
  * NS-EL1 with x0 = the device tree, as the arm64 boot protocol asks. From then on CPU0's EL3 serves SMCs:
@@ -14,27 +15,14 @@
 
 #include "a64.h"
 #include "a64_gic.h"
-#include "mailbox.h"
+#include "el3_common.h"
 #include "tz_board.h"
-#include "tz_mmu.h"
 #include "tz_print.h"
 #include "tz_smc.h"
 #include "lk_smc.h"
 #include "lk_board.h"
 
-void tz_pen_release(void);
-void el3_main_cpu0(void) __attribute__((noreturn));
-void el3_main_cpu1(void) __attribute__((noreturn));
-void el3_smc(uint64_t *regs);
-void el3_unexpected(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far) __attribute__((noreturn));
-void sp_entry(void);
-
-static uint64_t el3_l1[512] __attribute__((aligned(4096)));
-static uint64_t el3_pool[4][512] __attribute__((aligned(4096)));
-static struct tz_mmu el3_mmu;
 static int exit_status = LK_EXIT_NO_VERDICT; /* what SYSTEM_OFF reports until the payload gives a verdict */
-
-struct tz_mailbox tz_mbox;
 
 #define REG(a) (*(volatile uint32_t *)(uintptr_t)(a))
 #define GICD_IGROUPR 0x0080u
@@ -43,31 +31,7 @@ struct tz_mailbox tz_mbox;
 #define GICR_IGROUPR0 (GICR_SGI + 0x0080u)
 #define GICR_ICENABLER0 (GICR_SGI + 0x0180u)
 
-static void el3_mmu_build(void)
-{
-    const uint64_t ro = TZ_PTE_NORMAL | TZ_PTE_RO | TZ_PTE_AP1;
-    const uint64_t rw = TZ_PTE_NORMAL | TZ_PTE_AP1 | TZ_PTE_XN;
-    const uint64_t dev = TZ_PTE_DEVICE | TZ_PTE_AP1 | TZ_PTE_XN;
-    tz_mmu_init(&el3_mmu, el3_l1, el3_pool, 4);
-    if (tz_mmu_map(&el3_mmu, TZ_FLASH_BASE, TZ_FLASH_BASE, TZ_FLASH_SIZE, ro) ||
-        tz_mmu_map(&el3_mmu, TZ_SRAM_BASE, TZ_SRAM_BASE, TZ_SRAM_SIZE, rw) ||
-        tz_mmu_map(&el3_mmu, 0x08000000u, 0x08000000u, 0x200000u, dev) ||
-        tz_mmu_map(&el3_mmu, 0x09000000u, 0x09000000u, 0x200000u, dev))
-        tz_panic("EL3 tables");
-}
-
-static void el3_mmu_on(void)
-{
-    SYSREG_W(mair_el3, TZ_MAIR_VALUE);
-    SYSREG_W(tcr_el3, TCR_EL3_VALUE);
-    SYSREG_W(ttbr0_el3, tz_mmu_ttbr(&el3_mmu));
-    DSB(sy);
-    __asm__ volatile("tlbi alle3; dsb sy; ic iallu; dsb sy; isb" ::: "memory");
-    SYSREG_W(sctlr_el3, SCTLR_EL3_RES1 | SCTLR_M | SCTLR_C | SCTLR_I);
-    ISB();
-}
-
-static void el3_cpu_common(void)
+void el3_cpu_init(void)
 {
     SYSREG_W(ICC_SRE_EL3, 0xfu); /* GIC system registers at EL3, and lower ELs may use them too */
     SYSREG_W(cptr_el3, 0u);      /* FP/SIMD and the rest untrapped: Linux uses them */
@@ -91,24 +55,17 @@ static void gic_handover(void)
 
 void el3_main_cpu0(void)
 {
-    uint64_t end;
     uint64_t freq = SYSREG_R(cntfrq_el0);
 
-    el3_mmu_build();
-    el3_mmu_on();
-    el3_cpu_common();
+    el3_mmu_setup();
+    el3_cpu_init();
     /* CNTFRQ_EL0 is only writable here; QEMU presets it, hardware firmware must set it */
     SYSREG_W(cntfrq_el0, freq ? freq : LK_CNTFRQ_DEFAULT);
     a64_gic_dist_init();
     a64_gic_redist_init(0); /* also clears GICR_WAKER.ProcessorSleep for CPU0 */
     tz_pen_release();
 
-    end = a64_now() + 5 * SYSREG_R(cntfrq_el0);
-    while (!__atomic_load_n(&tz_mbox.ready, __ATOMIC_ACQUIRE)) { /* pairs with the payload's release */
-        if (a64_now() > end)
-            tz_panic("EL3: the secure payload did not come up");
-        __asm__ volatile("wfe");
-    }
+    el3_wait_payload();
     gic_handover();
     tz_printf("EL3: GIC handed over, entering Linux at %#x (NS-EL1), device tree at %#x\n", LK_IMAGE_PA, LK_DTB_PA);
 
@@ -129,45 +86,6 @@ void el3_main_cpu0(void)
     __builtin_unreachable();
 }
 
-void el3_main_cpu1(void)
-{
-    el3_mmu_on();
-    el3_cpu_common();
-    a64_gic_redist_init(1);
-    /* S-EL1 for good: secure, AArch64 below, S-EL1 may use the secure physical timer (ST) */
-    SYSREG_W(sctlr_el1, SCTLR_EL1_RES1);
-    SYSREG_W(scr_el3, (3u << 4) | (1u << 10) | (1u << 11));
-    SYSREG_W(spsr_el3, 0x3c5u);
-    SYSREG_W(elr_el3, (uintptr_t)sp_entry);
-    ISB();
-    __asm__ volatile("eret");
-    __builtin_unreachable();
-}
-
-/* Forwards one call to the payload on CPU1 and waits (wfe, 1 s timeout) for its answer. */
-static void forward(uint32_t fid, const uint32_t a[6], uint32_t r[4])
-{
-    uint32_t req = tz_mbox.req + 1u;
-    uint64_t end;
-
-    tz_mbox.fid = fid;
-    memcpy(tz_mbox.a, a, sizeof tz_mbox.a);
-    __atomic_store_n(&tz_mbox.req, req, __ATOMIC_RELEASE); /* pairs with the acquire load in the payload */
-    DSB(sy);
-    SYSREG_W(ICC_SGI0R_EL1, a64_sgi_value(TZ_IRQ_SGI_TO_SECURE, 1));
-    ISB();
-    end = a64_now() + SYSREG_R(cntfrq_el0);
-    while (__atomic_load_n(&tz_mbox.done, __ATOMIC_ACQUIRE) != req) { /* pairs with the payload's release */
-        if (a64_now() > end) {
-            r[0] = TZ_SMC_UNKNOWN;
-            r[1] = r[2] = r[3] = 0;
-            return;
-        }
-        __asm__ volatile("wfe");
-    }
-    memcpy(r, tz_mbox.r, sizeof tz_mbox.r);
-}
-
 static void __attribute__((noreturn)) power_off(int status, const char *why)
 {
     tz_printf("EL3: PSCI %s from the normal world: QEMU exit status %d\n", why, status);
@@ -176,12 +94,11 @@ static void __attribute__((noreturn)) power_off(int status, const char *why)
 
 void el3_smc(uint64_t *regs)
 {
-    uint32_t fid = (uint32_t)regs[0], a[6], r[4] = {TZ_SMC_UNKNOWN, 0, 0, 0};
-    unsigned oen = (fid >> TZ_SMC_OEN_SHIFT) & TZ_SMC_OEN_MASK, i;
+    uint32_t fid, a[6], r[4] = {TZ_SMC_UNKNOWN, 0, 0, 0};
+    int smc32 = el3_smc32_args(regs, &fid, a);
+    unsigned oen = (fid >> TZ_SMC_OEN_SHIFT) & TZ_SMC_OEN_MASK;
 
-    for (i = 0; i < 6; i++)
-        a[i] = (uint32_t)regs[i + 1]; /* SMC32: the upper halves carry nothing */
-    if ((regs[0] >> 32) != 0 || (fid & 0x40000000u)) {
+    if (!smc32) {
         /* SMC64 or garbage in the upper half: nothing here implements it */
     } else if (oen == 4u) { /* standard secure service: PSCI */
         switch (fid) {
@@ -205,16 +122,9 @@ void el3_smc(uint64_t *regs)
         ISB();
         r[0] = 0;
     } else if (oen == TZ_SMC_OEN_TOS || oen == TZ_SMC_OEN_TOS_GENERIC) {
-        forward(fid, a, r);
+        el3_forward(fid, a, r);
         if (fid == LK_SMC_VERDICT && r[0] == 0)
             exit_status = (int)r[1];
     }
-    for (i = 0; i < 4; i++)
-        regs[i] = r[i];
-}
-
-void el3_unexpected(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far)
-{
-    tz_panic("EL3 exception, vector %llu, ESR %#llx, ELR %#llx, FAR %#llx", (unsigned long long)vec,
-             (unsigned long long)esr, (unsigned long long)elr, (unsigned long long)far);
+    el3_smc_return(regs, r);
 }

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The reusable half of the AArch64 EL3 monitor, linked into every AArch64 firmware image: the EL3 translation
+ * tables and MMU enable, CPU1's path from EL3 into the secure payload at S-EL1 (for good), the wait for the
+ * payload to come up, SMC32 argument cutting and the forwarding of Trusted OS calls to the payload on CPU1
+ * through the mailbox in secure RAM plus a Group 0 SGI. What differs per image (how CPU0 enters the normal
+ * world, which calls EL3 answers itself) stays in el3.c and port/linux-kernel/firmware/el3_linux.c.
+ */
+#include <stdint.h>
+#include "tz_libc.h"
+
+#include "a64.h"
+#include "../common/tz_board.h"
+#include "../common/tz_mmu.h"
+#include "../common/tz_print.h"
+#include "../common/tz_smc.h"
+#include "a64_gic.h"
+#include "el3_common.h"
+#include "mailbox.h"
+
+void sp_entry(void);
+
+static uint64_t el3_l1[512] __attribute__((aligned(4096)));
+static uint64_t el3_pool[4][512] __attribute__((aligned(4096)));
+static struct tz_mmu el3_mmu;
+
+struct tz_mailbox tz_mbox;
+
+static void el3_mmu_build(void)
+{
+    const uint64_t ro = TZ_PTE_NORMAL | TZ_PTE_RO | TZ_PTE_AP1;
+    const uint64_t rw = TZ_PTE_NORMAL | TZ_PTE_AP1 | TZ_PTE_XN;
+    const uint64_t dev = TZ_PTE_DEVICE | TZ_PTE_AP1 | TZ_PTE_XN;
+    tz_mmu_init(&el3_mmu, el3_l1, el3_pool, 4);
+    if (tz_mmu_map(&el3_mmu, TZ_FLASH_BASE, TZ_FLASH_BASE, TZ_FLASH_SIZE, ro) ||
+        tz_mmu_map(&el3_mmu, TZ_SRAM_BASE, TZ_SRAM_BASE, TZ_SRAM_SIZE, rw) ||
+        tz_mmu_map(&el3_mmu, 0x08000000u, 0x08000000u, 0x200000u, dev) ||
+        tz_mmu_map(&el3_mmu, 0x09000000u, 0x09000000u, 0x200000u, dev))
+        tz_panic("EL3 tables");
+}
+
+static void el3_mmu_on(void)
+{
+    SYSREG_W(mair_el3, TZ_MAIR_VALUE);
+    SYSREG_W(tcr_el3, TCR_EL3_VALUE);
+    SYSREG_W(ttbr0_el3, tz_mmu_ttbr(&el3_mmu));
+    DSB(sy);
+    __asm__ volatile("tlbi alle3; dsb sy; ic iallu; dsb sy; isb" ::: "memory");
+    SYSREG_W(sctlr_el3, SCTLR_EL3_RES1 | SCTLR_M | SCTLR_C | SCTLR_I);
+    ISB();
+}
+
+void el3_mmu_setup(void)
+{
+    el3_mmu_build();
+    el3_mmu_on();
+}
+
+void el3_wait_payload(void)
+{
+    uint64_t end = a64_now() + 5 * SYSREG_R(cntfrq_el0);
+    while (!__atomic_load_n(&tz_mbox.ready, __ATOMIC_ACQUIRE)) { /* pairs with the payload's release */
+        if (a64_now() > end)
+            tz_panic("EL3: the secure payload did not come up");
+        __asm__ volatile("wfe");
+    }
+}
+
+void el3_main_cpu1(void)
+{
+    el3_mmu_on();
+    el3_cpu_init();
+    a64_gic_redist_init(1);
+    /* S-EL1 for good: secure, AArch64 below, S-EL1 may use the secure physical timer (ST) */
+    SYSREG_W(sctlr_el1, SCTLR_EL1_RES1);
+    SYSREG_W(scr_el3, (3u << 4) | (1u << 10) | (1u << 11));
+    SYSREG_W(spsr_el3, 0x3c5u);
+    SYSREG_W(elr_el3, (uintptr_t)sp_entry);
+    ISB();
+    __asm__ volatile("eret");
+    __builtin_unreachable();
+}
+
+void el3_forward(uint32_t fid, const uint32_t a[6], uint32_t r[4])
+{
+    uint32_t req = tz_mbox.req + 1u;
+    uint64_t end;
+
+    tz_mbox.fid = fid;
+    memcpy(tz_mbox.a, a, sizeof tz_mbox.a);
+    __atomic_store_n(&tz_mbox.req, req, __ATOMIC_RELEASE); /* pairs with the acquire load in the payload */
+    DSB(sy);
+    SYSREG_W(ICC_SGI0R_EL1, a64_sgi_value(TZ_IRQ_SGI_TO_SECURE, 1));
+    ISB();
+    end = a64_now() + SYSREG_R(cntfrq_el0);
+    while (__atomic_load_n(&tz_mbox.done, __ATOMIC_ACQUIRE) != req) { /* pairs with the payload's release */
+        if (a64_now() > end) {
+            r[0] = TZ_SMC_UNKNOWN;
+            r[1] = r[2] = r[3] = 0;
+            return;
+        }
+        __asm__ volatile("wfe");
+    }
+    memcpy(r, tz_mbox.r, sizeof tz_mbox.r);
+}
+
+int el3_smc32_args(const uint64_t *regs, uint32_t *fid, uint32_t a[6])
+{
+    unsigned i;
+
+    *fid = (uint32_t)regs[0];
+    for (i = 0; i < 6; i++)
+        a[i] = (uint32_t)regs[i + 1]; /* SMC32: the upper halves carry nothing */
+    return (regs[0] >> 32) == 0 && !(*fid & 0x40000000u);
+}
+
+void el3_smc_return(uint64_t *regs, const uint32_t r[4])
+{
+    unsigned i;
+
+    for (i = 0; i < 4; i++)
+        regs[i] = r[i];
+}
+
+void el3_unexpected(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far)
+{
+    tz_panic("EL3 exception, vector %llu, ESR %#llx, ELR %#llx, FAR %#llx", (unsigned long long)vec,
+             (unsigned long long)esr, (unsigned long long)elr, (unsigned long long)far);
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The parts of the EL3 monitor that every AArch64 firmware image shares (el3.c for the bare-metal images,
+ * port/linux-kernel/firmware/el3_linux.c for the one that boots Linux): the EL3 translation tables and MMU,
+ * CPU1's path into the secure payload at S-EL1, cutting SMC arguments to SMC32, and forwarding a Trusted OS call
+ * to the payload through the secure mailbox. Each image supplies el3_main_cpu0(), el3_smc() and el3_cpu_init().
+ */
+#ifndef TZ_EL3_COMMON_H
+#define TZ_EL3_COMMON_H
+
+#include <stdint.h>
+
+void tz_pen_release(void);
+void el3_main_cpu0(void) __attribute__((noreturn));
+void el3_main_cpu1(void) __attribute__((noreturn));
+void el3_smc(uint64_t *regs);
+void el3_unexpected(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far) __attribute__((noreturn));
+
+/* Per image: this CPU's EL3 system-register setup (GIC system registers, traps), run on both CPUs after the MMU
+ * is on. */
+void el3_cpu_init(void);
+
+/* CPU0: builds the EL3 translation tables (secure flash, secure RAM, GIC and UART) and turns the MMU on. */
+void el3_mmu_setup(void);
+
+/* Waits (wfe, 5 s timeout) until the secure payload on CPU1 reports that it is up; panics otherwise. */
+void el3_wait_payload(void);
+
+/* Cuts an SMC's arguments to SMC32 (low 32 bits of x1..x6) into fid and a[]; returns nonzero when the call is a
+ * valid SMC32 call (upper half of x0 clear, SMC64 bit clear). */
+int el3_smc32_args(const uint64_t *regs, uint32_t *fid, uint32_t a[6]);
+
+/* Writes the four results back to x0..x3. */
+void el3_smc_return(uint64_t *regs, const uint32_t r[4]);
+
+/* Forwards one call to the payload on CPU1 and waits (wfe, 1 s timeout) for its answer; SMCCC's "unknown" on
+ * timeout. */
+void el3_forward(uint32_t fid, const uint32_t a[6], uint32_t r[4]);
+
+#endif
