@@ -24,33 +24,11 @@
 
 static int exit_status = LK_EXIT_NO_VERDICT; /* what SYSTEM_OFF reports until the payload gives a verdict */
 
-#define REG(a) (*(volatile uint32_t *)(uintptr_t)(a))
-#define GICD_IGROUPR 0x0080u
-#define GICD_TYPER 0x0004u
-#define GICR_SGI 0x10000u
-#define GICR_IGROUPR0 (GICR_SGI + 0x0080u)
-#define GICR_ICENABLER0 (GICR_SGI + 0x0180u)
-
 void el3_cpu_init(void)
 {
     SYSREG_W(ICC_SRE_EL3, 0xfu); /* GIC system registers at EL3, and lower ELs may use them too */
     SYSREG_W(cptr_el3, 0u);      /* FP/SIMD and the rest untrapped: Linux uses them */
     ISB();
-}
-
-/* Everything the secure side does not keep goes to Linux: all SPIs, and CPU0's SGIs and PPIs, to Group 1
- * non-secure. Without this every interrupt stays secure Group 0 and Linux never sees its timer (PPI 27). The
- * groups are already enabled (a64_gic_dist_init: ARE_S | ARE_NS | Grp0 | Grp1NS | Grp1S). Linux configures,
- * prioritises and enables what it uses. */
-static void gic_handover(void)
-{
-    uint32_t lines = ((REG(TZ_GICD_BASE + GICD_TYPER) & 0x1fu) + 1u) * 32u, i;
-    uintptr_t rd0 = TZ_GICR_BASE;
-    for (i = 32; i < lines; i += 32)
-        REG(TZ_GICD_BASE + GICD_IGROUPR + i / 8u) = 0xffffffffu;
-    REG(rd0 + GICR_ICENABLER0) = 0xffffffffu; /* Linux enables its own */
-    REG(rd0 + GICR_IGROUPR0) = 0xffffffffu;
-    DSB(sy);
 }
 
 void el3_main_cpu0(void)
@@ -66,7 +44,7 @@ void el3_main_cpu0(void)
     tz_pen_release();
 
     el3_wait_payload();
-    gic_handover();
+    a64_gic_handover_ns(); /* all SPIs and CPU0's SGIs/PPIs to Linux (Group 1 non-secure) */
     tz_printf("EL3: GIC handed over, entering Linux at %#x (NS-EL1), device tree at %#x\n", LK_IMAGE_PA, LK_DTB_PA);
 
     /* arm64 boot protocol: MMU and caches off at NS-EL1, x0 = device tree, x1..x3 = 0, all exceptions masked.

@@ -7,5 +7,11 @@ void a64_gic_dist_init(void);
 /* cpu 0: normal-world CPU (its timer and doorbell SGI in Group 1 non-secure);
  * cpu 1: secure CPU (secure timer and doorbell SGI in Group 0, the SGI raisable from the normal world). */
 void a64_gic_redist_init(unsigned cpu);
+/* For a normal world that manages the GIC itself (Linux): every SPI, and CPU0's SGIs and PPIs, to Group 1
+ * non-secure, CPU0's SGI/PPI enables cleared. Without it every interrupt stays secure Group 0 and such a normal
+ * world never sees its timer. The groups are already enabled (a64_gic_dist_init: ARE_S | ARE_NS | Grp0 | Grp1NS
+ * | Grp1S); the normal world configures, prioritises and enables what it uses. Call after both redistributors
+ * are set up; CPU1's (the secure payload's) is left alone. */
+void a64_gic_handover_ns(void);
 
 #endif /* TZ_A64_GIC_H */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* GICv3 distributor and redistributor set-up, from EL3 (see a64_gic.h). Every wait is bounded in time. */
+/* GICv3 distributor and redistributor set-up, and the hand-over to a normal world that runs the GIC itself,
+ * from EL3 (see a64_gic.h). Every wait is bounded in time. */
 #include <stdint.h>
 
 #include "a64.h"
@@ -9,10 +10,13 @@
 
 #define REG(a) (*(volatile uint32_t *)(uintptr_t)(a))
 #define GICD_CTLR 0x0000u
+#define GICD_TYPER 0x0004u
+#define GICD_IGROUPR 0x0080u
 #define GICR_WAKER 0x0014u
 #define GICR_SGI 0x10000u
 #define GICR_IGROUPR0 (GICR_SGI + 0x0080u)
 #define GICR_ISENABLER0 (GICR_SGI + 0x0100u)
+#define GICR_ICENABLER0 (GICR_SGI + 0x0180u)
 #define GICR_IPRIORITYR (GICR_SGI + 0x0400u)
 #define GICR_IGRPMODR0 (GICR_SGI + 0x0d00u)
 #define GICR_NSACR (GICR_SGI + 0x0e00u)
@@ -61,4 +65,15 @@ void a64_gic_redist_init(unsigned cpu)
         REG(rd + GICR_NSACR) = 1u << (2 * TZ_IRQ_SGI_TO_SECURE);
         REG(rd + GICR_ISENABLER0) = (1u << TZ_IRQ_SEC_TIMER) | (1u << TZ_IRQ_SGI_TO_SECURE);
     }
+}
+
+void a64_gic_handover_ns(void)
+{
+    uint32_t lines = ((REG(TZ_GICD_BASE + GICD_TYPER) & 0x1fu) + 1u) * 32u, i;
+    uintptr_t rd0 = TZ_GICR_BASE;
+    for (i = 32; i < lines; i += 32)
+        REG(TZ_GICD_BASE + GICD_IGROUPR + i / 8u) = 0xffffffffu;
+    REG(rd0 + GICR_ICENABLER0) = 0xffffffffu; /* the normal world enables its own */
+    REG(rd0 + GICR_IGROUPR0) = 0xffffffffu;
+    DSB(sy);
 }
