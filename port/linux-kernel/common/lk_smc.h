@@ -11,11 +11,13 @@
 #ifndef LK_SMC_H
 #define LK_SMC_H
 
-/* Fast SMC32 calls in the Trusted OS range (owning entity 50), numbered clear of tz_smc.h's 0x01..0x05. */
-#define LK_SMC_DOORBELL 0xb2000010u
+#include "tz_smc.h"
+
+/* Fast SMC32 calls in the Trusted OS range (owning entity 50), reserved in tz_smc.h clear of its 0x01..0x05. */
+#define LK_SMC_DOORBELL TZ_SMC_LK_DOORBELL /* 0xb2000010 */
     /* "the ring has something for you / I freed room". Served by the monitor itself on the calling CPU: it raises
      * the secure payload's doorbell SGI and returns at once (no waiting for the payload). out: w0 = 0. */
-#define LK_SMC_VERDICT 0xb2000011u
+#define LK_SMC_VERDICT TZ_SMC_LK_VERDICT /* 0xb2000011 */
     /* The normal world's test result before it powers off: w1 = 0 (all verified) or a failure count,
      * w2 = messages it verified. The payload prints its own summary and combines both into the status that
      * PSCI SYSTEM_OFF turns into the QEMU exit status. out: w0 = 0, w1 = that status. */

@@ -32,6 +32,14 @@
 #define TZ_SMC_STATUS     TZ_SMC_FID(1, TZ_SMC_OEN_TOS, 0x05u)
     /* out: w0 = 0, w1 = last channel error seen by the secure side (TZCHAN_E* or 0), w2 = refused registrations */
 
+/* Reserved for the firmware that boots Linux as the normal world (port/linux-kernel; register use and meaning in
+ * port/linux-kernel/common/lk_smc.h). The bare-metal images do not serve them (SMCCC "unknown" via the payload). */
+#define TZ_SMC_LK_DOORBELL TZ_SMC_FID(1, TZ_SMC_OEN_TOS, 0x10u)
+    /* 0xb2000010: a fast call that monitor serves itself: it raises the payload's doorbell SGI (8) at CPU1 and
+     * returns at once */
+#define TZ_SMC_LK_VERDICT  TZ_SMC_FID(1, TZ_SMC_OEN_TOS, 0x11u)
+    /* 0xb2000011: the normal world's test verdict, forwarded to the payload */
+
 /* Yielding calls */
 #define TZ_SMC_DOORBELL   TZ_SMC_FID(0, TZ_SMC_OEN_TOS, 0x03u)
     /* ARMv7 single core: "the ring has something for you". The secure side drains and refills its rings, then
