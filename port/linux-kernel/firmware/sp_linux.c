@@ -64,7 +64,7 @@ static struct {
 } sp;
 
 static struct tz_range forbidden[4];
-static const struct tz_range ns_ram[] = {{TZ_NS_RAM_BASE, LK_NS_RAM_SIZE}};
+static const struct tz_range ns_ram[] = {{TZ_NS_RAM_BASE, TZ_NS_RAM_SIZE}};
 static struct tz_memmap memmap;
 
 void tz_sp_init(void)

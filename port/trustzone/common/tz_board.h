@@ -17,7 +17,9 @@
 #define TZ_SRAM_BASE 0x0e000000u      /* secure RAM */
 #define TZ_SRAM_SIZE 0x01000000u
 #define TZ_NS_RAM_BASE 0x40000000u
+#ifndef TZ_NS_RAM_SIZE                /* an image may set its own (the Linux-kernel firmware: 512 MiB) */
 #define TZ_NS_RAM_SIZE 0x08000000u    /* -m 128M, as the tests run it */
+#endif
 #define TZ_NS_IMAGE 0x40100000u       /* where the secure side copies the normal-world image (the DTB sits below) */
 #define TZ_NS_REGION_PA 0x40800000u   /* where the normal world puts its region (it passes the PA by SMC) */
 #define TZ_NS_REGION_VA 0x80000000u   /* ... and the alias it uses for it: VA != PA, so it must translate */
