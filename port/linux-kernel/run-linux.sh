@@ -48,7 +48,8 @@ ko=$("$here/module/build-module.sh" "$kobj" "$work/module" | tail -n 1) || die "
 step "test program and initramfs"
 mkdir -p "$work/initramfs"
 ${cross}gcc -static -O2 -Wall -Wextra -Werror -I"$here/common" -I"$here/module" \
-    -I"$here/../trustzone/common" -o "$work/initramfs/tzchan-test" "$here/user/tzchan-test.c" || die "test program build"
+    -I"$here/../trustzone/common" -o "$work/initramfs/tzchan-test" "$here/user/tzchan-test.c" \
+    "$here/../trustzone/common/tz_crc32.c" || die "test program build"
 cat > "$work/initramfs/list" <<LIST
 dir /dev 0755 0 0
 nod /dev/console 0600 0 0 c 5 1

@@ -21,7 +21,7 @@
 #include "tz_print.h"
 #include "tz_region.h"
 #include "tz_smc.h"
-#include "tz_traffic.h" /* tz_crc32 */
+#include "tz_crc32.h"
 #include "tzchan/tzchan.h"
 #include "lk_board.h"
 #include "lk_smc.h"

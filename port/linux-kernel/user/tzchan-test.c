@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "lk_smc.h"
+#include "tz_crc32.h"
 #include "tzchan_ioctl.h"
 
 #define MIB (1024u * 1024u)
@@ -65,22 +66,6 @@ static double now_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint32_t crc_table[256];
-static uint32_t crc32_ieee(uint32_t crc, const unsigned char *p, size_t n)
-{
-	if (!crc_table[1])
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t c = i;
-			for (int k = 0; k < 8; k++)
-				c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-			crc_table[i] = c;
-		}
-	crc = ~crc;
-	while (n--)
-		crc = crc_table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
-	return ~crc;
 }
 
 static void fill(unsigned char *p, size_t n, uint64_t seed)
@@ -169,7 +154,7 @@ static int read_msg(int fd, unsigned char *buf, size_t len, size_t chunk, unsign
 
 static int check_echo(const struct lk_echo *e, uint32_t lane, const unsigned char *msg, size_t len)
 {
-	uint32_t crc = crc32_ieee(0, msg, len);
+	uint32_t crc = tz_crc32(0, msg, len);
 	echo_seq[lane]++;
 	if (e->magic != LK_ECHO_MAGIC || e->len != len || e->crc != crc || e->seq != echo_seq[lane]) {
 		fail("lane %u echo: magic %#x len %llu (want %zu) crc %#x (want %#x) seq %llu (want %llu)", lane,
@@ -278,7 +263,7 @@ static void test_poll(uint64_t *bytes)
 				fail("nonblocking write: %zd (%s)", r, strerror(errno));
 				goto out;
 			}
-			crcs[sent] = crc32_ieee(0, msg, lens[sent]);
+			crcs[sent] = tz_crc32(0, msg, lens[sent]);
 			*bytes += lens[sent];
 			sent++;
 		}

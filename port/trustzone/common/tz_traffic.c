@@ -27,25 +27,6 @@ uint64_t tz_sched_len(uint32_t seq)
     }
 }
 
-static uint32_t crc_table[256];
-
-uint32_t tz_crc32(uint32_t crc, const void *buf, uint64_t len)
-{
-    const unsigned char *p = buf;
-    if (crc_table[1] == 0) {
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; k++)
-                c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-            crc_table[i] = c;
-        }
-    }
-    crc = ~crc;
-    while (len--)
-        crc = crc_table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
-    return ~crc;
-}
-
 /* Message content: a xorshift64 stream seeded from (lane, seq), taken 8 bytes at a time. */
 static void gen_seed(uint64_t *s, uint64_t *w, unsigned *n, uint32_t lane, uint32_t seq)
 {

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "tzchan/tzchan.h"
+#include "tz_crc32.h" /* tz_crc32, used by the traffic and its users */
 
 #define TZ_LANES 2u
 #define TZ_CHUNK 2048u            /* bytes generated / checked per step; >= max_msg of a 4 KiB ring */
@@ -102,8 +103,5 @@ int tz_traffic_pump(struct tz_traffic *t);
 bool tz_traffic_done(const struct tz_traffic *t);
 /* Side A only: the summary to send once everything else is done (filled by the caller before it is needed). */
 void tz_traffic_set_summary(struct tz_traffic *t, const struct tz_summary *s);
-
-/* CRC-32 (IEEE 802.3, reflected). crc starts at 0. */
-uint32_t tz_crc32(uint32_t crc, const void *buf, uint64_t len);
 
 #endif /* TZ_TRAFFIC_H */
