@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "tzchan/linux.h"
+#include "tzsum.h"
 
 /* ---- options ------------------------------------------------------------------------------------------------ */
 static uint32_t opt_lanes; /* 0: one per CPU */
@@ -88,51 +89,6 @@ static void pattern(unsigned char *buf, size_t n, uint64_t seed, uint64_t at) /*
     }
 }
 
-struct sum {
-    uint64_t h, acc, len;
-    unsigned nacc;
-};
-
-static void sum_init(struct sum *s)
-{
-    memset(s, 0, sizeof *s);
-    s->h = 0xcbf29ce484222325ull;
-}
-
-static inline void sum_word(struct sum *s, uint64_t w)
-{
-    s->h = (s->h ^ w) * 0x100000001b3ull;
-    s->h ^= s->h >> 29;
-}
-
-static void sum_update(struct sum *s, const unsigned char *p, size_t n)
-{
-    s->len += n;
-    while (n > 0 && s->nacc != 0) {
-        s->acc |= (uint64_t)*p++ << (8 * s->nacc);
-        n--;
-        if (++s->nacc == 8) {
-            sum_word(s, s->acc);
-            s->acc = 0;
-            s->nacc = 0;
-        }
-    }
-    for (; n >= 8; n -= 8, p += 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        sum_word(s, w);
-    }
-    for (; n > 0; n--)
-        s->acc |= (uint64_t)*p++ << (8 * s->nacc++);
-}
-
-static uint64_t sum_final(const struct sum *s)
-{
-    struct sum t = *s;
-    sum_word(&t, t.acc ^ ((uint64_t)t.nacc << 56));
-    sum_word(&t, t.len);
-    return t.h;
-}
 
 static uint64_t now_ns(void)
 {
@@ -170,8 +126,8 @@ static void *secure_lane(void *p)
         return (void *)1;
     uint64_t t0 = now_ns();
     for (;;) {
-        struct sum s;
-        sum_init(&s);
+        struct tzsum s;
+        tzsum_init(&s);
         bool eom = false;
         while (!eom) {
             int64_t r = tzchan_linux_recv_some(S, lane, buf, cap, &eom, -1);
@@ -184,12 +140,12 @@ static void *secure_lane(void *p)
                 free(buf);
                 return (void *)1;
             }
-            sum_update(&s, buf, (size_t)r);
+            tzsum_update(&s, buf, (size_t)r);
         }
         struct tzchan_linux_stats st;
         tzchan_linux_get_stats(S, lane, &st);
         uint64_t alive = now_ns() - t0;
-        struct answer a = {s.len, sum_final(&s), st.core.doorbells, st.sleep_ns,
+        struct answer a = {s.len, tzsum_final(&s), st.core.doorbells, st.sleep_ns,
                            alive > st.sleep_ns ? alive - st.sleep_ns : 0};
         int64_t r = tzchan_linux_send(S, lane, &a, sizeof a, 10000);
         if (r != (int64_t)sizeof a) {
@@ -253,11 +209,11 @@ static struct lane_result *res;
 /* Sends one message of len bytes (whole if it fits, else streamed) and returns its checksum, or an error. */
 static int send_one(uint32_t lane, uint64_t len, uint64_t seed, unsigned char *buf, size_t chunk, uint64_t *sum)
 {
-    struct sum s;
-    sum_init(&s);
+    struct tzsum s;
+    tzsum_init(&s);
     if (len <= tzchan_linux_max_msg(N)) {
         pattern(buf, (size_t)len, seed, 0);
-        sum_update(&s, buf, (size_t)len);
+        tzsum_update(&s, buf, (size_t)len);
         int64_t r = tzchan_linux_send(N, lane, buf, (size_t)len, 10000);
         if (r < 0)
             return (int)r;
@@ -268,7 +224,7 @@ static int send_one(uint32_t lane, uint64_t len, uint64_t seed, unsigned char *b
         for (uint64_t at = 0; at < len; at += chunk) {
             size_t n = len - at < chunk ? (size_t)(len - at) : chunk;
             pattern(buf, n, seed, at);
-            sum_update(&s, buf, n);
+            tzsum_update(&s, buf, n);
             int64_t r = tzchan_linux_send_some(N, lane, buf, n, 10000);
             if (r != (int64_t)n)
                 return r < 0 ? (int)r : TZCHAN_EIO;
@@ -279,7 +235,7 @@ static int send_one(uint32_t lane, uint64_t len, uint64_t seed, unsigned char *b
             return e;
         atomic_fetch_sub_explicit(&progress_bytes, len, memory_order_relaxed); /* counted again below */
     }
-    *sum = sum_final(&s);
+    *sum = tzsum_final(&s);
     return 0;
 }
 

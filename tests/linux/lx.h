@@ -31,55 +31,12 @@ static inline double lx_ms_since(uint64_t t0)
     return (double)(lx_now_ns() - t0) / 1e6;
 }
 
-/* ---- checksum: 64-bit words through a multiply-xor chain; partial words carried between updates ---------- */
-struct lx_sum {
-    uint64_t h, acc, len;
-    unsigned nacc;
-};
-
-static inline void lx_sum_init(struct lx_sum *s)
-{
-    s->h = 0xcbf29ce484222325ull;
-    s->acc = 0;
-    s->len = 0;
-    s->nacc = 0;
-}
-
-static inline void lx_sum_word(struct lx_sum *s, uint64_t w)
-{
-    s->h = (s->h ^ w) * 0x100000001b3ull;
-    s->h ^= s->h >> 29;
-}
-
-static inline void lx_sum_update(struct lx_sum *s, const void *buf, size_t n)
-{
-    const unsigned char *p = buf;
-    s->len += n;
-    while (n > 0 && s->nacc != 0) {
-        s->acc |= (uint64_t)*p++ << (8 * s->nacc);
-        n--;
-        if (++s->nacc == 8) {
-            lx_sum_word(s, s->acc);
-            s->acc = 0;
-            s->nacc = 0;
-        }
-    }
-    for (; n >= 8; n -= 8, p += 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        lx_sum_word(s, w);
-    }
-    for (; n > 0; n--)
-        s->acc |= (uint64_t)*p++ << (8 * s->nacc++);
-}
-
-static inline uint64_t lx_sum_final(const struct lx_sum *s)
-{
-    struct lx_sum t = *s;
-    lx_sum_word(&t, t.acc ^ ((uint64_t)t.nacc << 56));
-    lx_sum_word(&t, t.len);
-    return t.h;
-}
+/* ---- checksum: the one tzchan-demo uses (tools/tzsum.h) -------------------------------------------------- */
+#include "../../tools/tzsum.h"
+#define lx_sum tzsum
+#define lx_sum_init tzsum_init
+#define lx_sum_update tzsum_update
+#define lx_sum_final tzsum_final
 
 /* ---- pattern: 8-byte words of stream `seed`; `at` must be a multiple of 8 ------------------------------- */
 static inline void lx_pattern(unsigned char *buf, size_t n, uint64_t seed, uint64_t at)
