@@ -21,6 +21,7 @@
 #include "tz_print.h"
 #include "tz_region.h"
 #include "tz_smc.h"
+#include "tz_smccc.h"
 #include "tz_crc32.h"
 #include "tzchan/tzchan.h"
 #include "lk_board.h"
@@ -214,20 +215,9 @@ void tz_sp_call(uint32_t fid, const uint32_t a[6], uint32_t r[4])
     case LK_SMC_VERDICT:
         r[1] = (uint32_t)verdict(a[0], a[1]);
         break;
-    case TZ_SMC_TOS_CALL_COUNT:
-        r[0] = 4;
-        break;
-    case TZ_SMC_TOS_UID:
-        r[0] = TZ_SMC_UID0;
-        r[1] = TZ_SMC_UID1;
-        r[2] = TZ_SMC_UID2;
-        r[3] = TZ_SMC_UID3;
-        break;
-    case TZ_SMC_TOS_REVISION:
-        r[0] = TZ_SMC_REV_MAJOR;
-        r[1] = TZ_SMC_REV_MINOR;
-        break;
     default:
+        if (tz_smccc_generic_query(fid, 4, r))
+            break;
         r[0] = TZ_SMC_UNKNOWN;
         break;
     }

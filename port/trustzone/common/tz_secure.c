@@ -13,6 +13,7 @@
 #include "tz_print.h"
 #include "tz_region.h"
 #include "tz_smc.h"
+#include "tz_smccc.h"
 #include "tz_traffic.h"
 #include "tzchan/tzchan.h"
 
@@ -162,20 +163,9 @@ void tz_sp_call(uint32_t fid, const uint32_t a[6], uint32_t r[4])
     case TZ_SMC_DOORBELL:
         r[0] = (uint32_t)sp.last_error;
         break;
-    case TZ_SMC_TOS_CALL_COUNT:
-        r[0] = 5;
-        break;
-    case TZ_SMC_TOS_UID:
-        r[0] = TZ_SMC_UID0;
-        r[1] = TZ_SMC_UID1;
-        r[2] = TZ_SMC_UID2;
-        r[3] = TZ_SMC_UID3;
-        break;
-    case TZ_SMC_TOS_REVISION:
-        r[0] = TZ_SMC_REV_MAJOR;
-        r[1] = TZ_SMC_REV_MINOR;
-        break;
     default:
+        if (tz_smccc_generic_query(fid, 5, r))
+            break;
         sp.unknown_calls++;
         r[0] = TZ_SMC_UNKNOWN;
         break;
