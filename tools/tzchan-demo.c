@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "tzchan/linux.h"
-#include "tzsum.h"
+#include "tzdata.h"
 
 /* ---- options ------------------------------------------------------------------------------------------------ */
 static uint32_t opt_lanes; /* 0: one per CPU */
@@ -71,24 +71,6 @@ static bool parse_bytes(const char *s, uint64_t *out)
     *out = (uint64_t)v << shift;
     return true;
 }
-
-/* ---- data: a reproducible pattern and a 64-bit checksum independent of how the bytes are cut ------------- */
-static void pattern(unsigned char *buf, size_t n, uint64_t seed, uint64_t at) /* at: a multiple of 8 */
-{
-    uint64_t i = at / 8;
-    size_t k = 0;
-    for (; k + 8 <= n; k += 8, i++) {
-        uint64_t w = (i + seed) * 0x9e3779b97f4a7c15ull;
-        w ^= w >> 31;
-        memcpy(buf + k, &w, 8);
-    }
-    if (k < n) {
-        uint64_t w = (i + seed) * 0x9e3779b97f4a7c15ull;
-        w ^= w >> 31;
-        memcpy(buf + k, &w, n - k);
-    }
-}
-
 
 static uint64_t now_ns(void)
 {
@@ -212,7 +194,7 @@ static int send_one(uint32_t lane, uint64_t len, uint64_t seed, unsigned char *b
     struct tzsum s;
     tzsum_init(&s);
     if (len <= tzchan_linux_max_msg(N)) {
-        pattern(buf, (size_t)len, seed, 0);
+        tzdata_pattern(buf, (size_t)len, seed, 0);
         tzsum_update(&s, buf, (size_t)len);
         int64_t r = tzchan_linux_send(N, lane, buf, (size_t)len, 10000);
         if (r < 0)
@@ -223,7 +205,7 @@ static int send_one(uint32_t lane, uint64_t len, uint64_t seed, unsigned char *b
             return e;
         for (uint64_t at = 0; at < len; at += chunk) {
             size_t n = len - at < chunk ? (size_t)(len - at) : chunk;
-            pattern(buf, n, seed, at);
+            tzdata_pattern(buf, n, seed, at);
             tzsum_update(&s, buf, n);
             int64_t r = tzchan_linux_send_some(N, lane, buf, n, 10000);
             if (r != (int64_t)n)

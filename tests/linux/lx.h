@@ -31,29 +31,15 @@ static inline double lx_ms_since(uint64_t t0)
     return (double)(lx_now_ns() - t0) / 1e6;
 }
 
-/* ---- checksum: the one tzchan-demo uses (tools/tzsum.h) -------------------------------------------------- */
-#include "../../tools/tzsum.h"
+/* ---- checksum: the one tzchan-demo uses (tools/tzdata.h) ------------------------------------------------- */
+#include "../../tools/tzdata.h"
 #define lx_sum tzsum
 #define lx_sum_init tzsum_init
 #define lx_sum_update tzsum_update
 #define lx_sum_final tzsum_final
 
-/* ---- pattern: 8-byte words of stream `seed`; `at` must be a multiple of 8 ------------------------------- */
-static inline void lx_pattern(unsigned char *buf, size_t n, uint64_t seed, uint64_t at)
-{
-    uint64_t i = at / 8;
-    size_t k = 0;
-    for (; k + 8 <= n; k += 8, i++) {
-        uint64_t w = (i + seed) * 0x9e3779b97f4a7c15ull;
-        w ^= w >> 31;
-        memcpy(buf + k, &w, 8);
-    }
-    if (k < n) {
-        uint64_t w = (i + seed) * 0x9e3779b97f4a7c15ull;
-        w ^= w >> 31;
-        memcpy(buf + k, &w, n - k);
-    }
-}
+/* ---- pattern: 8-byte words of stream `seed`; `at` must be a multiple of 8 (tools/tzdata.h) ------------- */
+#define lx_pattern tzdata_pattern
 
 /* ---- raw hand-off messages ---------------------------------------------------------------------------- */
 static inline int lx_send_raw(int sock, const void *buf, size_t len, const int *fds, int nfds)

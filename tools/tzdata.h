@@ -1,15 +1,33 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The 64-bit checksum the demo and the Linux-port tests use to verify that a message arrived intact: 64-bit words
- * through a multiply-xor chain, with the partial word carried between updates, so a message can be summed in
- * pieces of any size and give the same value. Not cryptographic: it catches corruption, loss and reordering.
+ * Test data shared by the demo and the Linux-port tests: a reproducible byte pattern, and the 64-bit checksum they
+ * use to verify that a message arrived intact (64-bit words through a multiply-xor chain, with the partial word
+ * carried between updates, so a message can be summed in pieces of any size and give the same value). Not
+ * cryptographic: it catches corruption, loss and reordering.
  */
-#ifndef TZCHAN_TOOLS_TZSUM_H
-#define TZCHAN_TOOLS_TZSUM_H
+#ifndef TZCHAN_TOOLS_TZDATA_H
+#define TZCHAN_TOOLS_TZDATA_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+/* Fills buf with bytes [at, at + n) of pattern stream `seed`: 8-byte words; `at` must be a multiple of 8. */
+static inline void tzdata_pattern(unsigned char *buf, size_t n, uint64_t seed, uint64_t at)
+{
+    uint64_t i = at / 8;
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8, i++) {
+        uint64_t w = (i + seed) * 0x9e3779b97f4a7c15ull;
+        w ^= w >> 31;
+        memcpy(buf + k, &w, 8);
+    }
+    if (k < n) {
+        uint64_t w = (i + seed) * 0x9e3779b97f4a7c15ull;
+        w ^= w >> 31;
+        memcpy(buf + k, &w, n - k);
+    }
+}
 
 struct tzsum {
     uint64_t h, acc, len;
