@@ -64,18 +64,12 @@ static struct {
     uint64_t deadline;
 } sp;
 
-static struct tz_range forbidden[4];
-static const struct tz_range ns_ram[] = {{TZ_NS_RAM_BASE, TZ_NS_RAM_SIZE}};
 static struct tz_memmap memmap;
 
 void tz_sp_init(void)
 {
     memset(&sp, 0, sizeof sp);
-    forbidden[0] = (struct tz_range){TZ_FLASH_BASE, TZ_FLASH_SIZE};
-    forbidden[1] = (struct tz_range){TZ_SRAM_BASE, TZ_SRAM_SIZE};
-    forbidden[2] = (struct tz_range){tz_sp_image_ranges[0], tz_sp_image_ranges[1]};
-    forbidden[3] = (struct tz_range){tz_sp_image_ranges[2], tz_sp_image_ranges[3]};
-    memmap = (struct tz_memmap){ns_ram, 1, forbidden, 4, 4096, TZ_SP_WINDOW_SIZE, 1, LK_MAX_LANES, 4096, 1u << 20};
+    tz_sp_board_memmap(&memmap, 1, LK_MAX_LANES, 4096, 1u << 20);
     sp.deadline = tz_arch_now() + (uint64_t)DEADLINE_SECONDS * tz_arch_freq();
     tz_printf("tzchan secure payload for Linux (%s): up, serving SMC owner %u, doorbell SPI %u\n", tz_sp_arch_name,
               TZ_SMC_OEN_TOS, LK_DOORBELL_SPI);

@@ -23,6 +23,14 @@ void tz_sp_ring_normal(void *ctx);
 extern const char tz_sp_arch_name[];
 extern uint64_t tz_sp_image_ranges[4]; /* image in flash: base, size; in secure RAM: base, size (set before init) */
 
+/* ---- provided by tz_sp_memmap.c ----------------------------------------------------------------------------- */
+struct tz_memmap;
+/* Fills *m with the board's registration map (non-secure RAM allowed; secure flash, secure RAM and this image
+ * forbidden; 4 KiB alignment; at most the mapping window) and the accepted lane and ring-size ranges. Call after
+ * tz_sp_image_ranges is set. */
+void tz_sp_board_memmap(struct tz_memmap *m, uint32_t min_lanes, uint32_t max_lanes, uint32_t min_ring,
+                        uint32_t max_ring);
+
 /* ---- provided by tz_secure.c ----------------------------------------------------------------------------- */
 void tz_sp_init(void);
 /* Serves one call from the normal world. fid and a[0..5] are the caller's w0..w6/r0..r6, already cut to 32 bits;
