@@ -1,26 +1,133 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Fuzz target: a sequence interleaving a hostile peer's writes with the victim's calls. The region has two lanes
- * of 1 KiB rings; the victim is side A on lane 0 and side B on lane 1. The peer has an honest endpoint on each
- * lane (so valid traffic flows and the victim gets deep into its message paths) and may also write any word of
- * the region directly: its own indices, record headers where the victim will read them, its doorbell slot, the
- * victim's words, the header. Input: commands of 7 bytes: op (mod 26), then a byte whose bit 0 picks the lane
- * and whose other bits are a small argument x, then a 16-bit argument a (bytes 2-3, little-endian) and a 32-bit
- * one w (bytes 3-6). Every victim result is checked by fuzz_victim.h.
+ * Fuzz target: a sequence interleaving a hostile peer's writes with the victim's calls, on four lanes, each in a
+ * region of its own whose victim view ends at a PROT_NONE page right after the one ring the lane guards
+ * (tests/hostile/guard_map.h), so that a read past a ring the victim reads, or a write past a ring it sends on,
+ * faults:
+ *   slot 0: region of 2 lanes, lane 1, victim side A, sends and receives (guard after B->A, the region's end)
+ *   slot 1: region of 2 lanes, lane 0, victim side B, receives only (guard after A->B, covering its B->A ring)
+ *   slot 2: region of 2 lanes, lane 1, victim side B, sends only (guard after B->A, the region's end)
+ *   slot 3: region of 1 lane, victim side A, sends only (guard after A->B, covering its B->A ring)
+ * The peer has an honest endpoint on each lane, in its own read-write view (so valid traffic flows and the victim
+ * gets deep into its message paths), and may also write any word of the region directly: its own indices, record
+ * headers where the victim will read them, its doorbell slot, the victim's words, the header.
+ *
+ * Input: commands of 7 bytes: op (mod 26), then a byte whose bits 0-1 pick the slot and whose other bits are a
+ * small argument x, then a 16-bit argument a (bytes 2-3, little-endian) and a 32-bit one w (bytes 3-6). A victim
+ * call the slot's role excludes is skipped. Every victim result is checked by fuzz_victim.h.
+ *
+ * Content: the honest peer sends payloads that are a pattern of (slot, message number, offset) and logs where each
+ * message lies (the stream positions before it, at its first record, after it) with the slot's taint count. Every
+ * hostile write that can change what the victim receives (ops 20, 21, 24, 25) adds one to the count; a message is
+ * logged only if its position before is known to be true (the peer's producer word was last stored by the peer
+ * itself, not scribbled) and nothing was tainted while it was sent. A message the victim delivers is checked when
+ * the count has not moved since the victim's latest open, its consumer index stood at a logged message's position
+ * before (or at its first record) before the delivery and at its end after, and that message was logged with the
+ * same count: then it must have that message's length and bytes.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../hostile/guard_map.h"
 #include "fuzz_victim.h"
 
 #define RING 1024u
-#define LANES 2u
+#define SLOTS 4u
 #define STRIDE (768u + 2u * RING)
+#define LOG_N 256u
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+enum role { ROLE_BOTH, ROLE_RECV, ROLE_SEND };
+static const struct {
+    uint32_t lanes, lane;
+    enum tzchan_side side;
+    enum role role;
+} g_cfg[SLOTS] = {
+    {2, 1, TZCHAN_SIDE_A, ROLE_BOTH},
+    {2, 0, TZCHAN_SIDE_B, ROLE_RECV},
+    {2, 1, TZCHAN_SIDE_B, ROLE_SEND},
+    {1, 0, TZCHAN_SIDE_A, ROLE_SEND},
+};
+
+struct logent {
+    uint64_t run; /* the run (input) that wrote it */
+    uint32_t before, start, end, len;
+    uint64_t seq, taint;
+};
+
+struct slot {
+    struct guard_region g;
+    unsigned char header[128];
+    struct fz_victim vic;
+    struct tzchan peer;
+    uint64_t taint, gen; /* hostile writes so far; the count at the victim's latest open (or UINT64_MAX) */
+    bool peer_true;      /* the peer's producer word holds what the peer itself stored last */
+    uint64_t seq;        /* the peer's next message number */
+    struct {             /* the stream message the peer has open */
+        bool active, known;
+        uint32_t before;
+        uint64_t seq, taint, taken, total;
+    } pm;
+    struct logent log[LOG_N];
+};
+static struct slot g_slot[SLOTS];
+static uint64_t g_run;
+static uint64_t g_seen, g_checked; /* deliveries, and those content-checked */
+
+static enum tzchan_side vside(unsigned s)
+{
+    return g_cfg[s].side;
+}
+static enum tzchan_side pside(unsigned s)
+{
+    return vside(s) == TZCHAN_SIDE_A ? TZCHAN_SIDE_B : TZCHAN_SIDE_A;
+}
+/* the lane's start in the harness's (adversary's) view, or in the victim's */
+static unsigned char *lane_at(unsigned s, bool vic)
+{
+    return (vic ? g_slot[s].g.vic : g_slot[s].g.adv) + 128 + (size_t)g_cfg[s].lane * STRIDE;
+}
+static bool side_b(unsigned s)
+{
+    return vside(s) == TZCHAN_SIDE_B;
+}
+/* the peer's producer word and the victim's receive data area on slot s (harness's view) */
+static uint32_t *peer_prod(unsigned s)
+{
+    return (uint32_t *)(void *)(lane_at(s, false) + (side_b(s) ? 0x000 : 0x100));
+}
+static uint32_t *peer_cons(unsigned s)
+{
+    return (uint32_t *)(void *)(lane_at(s, false) + (side_b(s) ? 0x180 : 0x080));
+}
+static uint32_t *victim_cons(unsigned s, bool vic)
+{
+    return (uint32_t *)(void *)(lane_at(s, vic) + (side_b(s) ? 0x080 : 0x180));
+}
+static uint32_t *victim_prod(unsigned s)
+{
+    return (uint32_t *)(void *)(lane_at(s, false) + (side_b(s) ? 0x100 : 0x000));
+}
+static struct tzchan_wire_sleep *peer_sleep(unsigned s)
+{
+    return (struct tzchan_wire_sleep *)(void *)(lane_at(s, false) + (side_b(s) ? 0x200 : 0x280));
+}
+static unsigned char *vtx(unsigned s, bool vic)
+{
+    return lane_at(s, vic) + 768 + (side_b(s) ? RING : 0);
+}
+static unsigned char *vrx(unsigned s, bool vic)
+{
+    return lane_at(s, vic) + 768 + (side_b(s) ? 0 : RING);
+}
+static uint32_t ldw(const uint32_t *p)
+{
+    return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
 static uint32_t get16(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8;
@@ -30,80 +137,205 @@ static uint32_t get32(const uint8_t *p)
     return get16(p) | get16(p + 2) << 16;
 }
 
-static unsigned char *g_mem;
-static size_t g_size;
-static struct fz_victim g_vic[LANES];
-static struct tzchan g_peer[LANES];
-
-static enum tzchan_side vside(unsigned l)
+/* The payload pattern: bytes `at`.. of message `seq` on slot s (one hash per 8 bytes). */
+static void pattern(unsigned char *b, size_t n, unsigned s, uint64_t seq, uint64_t at)
 {
-    return l ? TZCHAN_SIDE_B : TZCHAN_SIDE_A;
-}
-static unsigned char *lane_at(unsigned l)
-{
-    return g_mem + 128 + (size_t)l * STRIDE;
-}
-/* the peer's producer word and the victim's receive data area on lane l */
-static uint32_t *peer_prod(unsigned l)
-{
-    return (uint32_t *)(void *)(lane_at(l) + (l ? 0x000 : 0x100));
-}
-static uint32_t *peer_cons(unsigned l)
-{
-    return (uint32_t *)(void *)(lane_at(l) + (l ? 0x180 : 0x080));
-}
-static uint32_t *victim_cons(unsigned l)
-{
-    return (uint32_t *)(void *)(lane_at(l) + (l ? 0x080 : 0x180));
-}
-static uint32_t *victim_prod(unsigned l)
-{
-    return (uint32_t *)(void *)(lane_at(l) + (l ? 0x100 : 0x000));
-}
-static struct tzchan_wire_sleep *peer_sleep(unsigned l)
-{
-    return (struct tzchan_wire_sleep *)(void *)(lane_at(l) + (l ? 0x200 : 0x280));
-}
-static unsigned char *vtx(unsigned l)
-{
-    return lane_at(l) + 768 + (l ? RING : 0);
-}
-static unsigned char *vrx(unsigned l)
-{
-    return lane_at(l) + 768 + (l ? 0 : RING);
+    uint64_t seed = (seq * 4u + s + 1u) * 0x9e3779b97f4a7c15ull, x = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t pos = at + i;
+        if (i == 0 || (pos & 7u) == 0) {
+            x = seed ^ (pos >> 3) * 0xd1b54a32d192ed03ull;
+            x ^= x >> 29;
+            x *= 0xbf58476d1ce4e5b9ull;
+            x ^= x >> 32;
+        }
+        b[i] = (unsigned char)(x >> (8u * (pos & 7u)));
+    }
 }
 
-static void victim_open(unsigned l)
+static void log_put(unsigned s, uint32_t before, uint32_t end, uint32_t len, uint64_t seq, uint64_t taint)
 {
-    (void)fz_open(&g_vic[l], g_mem, g_size, vside(l), l, vtx(l), vrx(l), RING);
+    struct slot *sl = &g_slot[s];
+    struct logent *e = &sl->log[(end >> 3) & (LOG_N - 1u)];
+    /* the first record is at `before`, or at the ring's start after a PAD that fills the rest */
+    uint32_t off = before & (RING - 1u), start = before;
+    if (off != 0) {
+        uint32_t len0 = ldw((const uint32_t *)(void *)(vrx(s, false) + off));
+        uint32_t fl0 = ldw((const uint32_t *)(void *)(vrx(s, false) + off + 4));
+        if (fl0 == TZCHAN_WIRE_REC_PAD && len0 == RING - off - 8u)
+            start = before + (RING - off);
+    }
+    *e = (struct logent){g_run, before, start, end, len, seq, taint};
+}
+
+/* Every message the victim delivers: is it one the peer logged, with nothing tainted since? Then it must be it. */
+static void on_message(struct fz_victim *v, uint32_t before, const unsigned char *msg, uint64_t len)
+{
+    unsigned s = v->id;
+    struct slot *sl = &g_slot[s];
+    uint32_t after = ldw(victim_cons(s, false));
+    g_seen++;
+    const struct logent *e = &sl->log[(after >> 3) & (LOG_N - 1u)];
+    if (sl->gen != sl->taint || e->run != g_run || e->end != after || e->taint != sl->taint ||
+        (before != e->before && before != e->start))
+        return;
+    g_checked++;
+    FZ_CHECK(len == e->len); /* the length the peer sent */
+    static unsigned char expect[8192];
+    FZ_CHECK(len <= sizeof expect);
+    pattern(expect, (size_t)len, s, e->seq, 0);
+    FZ_CHECK(memcmp(msg, expect, (size_t)len) == 0); /* the bytes the peer sent */
+}
+
+static void report(void)
+{
+    fprintf(stderr, "fuzz_seq: %llu of %llu deliveries content-checked\n", (unsigned long long)g_checked,
+            (unsigned long long)g_seen);
+}
+
+static void victim_open(unsigned s)
+{
+    struct slot *sl = &g_slot[s];
+    (void)fz_open(&sl->vic, sl->g.vic, sl->g.size, vside(s), g_cfg[s].lane, vtx(s, true), vrx(s, true), RING);
+    sl->gen = sl->vic.open ? sl->taint : UINT64_MAX;
+}
+
+static void peer_open(unsigned s)
+{
+    struct slot *sl = &g_slot[s];
+    (void)tzchan_open(&sl->peer, sl->g.adv, sl->g.size, pside(s), g_cfg[s].lane);
+    /* it continues from the producer word as it stands, which is now true for what it writes next */
+    sl->peer_true = true;
+    sl->pm.active = false;
+}
+
+static void taint(unsigned s)
+{
+    g_slot[s].taint++;
+    g_slot[s].peer_true = false;
+}
+
+/* After a peer call that may have published: a word it changed is its own store again. */
+static void peer_stored(unsigned s, uint32_t w0)
+{
+    if (ldw(peer_prod(s)) != w0)
+        g_slot[s].peer_true = true;
+}
+
+static unsigned char g_pat[8192];
+
+static void peer_send(unsigned s, size_t len)
+{
+    struct slot *sl = &g_slot[s];
+    uint32_t w0 = ldw(peer_prod(s));
+    bool known = sl->peer_true;
+    uint64_t t0 = sl->taint, seq = sl->seq;
+    pattern(g_pat, len, s, seq, 0);
+    int64_t r = tzchan_send(&sl->peer, g_pat, len);
+    peer_stored(s, w0);
+    if (r == (int64_t)len) {
+        sl->seq++;
+        if (known && sl->taint == t0)
+            log_put(s, w0, ldw(peer_prod(s)), (uint32_t)len, seq, t0);
+    }
+}
+
+static bool peer_begin(unsigned s, uint64_t total)
+{
+    struct slot *sl = &g_slot[s];
+    uint32_t w0 = ldw(peer_prod(s));
+    bool known = sl->peer_true;
+    if (tzchan_send_begin(&sl->peer, total) != 0)
+        return false;
+    sl->pm.active = true;
+    sl->pm.known = known;
+    sl->pm.before = w0;
+    sl->pm.seq = sl->seq++;
+    sl->pm.taint = sl->taint;
+    sl->pm.taken = 0;
+    sl->pm.total = total;
+    return true;
+}
+
+static void peer_some(unsigned s, size_t n)
+{
+    struct slot *sl = &g_slot[s];
+    if (n > sizeof g_pat)
+        n = sizeof g_pat;
+    uint32_t w0 = ldw(peer_prod(s));
+    if (sl->pm.active)
+        pattern(g_pat, n, s, sl->pm.seq, sl->pm.taken);
+    int64_t r = tzchan_send_some(&sl->peer, g_pat, n);
+    peer_stored(s, w0);
+    if (r > 0 && sl->pm.active)
+        sl->pm.taken += (uint64_t)r;
+}
+
+static void peer_end(unsigned s)
+{
+    struct slot *sl = &g_slot[s];
+    uint32_t w0 = ldw(peer_prod(s));
+    int r = tzchan_send_end(&sl->peer);
+    peer_stored(s, w0);
+    if (r == 0 && sl->pm.active) {
+        sl->pm.active = false;
+        if (sl->pm.known && sl->pm.taint == sl->taint && sl->pm.taken <= 8192)
+            log_put(s, sl->pm.before, ldw(peer_prod(s)), (uint32_t)sl->pm.taken, sl->pm.seq, sl->pm.taint);
+    }
+}
+
+static bool allowed(unsigned op, enum role r)
+{
+    if (op <= 7)
+        return r != ROLE_RECV; /* sending */
+    if ((op >= 8 && op <= 12) || op == 15)
+        return r != ROLE_SEND; /* receiving */
+    return true;
+}
+
+static void setup(void)
+{
+    for (unsigned s = 0; s < SLOTS; s++) {
+        struct slot *sl = &g_slot[s];
+        size_t size = tzchan_region_size(g_cfg[s].lanes, RING);
+        size_t guard = guard_ring_end(RING, g_cfg[s].lane, side_b(s), g_cfg[s].role != ROLE_SEND);
+        if (guard_region_map(&sl->g, size, guard) != 0)
+            abort();
+        FZ_CHECK(tzchan_region_init(sl->g.adv, size, g_cfg[s].lanes, RING) == 0);
+        memcpy(sl->header, sl->g.adv, sizeof sl->header);
+        sl->vic.id = s;
+        sl->vic.on_message = on_message;
+        sl->vic.my_cons = victim_cons(s, true);
+    }
+    atexit(report);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (g_mem == NULL) {
-        g_size = tzchan_region_size(LANES, RING);
-        if (posix_memalign((void **)&g_mem, 64, g_size) != 0)
-            abort();
+    if (g_run++ == 0)
+        setup();
+    for (unsigned s = 0; s < SLOTS; s++) {
+        struct slot *sl = &g_slot[s];
+        FZ_CHECK(tzchan_region_init(sl->g.adv, sl->g.size, g_cfg[s].lanes, RING) == 0);
+        memset(&sl->vic, 0, offsetof(struct fz_victim, buf));
+        sl->taint = 0;
+        sl->seq = 0;
+        victim_open(s);
+        FZ_CHECK(sl->vic.open);
+        peer_open(s);
+        FZ_CHECK(tzchan_error(&sl->peer) == 0);
     }
-    FZ_CHECK(tzchan_region_init(g_mem, g_size, LANES, RING) == 0);
-    unsigned char header[128];
-    memcpy(header, g_mem, sizeof header);
-    for (unsigned l = 0; l < LANES; l++) {
-        memset(&g_vic[l], 0, sizeof g_vic[l]);
-        victim_open(l);
-        FZ_CHECK(g_vic[l].open);
-        FZ_CHECK(tzchan_open(&g_peer[l], g_mem, g_size, vside(l) == TZCHAN_SIDE_A ? TZCHAN_SIDE_B : TZCHAN_SIDE_A,
-                             l) == 0);
-    }
-    static const unsigned char src[4096];
     static unsigned char sink[4096];
     for (; size >= 7; data += 7, size -= 7) {
-        unsigned op = data[0] % 26u, l = data[1] & 1u, x = data[1] >> 1;
+        unsigned op = data[0] % 26u, s = data[1] & 3u, x = data[1] >> 2;
         uint32_t a = get16(data + 2), w = get32(data + 3);
-        struct fz_victim *v = &g_vic[l];
-        struct tzchan *peer = &g_peer[l];
+        struct slot *sl = &g_slot[s];
+        struct fz_victim *v = &sl->vic;
+        struct tzchan *peer = &sl->peer;
+        if (op < 16 && !allowed(op, g_cfg[s].role))
+            continue;
         if (op < 16 && !v->open) {
-            victim_open(l);
+            victim_open(s);
             continue;
         }
         switch (op) {
@@ -122,57 +354,60 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 11: fz_release(v); break;
         case 12: fz_recv_total(v); break;
         case 13: fz_wait(v, x & 7u); break;
-        case 14: victim_open(l); break;
+        case 14: victim_open(s); break;
         case 15: /* the victim drains: recv_some until it stops */
             for (int i = 0; i < 64 && v->open && !v->broken; i++)
                 fz_recv_some(v, 1 + a % 3000u);
             break;
         /* ---- the peer, honest ---- */
-        case 16: (void)tzchan_send(peer, src, a % 600u); break;
+        case 16: peer_send(s, a % 600u); break;
         case 17: (void)tzchan_recv(peer, sink, sizeof sink); break;
         case 18: {
             bool eom;
-            if (tzchan_send_begin(peer, (x & 1) ? TZCHAN_LEN_UNKNOWN : a) == 0) {
-                (void)tzchan_send_some(peer, src, (x & 1) ? a % 3000u : (a < 3000u ? a : 3000u));
-                (void)tzchan_send_end(peer);
+            if (peer_begin(s, (x & 1) ? TZCHAN_LEN_UNKNOWN : a)) {
+                peer_some(s, (x & 1) ? a % 3000u : (a < 3000u ? a : 3000u));
+                peer_end(s);
             }
-            (void)tzchan_send_some(peer, src, a % 2000u);
-            (void)tzchan_send_end(peer);
+            peer_some(s, a % 2000u);
+            peer_end(s);
             (void)tzchan_recv_some(peer, sink, sizeof sink, &eom);
             break;
         }
-        case 19:
-            (void)tzchan_open(peer, g_mem, g_size, vside(l) == TZCHAN_SIDE_A ? TZCHAN_SIDE_B : TZCHAN_SIDE_A, l);
-            break;
+        case 19: peer_open(s); break;
         /* ---- the peer, hostile ---- */
         case 20: /* a record header where the victim will read next, then publish up to it */
         {
-            uint32_t c = *victim_cons(l), off = (c + 8u * (x & 15u)) & (RING - 1u) & ~7u;
-            memcpy(vrx(l) + off, data + 3, 4);
-            uint32_t fl = x >> 4;
-            memcpy(vrx(l) + off + 4, &fl, 4);
-            __atomic_store_n(peer_prod(l), c + a % (2u * RING), __ATOMIC_RELEASE);
+            taint(s);
+            uint32_t c = ldw(victim_cons(s, false)), off = (c + 8u * (x & 7u)) & (RING - 1u) & ~7u;
+            memcpy(vrx(s, false) + off, data + 3, 4);
+            uint32_t fl = x >> 3;
+            memcpy(vrx(s, false) + off + 4, &fl, 4);
+            __atomic_store_n(peer_prod(s), c + a % (2u * RING), __ATOMIC_RELEASE);
             break;
         }
         case 21:
-            __atomic_store_n(peer_prod(l), (x & 1) ? w : *victim_cons(l) + (uint32_t)(int32_t)(int16_t)a,
+            taint(s);
+            __atomic_store_n(peer_prod(s), (x & 1) ? w : ldw(victim_cons(s, false)) + (uint32_t)(int32_t)(int16_t)a,
                              __ATOMIC_RELEASE);
             break;
-        case 22:
-            __atomic_store_n(peer_cons(l), (x & 1) ? w : *victim_prod(l) + (uint32_t)(int32_t)(int16_t)a,
+        case 22: /* the consumer index of the victim's send ring: cannot change what it receives */
+            __atomic_store_n(peer_cons(s), (x & 1) ? w : ldw(victim_prod(s)) + (uint32_t)(int32_t)(int16_t)a,
                              __ATOMIC_RELEASE);
             break;
         case 23: /* the peer's doorbell slot: waiting, want_cons, bell, state */
-            __atomic_store_n((uint32_t *)peer_sleep(l) + (x & 3u), w, __ATOMIC_RELAXED);
+            __atomic_store_n((uint32_t *)peer_sleep(s) + (x & 3u), w, __ATOMIC_RELAXED);
             break;
         case 24: /* any word of the lane, the victim's own included */
-            __atomic_store_n((uint32_t *)(void *)(lane_at(l) + 4u * (a % (STRIDE / 4u))), w, __ATOMIC_RELAXED);
+            taint(s);
+            __atomic_store_n((uint32_t *)(void *)(lane_at(s, false) + 4u * (a % (STRIDE / 4u))), w,
+                             __ATOMIC_RELAXED);
             break;
         default: /* the header: a word of it rewritten (or put back) */
+            taint(s);
             if (x & 1)
-                memcpy(g_mem, header, sizeof header);
+                memcpy(sl->g.adv, sl->header, sizeof sl->header);
             else
-                __atomic_store_n((uint32_t *)(void *)(g_mem + 4u * (a % 32u)), w, __ATOMIC_RELAXED);
+                __atomic_store_n((uint32_t *)(void *)(sl->g.adv + 4u * (a % 32u)), w, __ATOMIC_RELAXED);
             break;
         }
     }

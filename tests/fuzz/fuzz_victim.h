@@ -5,6 +5,9 @@
  * the result is not one the API documents for that call in that state: EINVAL exactly when the user's own
  * sequence was wrong (never because of anything the peer wrote), lengths within what the caller allowed and what
  * the message announced, zero-copy pointers inside the right data area, and once TZCHAN_EPROTO always EPROTO.
+ * A target that knows what the peer sent sets on_message: every message delivered (by recv, by recv_some up to its
+ * end, by peek and release) is passed to it with the victim's consumer index before the call that delivered its
+ * first byte, and the target checks its content (fuzz_seq does).
  * Header-only so that each target is a single file; every function is static.
  */
 #ifndef TZCHAN_FUZZ_VICTIM_H
@@ -41,8 +44,44 @@ struct fz_victim {
     bool have_total;
     const void *peek_ptr;
     size_t peek_len;
+    size_t dirty; /* buf[dirty..] all hold the canary 0xee */
     unsigned char buf[4096 + 64];
+    /* content (only with on_message) */
+    void (*on_message)(struct fz_victim *v, uint32_t before, const unsigned char *msg, uint64_t len);
+    unsigned id;             /* the target's name for this victim */
+    const uint32_t *my_cons; /* the victim's consumer index word */
+    uint32_t msg_before, peek_before;
+    size_t acc_len;
+    unsigned char acc[8192], peek_copy[4096];
 };
+
+#define FZ_CANARY 0xee
+static const unsigned char fz_canary[sizeof(((struct fz_victim *)0)->buf)] = {
+#define FZ_C8 FZ_CANARY, FZ_CANARY, FZ_CANARY, FZ_CANARY, FZ_CANARY, FZ_CANARY, FZ_CANARY, FZ_CANARY
+#define FZ_C64 FZ_C8, FZ_C8, FZ_C8, FZ_C8, FZ_C8, FZ_C8, FZ_C8, FZ_C8
+#define FZ_C512 FZ_C64, FZ_C64, FZ_C64, FZ_C64, FZ_C64, FZ_C64, FZ_C64, FZ_C64
+    FZ_C512, FZ_C512, FZ_C512, FZ_C512, FZ_C512, FZ_C512, FZ_C512, FZ_C512, FZ_C64};
+_Static_assert(sizeof fz_canary == 4096 + 64, "canary covers buf");
+
+/* Makes buf all canary again: only the bytes the last call may have written (everything past them was checked).
+ * Until the next check, any byte may be written (a call that returns an error may have written some). */
+static inline void fz_buf_reset(struct fz_victim *v)
+{
+    memset(v->buf, FZ_CANARY, v->dirty);
+    v->dirty = sizeof v->buf;
+}
+
+/* Nothing written past the length the call returned. */
+static inline void fz_buf_check(struct fz_victim *v, size_t r)
+{
+    FZ_CHECK(r <= sizeof v->buf && memcmp(v->buf + r, fz_canary, sizeof v->buf - r) == 0);
+    v->dirty = r;
+}
+
+static inline uint32_t fz_my_cons(const struct fz_victim *v)
+{
+    return v->my_cons ? __atomic_load_n(v->my_cons, __ATOMIC_RELAXED) : 0;
+}
 
 static inline void fz_latched(struct fz_victim *v)
 {
@@ -87,6 +126,7 @@ static inline void fz_reset_sequence(struct fz_victim *v)
 {
     v->streaming = v->reserved = v->in_msg = v->peeked = false;
     v->broken = false;
+    v->dirty = sizeof v->buf; /* the next call fills all of buf with the canary */
 }
 
 /* Opens (or reopens) the victim; the layout pointers come from the caller's own arithmetic. */
@@ -228,7 +268,8 @@ static inline void fz_recv(struct fz_victim *v, size_t cap)
 {
     if (cap > sizeof v->buf)
         cap = sizeof v->buf;
-    memset(v->buf, 0xee, sizeof v->buf);
+    fz_buf_reset(v);
+    uint32_t before = fz_my_cons(v);
     int64_t r = tzchan_recv(&v->ch, cap ? v->buf : NULL, cap);
     if (fz_result(v, r))
         return;
@@ -238,9 +279,11 @@ static inline void fz_recv(struct fz_victim *v, size_t cap)
     }
     FZ_CHECK(r == TZCHAN_EAGAIN || r == TZCHAN_EMSGSIZE || r == TZCHAN_EPIPE ||
              (r >= 0 && (size_t)r <= cap && r <= (int64_t)v->max_msg));
-    if (r >= 0)
-        for (size_t i = (size_t)r; i < sizeof v->buf; i++)
-            FZ_CHECK(v->buf[i] == 0xee); /* nothing written past the length it returned */
+    if (r >= 0) {
+        fz_buf_check(v, (size_t)r); /* nothing written past the length it returned */
+        if (v->on_message)
+            v->on_message(v, before, v->buf, (uint64_t)r);
+    } /* a call that fails may have written into buf (recv of a message in several records copies as it goes) */
 }
 
 static inline void fz_recv_total(struct fz_victim *v)
@@ -270,8 +313,9 @@ static inline void fz_recv_some(struct fz_victim *v, size_t cap)
 {
     if (cap > sizeof v->buf)
         cap = sizeof v->buf;
-    memset(v->buf, 0xee, sizeof v->buf);
+    fz_buf_reset(v);
     bool eom = false;
+    uint32_t before = v->in_msg ? v->msg_before : fz_my_cons(v);
     int64_t r = tzchan_recv_some(&v->ch, v->buf, cap, &eom);
     if (fz_result(v, r))
         return;
@@ -285,12 +329,21 @@ static inline void fz_recv_some(struct fz_victim *v, size_t cap)
         return;
     }
     FZ_CHECK(r > 0 || eom);
-    for (size_t i = (size_t)r; i < sizeof v->buf; i++)
-        FZ_CHECK(v->buf[i] == 0xee);
+    fz_buf_check(v, (size_t)r);
     if (!v->in_msg) {
         v->in_msg = true;
         v->msg_got = 0;
         v->have_total = false;
+        v->msg_before = before;
+        v->acc_len = 0;
+    }
+    if (v->on_message) {
+        if ((size_t)r <= sizeof v->acc - v->acc_len) {
+            memcpy(v->acc + v->acc_len, v->buf, (size_t)r);
+            v->acc_len += (size_t)r;
+        } else {
+            v->acc_len = sizeof v->acc + 1; /* too long to keep: the target checks the length first */
+        }
     }
     v->msg_got += (uint64_t)r;
     if (v->have_total && v->msg_total != TZCHAN_LEN_UNKNOWN) {
@@ -298,15 +351,19 @@ static inline void fz_recv_some(struct fz_victim *v, size_t cap)
         if (eom)
             FZ_CHECK(v->msg_got == v->msg_total);
     }
-    if (eom)
+    if (eom) {
         v->in_msg = false;
-    else
+        if (v->on_message)
+            v->on_message(v, v->msg_before, v->acc, v->msg_got);
+    } else {
         fz_recv_total(v); /* inside a message: learn the total it announced */
+    }
 }
 
 static inline void fz_peek(struct fz_victim *v)
 {
     size_t len = 0;
+    uint32_t before = fz_my_cons(v);
     const unsigned char *p = tzchan_peek(&v->ch, &len);
     int e = tzchan_error(&v->ch);
     if (p == NULL) {
@@ -328,6 +385,11 @@ static inline void fz_peek(struct fz_victim *v)
     for (size_t i = 0; i < len; i++)
         sum += p[i];
     (void)sum;
+    if (!v->peeked && v->on_message) {
+        FZ_CHECK(len <= sizeof v->peek_copy);
+        memcpy(v->peek_copy, p, len);
+        v->peek_before = before;
+    }
     v->peeked = true;
     v->peek_ptr = p;
     v->peek_len = len;
@@ -339,6 +401,8 @@ static inline void fz_release(struct fz_victim *v)
     if (fz_result(v, r))
         return;
     FZ_CHECK(v->peeked ? r == 0 : r == TZCHAN_EINVAL);
+    if (v->peeked && v->on_message)
+        v->on_message(v, v->peek_before, v->peek_copy, v->peek_len);
     v->peeked = false;
 }
 

@@ -71,11 +71,13 @@ struct.pack_into("<I", r, 12, 2048)  # ring that disagrees with region_bytes
 write("open", "ring-mismatch", bytes([0]) + r)
 write("open", "ring-2048", bytes([1 | (31 << 3)]) + region(1, 2048))
 
-# ---- recv: cons, prod, 8 call bytes, ring data from cons on ------------------------------------------------------
+# ---- recv: cons (bit 0: the victim's side), prod, 8 call bytes, ring data from cons on ---------------------------
 def recv_seed(name, cons, data, prod=None, calls=(0xfc, 0x01 | (10 << 2), 0x06, 0x03, 0x41, 0xfd, 0x00, 0xfc)):
     if prod is None:
         prod = cons + len(data)
-    write("recv", name, struct.pack("<II", cons & 0xFFFFFFFF, prod & 0xFFFFFFFF) + bytes(calls) + data)
+    for side in (0, 1):  # each ring state once for a victim on side A (B->A ring) and once on side B (A->B ring)
+        write("recv", name + ("" if side == 0 else "-side-b"),
+              struct.pack("<II", (cons | side) & 0xFFFFFFFF, prod & 0xFFFFFFFF) + bytes(calls) + data)
 
 
 recv_seed("one", 0, records([(FIRST | LAST, b"abcdefgh" * 3, None)]))
@@ -97,11 +99,12 @@ recv_seed("prod-ahead", 0, records([(FIRST | LAST, b"a", None)]), prod=1024 + 8)
 recv_seed("prod-behind", 512, records([(FIRST | LAST, b"a", None)]), prod=504)
 
 # ---- seq: 7-byte commands ------------------------------------------------------------------------------------
-def cmd(op, lane=0, x=0, a=0, w=None):
-    """op byte, lane | x << 1, then a (bytes 2-3) and w (bytes 3-6) overlap in byte 3: w's low byte is a's high one."""
+# slots: 0 side A sends and receives, 1 side B receives only, 2 side B sends only, 3 side A sends only
+def cmd(op, slot=0, x=0, a=0, w=None):
+    """op byte, slot | x << 2, then a (bytes 2-3) and w (bytes 3-6) overlap in byte 3: w's low byte is a's high one."""
     if w is None:
         w = a >> 8
-    return bytes([op, lane | (x << 1), a & 0xFF]) + struct.pack("<I", w & 0xFFFFFFFF)
+    return bytes([op, slot | (x << 2), a & 0xFF]) + struct.pack("<I", w & 0xFFFFFFFF)
 
 
 def seq(name, cmds):
@@ -109,7 +112,7 @@ def seq(name, cmds):
 
 
 honest = []
-for lane in (0, 1):
+for lane in (0, 1, 2, 3):
     honest += [cmd(16, lane, a=100), cmd(8, lane, a=4000), cmd(0, lane, a=200), cmd(17, lane), cmd(18, lane, x=1, a=2500),
                cmd(15, lane, a=700), cmd(3, lane, a=300), cmd(4, lane, a=300), cmd(17, lane), cmd(10, lane),
                cmd(11, lane), cmd(16, lane, a=512), cmd(10, lane), cmd(12, lane), cmd(11, lane)]
@@ -119,8 +122,17 @@ seq("stream-both", [cmd(5, 0, x=0, a=3000), cmd(6, 0, a=1000), cmd(17, 0), cmd(6
                     cmd(15, 0, a=100), cmd(13, 0, x=1), cmd(13, 0, x=2), cmd(13, 0, x=3)])
 seq("hostile-indices", [cmd(16, 1, a=50), cmd(21, 1, x=0, a=1032), cmd(9, 1, a=100), cmd(14, 1),
                         cmd(22, 0, x=0, a=8), cmd(0, 0, a=400), cmd(0, 0, a=400), cmd(0, 0, a=400)])
-seq("hostile-records", [cmd(20, 0, x=(3 << 4), a=64, w=0x00000030), cmd(8, 0, a=1000), cmd(14, 0),
-                        cmd(20, 0, x=(1 << 4), a=16, w=0x00000040), cmd(9, 0, a=100), cmd(10, 0), cmd(8, 0, a=100)])
+seq("hostile-records", [cmd(20, 0, x=(3 << 3), a=64, w=0x00000030), cmd(8, 0, a=1000), cmd(14, 0),
+                        cmd(20, 0, x=(1 << 3), a=16, w=0x00000040), cmd(9, 0, a=100), cmd(10, 0), cmd(8, 0, a=100)])
+# content: messages in several records (streams of unknown length) taken whole by recv, by recv_some and by peek
+# (refused: EMSGSIZE), on both receiving slots, before and after a hostile write and the victim's reopen
+content = []
+for slot in (0, 1):
+    content += [cmd(18, slot, x=1, a=300), cmd(8, slot, a=4000), cmd(18, slot, x=1, a=700), cmd(10, slot),
+                cmd(9, slot, a=100), cmd(15, slot, a=50), cmd(16, slot, a=333), cmd(10, slot), cmd(11, slot),
+                cmd(21, slot, x=0, a=0), cmd(16, slot, a=20), cmd(8, slot, a=100), cmd(14, slot),
+                cmd(18, slot, x=1, a=40), cmd(18, slot, x=0, a=500), cmd(8, slot, a=4000), cmd(8, slot, a=4000)]
+seq("content-multi", content)
 seq("hostile-doorbell", [cmd(23, 0, x=0, a=0xffff, w=0xffffffff), cmd(0, 0, a=10), cmd(23, 0, x=3, a=2, w=2),
                          cmd(0, 0, a=10), cmd(8, 0, a=100), cmd(13, 0, x=1), cmd(24, 1, a=5, w=77), cmd(25, 0, a=1),
                          cmd(14, 0), cmd(25, 0, x=1), cmd(14, 0)])

@@ -1,17 +1,31 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The scribbler: a hostile peer writes into the whole shared region at full speed while the victim runs every
- * kind of call on every lane, and the victim must come out whole.
+ * kind of call on every lane, and the victim must come out whole, and must hand over exactly what the peer sent.
  *
- * The region sits in an mmap with PROT_NONE guard pages on both sides (flush against the upper one; the slack
- * below the region's start is filled with a canary and, under ASan, poisoned). The adversary thread stands in
- * for a compromised peer. Most of the time it behaves like an honest one (writes valid messages, whole and in
- * fragments, and consumes what the victim sends) so that the victim gets deep into its message paths; in between
- * it makes smart moves: indices ahead by a ring + 8, behind, near 2^32, misaligned; record lengths just past the
- * remaining space; unknown flags, PAD records where none may be; totals that disagree with the fragments; a
- * fragment chain that never ends; record headers rewritten while the victim may be reading them; the waiting,
- * want_cons, bell and state words flipped; and plain noise anywhere, the header and the victim's own words
- * included.
+ * Layout: every ring the victim reads ends at a PROT_NONE page. The core computes all its pointers from the
+ * region's base, so the victim's view of a region must be virtually contiguous; and a ring is always followed by
+ * more of the region (side B's A->B ring by its own B->A ring, side A's B->A ring by the next lane). So each of the
+ * victim's lanes lives in a region of its own, in a memfd mapped twice (tests/hostile/guard_map.h): the adversary
+ * maps the whole file read-write; the victim's view maps the same pages only up to the end of the one ring that
+ * lane guards, placed in the file so that this end falls on a page boundary, and is PROT_NONE from there on. A
+ * byte read past the ring is a SIGSEGV (reported with the seed, or by ASan). Lanes (region lanes, lane, side):
+ *   0: 1, 0, A  send and receive; the guard follows its receive ring (B->A), the region's end
+ *   1: 2, 1, B  receive only: the guard follows its receive ring (A->B) and covers its own B->A ring
+ *   2: 3, 2, A  send and receive, as lane 0 but behind two other lanes
+ *   3: 2, 0, B  receive only, as lane 1 but with a lane after it
+ *   4: 2, 1, B  send only: the guard follows its send ring (B->A), so a write past it faults too
+ *   5: 1, 0, A  send only: the guard follows its send ring (A->B) and covers its receive ring
+ * The slack below each region's start (in its first page) holds a canary, checked at the end and poisoned for
+ * ASan in the victim's view; the page below the view is PROT_NONE. Receive buffers end at a guard page too.
+ *
+ * The adversary thread stands in for a compromised peer. Most of the time it behaves like an honest one (writes
+ * valid messages, whole and in fragments, published whole or in pieces, and consumes what the victim sends) so
+ * that the victim gets deep into its message paths; in between it makes smart moves: indices ahead by a ring + 8,
+ * behind, near 2^32, misaligned; record lengths just past the remaining space; unknown flags, PAD records where
+ * none may be; totals that disagree with the fragments; a fragment chain that never ends; record headers
+ * rewritten while the victim may be reading them; the waiting, want_cons, bell and state words flipped; and plain
+ * noise anywhere, the header and the victim's own words included.
  *
  * The victim asserts, for every call: it returns (a watchdog fails the test if one call takes more than a
  * generous bound: a hang detector, not a speed check), its result is one the API documents for that call, once
@@ -20,6 +34,20 @@
  * with nothing written past it, recv_some <= cap and never more than the total its message announced, peek's
  * length <= max_msg with the pointer range inside the lane's receive data area and stable on a second peek,
  * reserve's range inside the send data area. A broken endpoint is reopened (as a port would after a reset).
+ *
+ * Content: every honest message's payload is a pattern of (lane, message number, byte offset), and the adversary
+ * logs where each one lies in the stream (the stream positions before it, at its first record and after it) and
+ * the lane's taint count when it began writing it. The taint count goes odd before every move that writes
+ * anything the victim's receive side reads other than honestly (any attack except those on the victim's send
+ * ring, the doorbell words and the state word; the adversary's own resynchronisations and lane resets) and even
+ * after it. A delivery (recv, a whole message from recv_some, peek) is content-checked when (1) the taint count
+ * read after it returned is even and the same as before the victim's latest open of the lane (the victim reopens,
+ * when idle, soon after a taint, to get a fresh view), and (2) the victim's own consumer index stood at the
+ * message's position before (or at its first record, past a PAD) before the call that delivered its first byte
+ * and at its end after the call that delivered its last, and (3) the logged message was begun with that same
+ * count. A checked delivery must have exactly the message's length and bytes: a correct core cannot do otherwise,
+ * since every byte it consumed was written honestly, once, and published after it was written, after the view it
+ * acts on was taken. The share of deliveries checked is printed; a wrong one fails the run.
  *
  * Usage: scribbler [seconds, default 5] [seed, default from the clock]. Prints the seed and the counts.
  * Exit 0 pass, 1 fail.
@@ -40,6 +68,7 @@
 #include <unistd.h>
 
 #include "../common/check.h"
+#include "guard_map.h"
 #include "tzchan/tzchan.h"
 #include "tzchan/wire.h"
 
@@ -54,19 +83,35 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
-#define LANES 4u
+#define LANES 6u /* the victim's lanes, one region each */
 #define RING 1024u
 #define MAX_MSG (RING / 2u)
 #define CALL_LIMIT_NS (20ull * 1000000000ull) /* one call taking 20 s is a hang, whatever the machine's load */
 #define CANARY 0x5au
+#define NO_GEN UINT64_MAX
 
+enum role { ROLE_BOTH, ROLE_RECV, ROLE_SEND };
+struct lane_cfg {
+    uint32_t lanes, lane; /* the region's lane count, and the victim's lane in it */
+    enum tzchan_side side;
+    enum role role;
+};
+static const struct lane_cfg g_cfg[LANES] = {
+    {1, 0, TZCHAN_SIDE_A, ROLE_BOTH}, {2, 1, TZCHAN_SIDE_B, ROLE_RECV}, {3, 2, TZCHAN_SIDE_A, ROLE_BOTH},
+    {2, 0, TZCHAN_SIDE_B, ROLE_RECV}, {2, 1, TZCHAN_SIDE_B, ROLE_SEND}, {1, 0, TZCHAN_SIDE_A, ROLE_SEND},
+};
+static const char *const role_name[] = {"send+recv", "recv only", "send only"};
+
+struct region {
+    struct guard_region g;
+    unsigned char header[TZCHAN_WIRE_HEADER_BYTES]; /* pristine header, for the adversary to restore */
+};
+static struct region g_reg[LANES];
 static uint64_t g_seed;
-static unsigned char *g_mem; /* the region */
-static size_t g_size;
-static unsigned char *g_map; /* the whole mapping: guard, slack, region, guard */
-static size_t g_map_len, g_page;
-static unsigned char g_header[TZCHAN_WIRE_HEADER_BYTES]; /* pristine header, for the adversary to restore */
 static atomic_bool g_stop;
+/* Per lane: odd while the adversary writes anything but honest traffic into what the victim receives; every such
+ * move adds 2 (see the top comment). Written by the adversary only. */
+static _Atomic uint64_t g_taint[LANES];
 
 /* ---- failing with the seed --------------------------------------------------------------------------------- */
 static void fail(const char *what, unsigned lane, const char *call, int64_t got)
@@ -86,11 +131,18 @@ static void fail(const char *what, unsigned lane, const char *call, int64_t got)
 static void on_segv(int sig, siginfo_t *si, void *uc)
 {
     (void)uc;
-    char msg[160];
-    int n = snprintf(msg, sizeof msg, "scribbler: FAIL (seed %" PRIu64 "): signal %d at %p (region %p..%p)\n",
-                     g_seed, sig, si->si_addr, (void *)g_mem, (void *)(g_mem + g_size));
+    char msg[200];
+    int n = snprintf(msg, sizeof msg, "scribbler: FAIL (seed %" PRIu64 "): signal %d at %p\n", g_seed, sig,
+                     si->si_addr);
     if (n > 0)
         (void)!write(2, msg, (size_t)n);
+    for (unsigned l = 0; l < LANES; l++)
+        if (guard_region_hit(&g_reg[l].g, si->si_addr)) {
+            n = snprintf(msg, sizeof msg, "scribbler: the victim touched the guard page after lane %u's %s ring\n",
+                         l, g_cfg[l].role == ROLE_SEND ? "send" : "receive");
+            if (n > 0)
+                (void)!write(2, msg, (size_t)n);
+        }
     _exit(T_EXIT_FAIL);
 }
 
@@ -103,14 +155,14 @@ static uint64_t now_ns(void)
 
 /* ---- the layout, computed here independently of the core ---------------------------------------------------- */
 #define STRIDE (TZCHAN_WIRE_LANE_CTRL + 2u * RING)
-static unsigned char *lane_base(unsigned l)
-{
-    return g_mem + TZCHAN_WIRE_HEADER_BYTES + (size_t)l * STRIDE;
-}
-/* The victim is side A on even lanes, side B on odd ones, so both sides' code paths face the adversary. */
 static enum tzchan_side victim_side(unsigned l)
 {
-    return (l & 1u) ? TZCHAN_SIDE_B : TZCHAN_SIDE_A;
+    return g_cfg[l].side;
+}
+/* The lane's start in the adversary's view (adv) or the victim's (vic). */
+static unsigned char *lane_at(unsigned l, bool vic)
+{
+    return (vic ? g_reg[l].g.vic : g_reg[l].g.adv) + TZCHAN_WIRE_HEADER_BYTES + (size_t)g_cfg[l].lane * STRIDE;
 }
 struct lview {
     uint32_t *v_txprod, *v_rxcons; /* written by the victim */
@@ -118,9 +170,10 @@ struct lview {
     struct tzchan_wire_sleep *v_sleep, *a_sleep;
     unsigned char *v_txdata, *v_rxdata;
 };
-static struct lview view(unsigned l)
+/* The lane's words and data areas, in the adversary's view or in the victim's. */
+static struct lview view_in(unsigned l, bool vic)
 {
-    unsigned char *b = lane_base(l);
+    unsigned char *b = lane_at(l, vic);
     struct tzchan_wire_lane *w = (struct tzchan_wire_lane *)(void *)b;
     struct lview v;
     bool a = victim_side(l) == TZCHAN_SIDE_A;
@@ -133,6 +186,10 @@ static struct lview view(unsigned l)
     v.v_txdata = b + TZCHAN_WIRE_LANE_CTRL + (a ? 0u : RING);
     v.v_rxdata = b + TZCHAN_WIRE_LANE_CTRL + (a ? RING : 0u);
     return v;
+}
+static struct lview view(unsigned l)
+{
+    return view_in(l, false);
 }
 
 /* The adversary's word accesses: 32-bit atomics, so the test itself has no torn words (the bytes it scribbles
@@ -154,27 +211,107 @@ static void st_at(unsigned char *p, uint32_t v)
     st((uint32_t *)(void *)p, v);
 }
 
+/* ---- honest messages: their bytes, and where they lie ------------------------------------------------------- */
+/* Byte `at` onwards of the payload of the adversary's honest message number `seq` on lane l. */
+static void pat_fill(unsigned char *b, size_t n, unsigned l, uint64_t seq, uint64_t at)
+{
+    t_fill(b, n, g_seed ^ (seq * 0x100000001b3ull + l + 1) * 0x9e3779b97f4a7c15ull, at);
+}
+
+/* The log of honest messages, per lane, indexed by the stream position after the message. An entry is a small
+ * seqlock (ver odd while the adversary rewrites it), since the victim may read an entry being reused. */
+#define LOG_N 1024u
+struct logent {
+    _Atomic uint32_t ver, before, start, end, len;
+    _Atomic uint64_t seq, epoch;
+};
+struct logval {
+    uint32_t before, start, end, len;
+    uint64_t seq, epoch;
+};
+static struct logent g_log[LANES][LOG_N];
+
+static void log_put(unsigned l, const struct logval *m)
+{
+    struct logent *e = &g_log[l][(m->end >> 3) & (LOG_N - 1u)];
+    uint32_t v = atomic_load_explicit(&e->ver, memory_order_relaxed);
+    atomic_store_explicit(&e->ver, v + 1u, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    atomic_store_explicit(&e->before, m->before, memory_order_relaxed);
+    atomic_store_explicit(&e->start, m->start, memory_order_relaxed);
+    atomic_store_explicit(&e->end, m->end, memory_order_relaxed);
+    atomic_store_explicit(&e->len, m->len, memory_order_relaxed);
+    atomic_store_explicit(&e->seq, m->seq, memory_order_relaxed);
+    atomic_store_explicit(&e->epoch, m->epoch, memory_order_relaxed);
+    atomic_store_explicit(&e->ver, v + 2u, memory_order_release);
+}
+
+static bool log_get(unsigned l, uint32_t end, struct logval *m)
+{
+    struct logent *e = &g_log[l][(end >> 3) & (LOG_N - 1u)];
+    uint32_t v1 = atomic_load_explicit(&e->ver, memory_order_acquire);
+    m->before = atomic_load_explicit(&e->before, memory_order_relaxed);
+    m->start = atomic_load_explicit(&e->start, memory_order_relaxed);
+    m->end = atomic_load_explicit(&e->end, memory_order_relaxed);
+    m->len = atomic_load_explicit(&e->len, memory_order_relaxed);
+    m->seq = atomic_load_explicit(&e->seq, memory_order_relaxed);
+    m->epoch = atomic_load_explicit(&e->epoch, memory_order_relaxed);
+    atomic_thread_fence(memory_order_acquire);
+    uint32_t v2 = atomic_load_explicit(&e->ver, memory_order_relaxed);
+    return v1 == v2 && (v1 & 1u) == 0 && v1 != 0 && m->end == end;
+}
+
 /* ---- the adversary ------------------------------------------------------------------------------------------ */
 struct adv_lane {
-    uint32_t P;          /* where our next record goes (our private producer index) */
-    unsigned endless;    /* > 0: a message of unknown length is open and gets fragments, never a LAST */
-    unsigned restore_in; /* iterations until the header and state words are put back */
+    uint32_t P;              /* where our next record goes (our private producer index) */
+    unsigned endless;        /* > 0: a message of unknown length is open and gets fragments, never a LAST */
+    unsigned restore_in;     /* iterations until the state word is put back */
+    unsigned header_restore; /* iterations until the region's header is put back */
+    uint64_t seq;            /* number of our next honest message */
 };
 struct adv {
     uint64_t rng;
     struct adv_lane lane[LANES];
-    uint64_t moves[32], honest_msgs;
-    unsigned header_restore;
+    uint64_t moves[32], honest_msgs, taints, resyncs, resets;
 };
 static struct adv g_adv;
 static atomic_bool g_down[LANES]; /* the victim cannot reopen this lane: the adversary resets it */
+
+static uint32_t rnd(struct adv *a, uint32_t n)
+{
+    return n ? (uint32_t)(t_rand(&a->rng) % n) : 0;
+}
+
+/* A move that writes what the victim receives other than honestly begins: the count goes odd. The full fence
+ * orders the count before the move's stores, so a victim that read any of them sees the count change. */
+static void taint_begin(struct adv *a, unsigned l)
+{
+    atomic_fetch_add(&g_taint[l], 1);
+    atomic_thread_fence(memory_order_seq_cst);
+    a->taints++;
+}
+
+/* ... and ends. If the move left the producer index ahead of where our next record would go (within a ring: a
+ * value the victim may accept), the next record goes after it, so an honest write never lands in bytes the
+ * victim may already count as published. */
+static void taint_end(struct adv *a, unsigned l)
+{
+    struct adv_lane *al = &a->lane[l];
+    uint32_t q = ld(view(l).a_rxprod);
+    if (q - al->P - 1u < RING)
+        al->P = (q + 7u) & ~7u;
+    atomic_thread_fence(memory_order_seq_cst);
+    atomic_fetch_add(&g_taint[l], 1);
+}
 
 /* Resets a lane the victim cannot reopen, as a peer restarting its side would: a valid header, consistent
  * indices where they stand, the peer open and not waiting. */
 static void adv_reset_lane(struct adv *a, unsigned l)
 {
     struct lview v = view(l);
-    memcpy(g_mem, g_header, sizeof g_header);
+    taint_begin(a, l);
+    a->resets++;
+    memcpy(g_reg[l].g.adv, g_reg[l].header, TZCHAN_WIRE_HEADER_BYTES);
     uint32_t c = ld(v.v_rxcons) & ~7u, p = ld(v.v_txprod) & ~7u;
     st(v.v_rxcons, c);
     st(v.v_txprod, p);
@@ -184,23 +321,26 @@ static void adv_reset_lane(struct adv *a, unsigned l)
     st(&v.a_sleep->state, TZCHAN_WIRE_STATE_OPEN);
     a->lane[l].P = c;
     a->lane[l].endless = 0;
+    taint_end(a, l);
     atomic_store(&g_down[l], false);
 }
 
-static uint32_t rnd(struct adv *a, uint32_t n)
-{
-    return n ? (uint32_t)(t_rand(&a->rng) % n) : 0;
-}
-
-/* Brings P back to a plausible place (the victim's published consumer index) if it is not one. */
+/* Brings P back to a plausible place (the victim's published consumer index, rounded up to a record boundary)
+ * if it is not one. Rewriting from
+ * there may overwrite published bytes, so this is a taint; the new P is published at once, so that a victim that
+ * opens afterwards never counts the old bytes as published. */
 static void adv_sync(struct adv *a, unsigned l)
 {
     struct lview v = view(l);
     uint32_t c = ld(v.v_rxcons);
     struct adv_lane *al = &a->lane[l];
-    if (al->P - c > RING || (al->P & 7u) != 0 || (c & 7u) != 0) {
-        al->P = c & ~7u;
+    if (al->P - c > RING || (al->P & 7u) != 0) { /* c itself may stand inside a record: recv_some */
+        taint_begin(a, l);
+        a->resyncs++;
+        al->P = (c + 7u) & ~7u;
         al->endless = 0;
+        st_rel(v.a_rxprod, al->P);
+        taint_end(a, l);
     }
 }
 
@@ -211,23 +351,36 @@ static uint32_t adv_free(unsigned l, uint32_t P)
     return used > RING ? 0 : RING - used;
 }
 
-/* Writes one record at P (a PAD first if it would cross the ring's end). Returns false if there is no room. */
-static bool adv_record(struct adv *a, unsigned l, uint32_t flags, uint32_t len, uint64_t total)
+static uint32_t rec_hdr(uint32_t flags)
+{
+    return ((flags & TZCHAN_WIRE_REC_FIRST) && !(flags & TZCHAN_WIRE_REC_LAST)) ? 16u : 8u;
+}
+
+/* Writes one record at P (a PAD first if it would cross the ring's end), the whole record with its padding.
+ * Payload: the honest pattern of message `seq` from byte `at` if honest, else noise. Returns false if there is no
+ * room; *start (if not NULL) gets the record's position. */
+static bool adv_record_at(struct adv *a, unsigned l, uint32_t flags, uint32_t len, uint64_t total, bool honest,
+                          uint64_t seq, uint64_t at, uint32_t *start)
 {
     struct lview v = view(l);
     struct adv_lane *al = &a->lane[l];
-    uint32_t hdr = ((flags & TZCHAN_WIRE_REC_FIRST) && !(flags & TZCHAN_WIRE_REC_LAST)) ? 16u : 8u;
+    uint32_t hdr = rec_hdr(flags);
     uint32_t span = hdr + ((len + 7u) & ~7u);
     uint32_t off = al->P & (RING - 1u), to_end = RING - off;
     uint32_t need = span > to_end ? to_end + span : span;
-    if (span > RING || adv_free(l, al->P) < need)
+    /* an honest message's room was checked for all its records at once (adv_fits): do not look again, since a
+     * consumer index the victim republishes after a scribble may seem to move back */
+    if (span > RING || (!honest && adv_free(l, al->P) < need))
         return false;
     if (span > to_end) {
         st_at(v.v_rxdata + off, to_end - 8u);
         st_at(v.v_rxdata + off + 4, TZCHAN_WIRE_REC_PAD);
+        memset(v.v_rxdata + off + 8, 0, to_end - 8u);
         al->P += to_end;
         off = 0;
     }
+    if (start != NULL)
+        *start = al->P;
     unsigned char *p = v.v_rxdata + off;
     st_at(p, len);
     st_at(p + 4, flags);
@@ -235,10 +388,18 @@ static bool adv_record(struct adv *a, unsigned l, uint32_t flags, uint32_t len, 
         st_at(p + 8, (uint32_t)total);
         st_at(p + 12, (uint32_t)(total >> 32));
     }
-    t_fill(p + hdr, len, a->rng, 0);
+    if (honest)
+        pat_fill(p + hdr, len, l, seq, at);
+    else
+        t_fill(p + hdr, len, a->rng, 0);
     memset(p + hdr + len, 0, span - hdr - len);
     al->P += span;
     return true;
+}
+
+static bool adv_record(struct adv *a, unsigned l, uint32_t flags, uint32_t len, uint64_t total)
+{
+    return adv_record_at(a, l, flags, len, total, false, 0, 0, NULL);
 }
 
 static void adv_publish(struct adv *a, unsigned l)
@@ -246,7 +407,26 @@ static void adv_publish(struct adv *a, unsigned l)
     st_rel(view(l).a_rxprod, a->lane[l].P);
 }
 
-/* An honest message: one record, or a declared or undeclared message in several fragments. */
+/* Would records of these lengths (the first with a 16-byte header if multi), PADs included, fit now? */
+static bool adv_fits(unsigned l, uint32_t P, const uint32_t *lens, uint32_t n, bool multi)
+{
+    uint32_t free = adv_free(l, P), need = 0, pos = P;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t span = (multi && i == 0 ? 16u : 8u) + ((lens[i] + 7u) & ~7u), to_end = RING - (pos & (RING - 1u));
+        if (span > RING)
+            return false;
+        if (span > to_end) {
+            need += to_end;
+            pos += to_end;
+        }
+        need += span;
+        pos += span;
+    }
+    return need <= free;
+}
+
+/* An honest message: one record, or a declared or undeclared message in several fragments. It is written only if
+ * it fits whole, and published at record boundaries, inside a payload, or whole; logged before it is complete. */
 static void adv_honest_send(struct adv *a, unsigned l)
 {
     struct adv_lane *al = &a->lane[l];
@@ -257,30 +437,41 @@ static void adv_honest_send(struct adv *a, unsigned l)
         al->endless--;
         return;
     }
-    uint32_t kind = rnd(a, 8);
+    uint32_t kind = rnd(a, 8), n = 1, lens[6], sum = 0;
     if (kind < 5) {
-        uint32_t len = rnd(a, 6) == 0 ? MAX_MSG : rnd(a, 6) == 0 ? 0 : rnd(a, 300);
-        if (adv_record(a, l, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST, len, len)) {
-            a->honest_msgs++;
-            adv_publish(a, l);
-        }
-        return;
+        lens[0] = rnd(a, 6) == 0 ? MAX_MSG : rnd(a, 6) == 0 ? 0 : rnd(a, 300);
+    } else {
+        n = 2 + rnd(a, 4); /* several fragments: lengths chosen first so the declared total is right */
+        for (uint32_t i = 0; i < n; i++)
+            lens[i] = rnd(a, 120);
     }
-    /* several fragments: lengths chosen first so the declared total is right */
-    uint32_t n = 2 + rnd(a, 4), lens[6], sum = 0;
     for (uint32_t i = 0; i < n; i++)
-        sum += lens[i] = rnd(a, 120);
+        sum += lens[i];
+    if (!adv_fits(l, al->P, lens, n, n > 1))
+        return;
     bool declared = kind != 7;
-    uint32_t save = al->P;
+    struct logval m;
+    m.seq = al->seq++;
+    m.epoch = atomic_load_explicit(&g_taint[l], memory_order_relaxed); /* even: we are not inside a move */
+    m.before = al->P;
+    m.len = sum;
+    uint64_t at = 0;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t fl = (i == 0 ? TZCHAN_WIRE_REC_FIRST : 0u) | (i == n - 1 ? TZCHAN_WIRE_REC_LAST : 0u);
-        if (!adv_record(a, l, fl, lens[i], declared ? sum : TZCHAN_LEN_UNKNOWN)) {
-            if (i == 0)
-                return;
-            al->P = save; /* no room for the rest: take it back (never published) */
-            return;
+        uint32_t fl = n == 1 ? TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST
+                             : (i == 0 ? TZCHAN_WIRE_REC_FIRST : 0u) | (i == n - 1 ? TZCHAN_WIRE_REC_LAST : 0u);
+        uint32_t rs = 0;
+        bool ok = adv_record_at(a, l, fl, lens[i], declared ? sum : TZCHAN_LEN_UNKNOWN, true, m.seq, at, &rs);
+        VCHECK(ok, l, "adversary", lens[i]); /* adv_fits() said it fits, and the victim only frees more */
+        if (i == 0)
+            m.start = rs;
+        at += lens[i];
+        if (i == n - 1) {
+            m.end = al->P;
+            log_put(l, &m);
         }
-        if (rnd(a, 3) == 0 && i != n - 1)
+        if (lens[i] > 1 && rnd(a, 4) == 0) /* part of the payload first: the victim may see a partial record */
+            st_rel(view(l).a_rxprod, rs + rec_hdr(fl) + rnd(a, lens[i]));
+        if (i != n - 1 && rnd(a, 3) == 0)
             adv_publish(a, l); /* the victim sees a partial message */
     }
     a->honest_msgs++;
@@ -295,6 +486,12 @@ static void adv_honest_recv(unsigned l)
     st_rel(v.a_txcons, p);
 }
 
+/* Moves that cannot change what the victim receives: they need no taint. */
+static bool move_taints(uint32_t move)
+{
+    return !(move == 4 || move == 5 || move == 6 || move == 16 || move == 17);
+}
+
 static void adv_attack(struct adv *a, unsigned l)
 {
     struct lview v = view(l);
@@ -303,8 +500,12 @@ static void adv_attack(struct adv *a, unsigned l)
     uint32_t move = rnd(a, 22);
     a->moves[move]++;
     adv_sync(a, l);
+    bool taint = move_taints(move);
+    if (taint)
+        taint_begin(a, l);
     uint32_t off = al->P & (RING - 1u);
     unsigned char *at = v.v_rxdata + off;
+    size_t size = g_reg[l].g.size;
     switch (move) {
     case 0: st_rel(v.a_rxprod, c + RING + 8u * (1 + rnd(a, 4))); break;       /* producer a ring + 8 ahead */
     case 1: st_rel(v.a_rxprod, c - 8u * (1 + rnd(a, 4))); break;              /* behind the consumer */
@@ -400,22 +601,24 @@ static void adv_attack(struct adv *a, unsigned l)
     }
     case 20: /* noise anywhere in the region, the header included */
     {
-        size_t n = 1 + rnd(a, 256), o = (size_t)(t_rand(&a->rng) % (g_size - n));
+        size_t n = 1 + rnd(a, 256), o = (size_t)(t_rand(&a->rng) % (size - n));
         for (size_t i = 0; i < n; i++)
-            g_mem[o + i] = (unsigned char)t_rand(&a->rng);
+            g_reg[l].g.adv[o + i] = (unsigned char)t_rand(&a->rng);
         if (o < TZCHAN_WIRE_HEADER_BYTES)
-            a->header_restore = 20 + rnd(a, 500);
+            al->header_restore = 20 + rnd(a, 500);
         break;
     }
     default: /* noise in this lane's control slots */
     {
         size_t n = 1 + rnd(a, 16), o = rnd(a, (uint32_t)(TZCHAN_WIRE_LANE_CTRL - n));
         for (size_t i = 0; i < n; i++)
-            lane_base(l)[o + i] = (unsigned char)t_rand(&a->rng);
+            lane_at(l, false)[o + i] = (unsigned char)t_rand(&a->rng);
         al->restore_in = 50 + rnd(a, 500);
         break;
     }
     }
+    if (taint)
+        taint_end(a, l);
 }
 
 static void *adversary(void *arg)
@@ -429,16 +632,16 @@ static void *adversary(void *arg)
             continue;
         }
         uint32_t r = rnd(a, 1000);
-        if (r < 600)
+        if (r < 600 && g_cfg[l].role != ROLE_SEND)
             adv_honest_send(a, l);
-        else if (r < 960)
+        else if (r < 960 && g_cfg[l].role != ROLE_RECV)
             adv_honest_recv(l);
-        else
+        else if (r >= 960)
             adv_attack(a, l);
         if (al->restore_in && --al->restore_in == 0)
             st(&view(l).a_sleep->state, TZCHAN_WIRE_STATE_OPEN);
-        if (a->header_restore && --a->header_restore == 0)
-            memcpy(g_mem, g_header, sizeof g_header);
+        if (al->header_restore && --al->header_restore == 0)
+            memcpy(g_reg[l].g.adv, g_reg[l].header, TZCHAN_WIRE_HEADER_BYTES);
     }
     return NULL;
 }
@@ -494,6 +697,11 @@ struct victim_lane {
     uint64_t msg_got, msg_total;
     bool have_total;
     uint64_t violations; /* EPROTO latches seen on this lane */
+    uint64_t gen;        /* the taint count (even) before the latest open, or NO_GEN */
+    unsigned eproto_run; /* EPROTOs since the last delivery */
+    uint32_t msg_before; /* our consumer index before the call that delivered the message's first byte */
+    size_t acc_len;      /* bytes of the current recv_some message (kept up to sizeof acc) */
+    unsigned char acc[2 * RING];
 };
 
 struct victim {
@@ -501,7 +709,11 @@ struct victim {
     struct victim_lane lane[LANES];
     uint64_t calls, ops[OP_COUNT], eproto, reopens, open_refused, delivered_msgs, delivered_bytes;
     uint64_t codes[OP_COUNT][12];
+    uint64_t refreshes;                    /* reopens to get a fresh view after a taint */
+    uint64_t restarts;                     /* lanes handed back to the adversary after repeated EPROTOs */
+    uint64_t content_seen, content_checked, checked_bytes, checked_multi;
     unsigned char src[2 * RING];
+    unsigned char expect[2 * RING], peeked[RING];
     unsigned char *buf; /* receive buffer; its end abuts a guard page */
     size_t buf_cap;
 };
@@ -547,6 +759,49 @@ static bool in_range(const void *p, size_t len, const unsigned char *lo, size_t 
     return q >= lo && len <= n && q + len <= lo + n;
 }
 
+/* Our own consumer index, as we published it (our view). */
+static uint32_t my_cons(unsigned l)
+{
+    return ld(view_in(l, true).v_rxcons);
+}
+
+/* A message of n bytes (its first min(n, cap) in b) was delivered on lane l, its first byte by a call that began
+ * with our consumer index at `before`. Check its bytes if the rule in the top comment says they are known. */
+static void content_check(struct victim *v, unsigned l, uint32_t before, const unsigned char *b, uint64_t n,
+                          size_t cap, const char *call)
+{
+    struct victim_lane *vl = &v->lane[l];
+    uint32_t after = my_cons(l);
+    /* acquire: a scribbled byte we copied (or a scribbled index we read) comes with the taint count before it */
+    atomic_thread_fence(memory_order_acquire);
+    uint64_t e = atomic_load_explicit(&g_taint[l], memory_order_relaxed);
+    v->content_seen++;
+    vl->eproto_run = 0;
+    struct logval m;
+    if (vl->gen == NO_GEN || e != vl->gen || !log_get(l, after, &m) || m.epoch != e ||
+        (before != m.before && before != m.start))
+        return;
+    v->content_checked++;
+    v->checked_bytes += n;
+    if (m.end - m.start > 8u + ((m.len + 7u) & ~7u))
+        v->checked_multi++;
+    if (n != m.len || n > cap) {
+        fprintf(stderr, "scribbler: lane %u, honest message %" PRIu64 " (stream %" PRIu32 "..%" PRIu32
+                ", %" PRIu32 " bytes) delivered with %" PRIu64 " bytes\n", l, m.seq, m.start, m.end, m.len, n);
+        fail("a message arrived with another length than the peer sent, nothing scribbled since", l, call,
+             (int64_t)n);
+    }
+    pat_fill(v->expect, (size_t)n, l, m.seq, 0);
+    for (size_t i = 0; i < n; i++)
+        if (b[i] != v->expect[i]) {
+            fprintf(stderr, "scribbler: lane %u, honest message %" PRIu64 " (stream %" PRIu32 "..%" PRIu32
+                    ", %" PRIu32 " bytes): byte %zu is 0x%02x, sent 0x%02x\n", l, m.seq, m.start, m.end, m.len, i,
+                    b[i], v->expect[i]);
+            fail("a message arrived with other bytes than the peer sent, nothing scribbled since", l, call,
+                 (int64_t)i);
+        }
+}
+
 /* Once broken, every call says EPROTO. */
 static void check_latched(struct victim *v, unsigned l)
 {
@@ -585,6 +840,13 @@ static bool saw_eproto(struct victim *v, unsigned l, int64_t code)
     vl->violations++;
     check_latched(v, l);
     vl->open = false;
+    /* a lane that keeps breaking without delivering anything holds garbage the victim cannot get past: ask the
+     * peer to restart it (the adversary resets it, as for a refused open) */
+    if (++vl->eproto_run >= 3) {
+        vl->eproto_run = 0;
+        v->restarts++;
+        atomic_store(&g_down[l], true);
+    }
     return true;
 }
 
@@ -592,7 +854,8 @@ static void victim_open(struct victim *v, unsigned l)
 {
     struct victim_lane *vl = &v->lane[l];
     call_begin(OP_OPEN, l);
-    int e = tzchan_open(&vl->ch, g_mem, g_size, victim_side(l), l);
+    uint64_t g = atomic_load(&g_taint[l]); /* seq_cst: before open reads anything */
+    int e = tzchan_open(&vl->ch, g_reg[l].g.vic, g_reg[l].g.size, victim_side(l), g_cfg[l].lane);
     call_end(v, OP_OPEN, e);
     VCHECK(e == 0 || e == TZCHAN_EPROTO || e == TZCHAN_EVERSION || e == TZCHAN_EINVAL, l, "open", e);
     if (e != 0) {
@@ -603,6 +866,7 @@ static void victim_open(struct victim *v, unsigned l)
     }
     VCHECK(tzchan_max_msg(&vl->ch) == MAX_MSG, l, "max_msg after open", tzchan_max_msg(&vl->ch));
     v->reopens++;
+    vl->gen = (g & 1u) ? NO_GEN : g;
     vl->open = true;
     vl->streaming = vl->in_msg = false;
 }
@@ -611,12 +875,25 @@ static void victim_step(struct victim *v, unsigned l)
 {
     struct victim_lane *vl = &v->lane[l];
     struct tzchan *ch = &vl->ch;
-    struct lview lv = view(l);
+    struct lview lv = view_in(l, true);
     if (!vl->open) {
+        /* after a refused open, wait for the adversary to reset the lane (as a port would wait for the peer) */
+        if (!atomic_load_explicit(&g_down[l], memory_order_relaxed))
+            victim_open(v, l);
+        return;
+    }
+    /* after a taint, mostly reopen when idle for a fresh view (so that content checks resume); sometimes carry
+     * on with whatever state the adversary left us in */
+    if (!vl->streaming && !vl->in_msg && vl->gen != atomic_load(&g_taint[l]) && vrnd(v, 4) != 0) {
+        v->refreshes++;
         victim_open(v, l);
         return;
     }
     uint32_t r = vrnd(v, 100);
+    if (g_cfg[l].role == ROLE_RECV && r < 45)
+        r += 45; /* its send ring is behind the guard */
+    else if (g_cfg[l].role == ROLE_SEND && r >= 45 && r < 90)
+        r -= 45; /* its receive ring is behind the guard, or never read */
     int64_t got;
     if (r < 45) { /* ---- sending ---- */
         if (vl->streaming) {
@@ -702,6 +979,7 @@ static void victim_step(struct victim *v, unsigned l)
         if (k == 0) {
             size_t cap = vrnd(v, 3) == 0 ? v->buf_cap : vrnd(v, MAX_MSG + 1);
             unsigned char *b = rxbuf(v, cap);
+            uint32_t before = my_cons(l);
             call_begin(OP_RECV, l);
             got = tzchan_recv(ch, cap ? b : NULL, cap);
             call_end(v, OP_RECV, got);
@@ -713,6 +991,7 @@ static void victim_step(struct victim *v, unsigned l)
             if (got >= 0) {
                 for (size_t i = (size_t)got; i < cap; i++)
                     VCHECK(b[i] == CANARY, l, "recv wrote past the length it returned", (int64_t)i);
+                content_check(v, l, before, b, (uint64_t)got, cap, "recv");
                 v->delivered_msgs++;
                 v->delivered_bytes += (uint64_t)got;
             }
@@ -720,6 +999,7 @@ static void victim_step(struct victim *v, unsigned l)
             size_t cap = 1 + vrnd(v, vrnd(v, 2) ? 64 : (uint32_t)v->buf_cap);
             unsigned char *b = rxbuf(v, cap);
             bool eom = false;
+            uint32_t before = vl->in_msg ? vl->msg_before : my_cons(l);
             call_begin(OP_RECV_SOME, l);
             got = tzchan_recv_some(ch, b, cap, &eom);
             call_end(v, OP_RECV_SOME, got);
@@ -738,8 +1018,16 @@ static void victim_step(struct victim *v, unsigned l)
                 vl->in_msg = true;
                 vl->msg_got = 0;
                 vl->have_total = false;
+                vl->msg_before = before;
+                vl->acc_len = 0;
             }
             vl->msg_got += (uint64_t)got;
+            if ((size_t)got <= sizeof vl->acc - vl->acc_len) {
+                memcpy(vl->acc + vl->acc_len, b, (size_t)got);
+                vl->acc_len += (size_t)got;
+            } else {
+                vl->acc_len = sizeof vl->acc + 1; /* longer than any honest message: any check fails on length */
+            }
             if (vl->have_total && vl->msg_total != TZCHAN_LEN_UNKNOWN)
                 VCHECK(vl->msg_got <= vl->msg_total, l, "recv_some delivered more than the message announced",
                        (int64_t)vl->msg_got);
@@ -748,6 +1036,7 @@ static void victim_step(struct victim *v, unsigned l)
                     VCHECK(vl->msg_got == vl->msg_total, l, "recv_some ended a message short of its total",
                            (int64_t)vl->msg_got);
                 vl->in_msg = false;
+                content_check(v, l, vl->msg_before, vl->acc, vl->msg_got, sizeof vl->acc, "recv_some");
                 v->delivered_msgs++;
                 v->delivered_bytes += vl->msg_got;
                 return;
@@ -767,6 +1056,7 @@ static void victim_step(struct victim *v, unsigned l)
                        (int64_t)vl->msg_got);
         } else if (k == 2) {
             size_t len = 0, len2 = 0;
+            uint32_t before = my_cons(l);
             call_begin(OP_PEEK, l);
             const unsigned char *p = tzchan_peek(ch, &len);
             int e = tzchan_error(ch);
@@ -786,6 +1076,7 @@ static void victim_step(struct victim *v, unsigned l)
             for (size_t i = 0; i < len; i++) /* the user reads it all (the peer may be rewriting it) */
                 sink ^= p[i];
             (void)sink;
+            memcpy(v->peeked, p, len); /* what the user got */
             call_begin(OP_PEEK, l);
             const unsigned char *p2 = tzchan_peek(ch, &len2);
             call_end(v, OP_PEEK, 0);
@@ -797,6 +1088,7 @@ static void victim_step(struct victim *v, unsigned l)
             e = tzchan_release(ch);
             call_end(v, OP_RELEASE, e);
             VCHECK(e == 0, l, "release", e);
+            content_check(v, l, before, v->peeked, len, sizeof v->peeked, "peek");
             v->delivered_msgs++;
             v->delivered_bytes += len;
         } else {
@@ -825,32 +1117,32 @@ static void victim_step(struct victim *v, unsigned l)
 }
 
 /* ---- main ---------------------------------------------------------------------------------------------------- */
-static void map_region(void)
+static void map_regions(void)
 {
-    g_page = (size_t)sysconf(_SC_PAGESIZE);
-    g_size = tzchan_region_size(LANES, RING);
-    CHECK(g_size != 0 && g_size % 64 == 0);
-    size_t body = (g_size + g_page - 1) & ~(g_page - 1);
-    g_map_len = body + 2 * g_page;
-    g_map = mmap(NULL, g_map_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    CHECK(g_map != MAP_FAILED);
-    CHECK(mprotect(g_map + g_page, body, PROT_READ | PROT_WRITE) == 0);
-    g_mem = g_map + g_page + body - g_size; /* flush against the upper guard page; 64-byte aligned */
-    memset(g_map + g_page, CANARY, body - g_size);
+    for (unsigned l = 0; l < LANES; l++) {
+        struct region *r = &g_reg[l];
+        size_t size = tzchan_region_size(g_cfg[l].lanes, RING);
+        CHECK(size != 0 && size % 64 == 0);
+        size_t guard = guard_ring_end(RING, g_cfg[l].lane, g_cfg[l].side == TZCHAN_SIDE_B,
+                                      g_cfg[l].role != ROLE_SEND);
+        CHECK(guard_region_map(&r->g, size, guard) == 0);
+        memset(r->g.adv - r->g.slack, CANARY, r->g.slack);
 #ifdef SCRIB_ASAN
-    ASAN_POISON_MEMORY_REGION(g_map + g_page, body - g_size);
+        ASAN_POISON_MEMORY_REGION(r->g.vic - r->g.slack, r->g.slack);
 #endif
+        CHECK_EQ(tzchan_region_init(r->g.adv, size, g_cfg[l].lanes, RING), 0);
+        memcpy(r->header, r->g.adv, sizeof r->header);
+    }
 }
 
 static void check_slack(void)
 {
-    size_t body = g_map_len - 2 * g_page;
-#ifdef SCRIB_ASAN
-    ASAN_UNPOISON_MEMORY_REGION(g_map + g_page, body - g_size);
-#endif
-    for (size_t i = 0; i < body - g_size; i++)
-        if (g_map[g_page + i] != CANARY)
-            fail("a write below the region's start", 0, "slack canary", (int64_t)i);
+    for (unsigned l = 0; l < LANES; l++) {
+        struct region *r = &g_reg[l];
+        for (size_t i = 0; i < r->g.slack; i++)
+            if (r->g.adv[(ptrdiff_t)i - (ptrdiff_t)r->g.slack] != CANARY)
+                fail("a write below the region's start", l, "slack canary", (int64_t)i);
+    }
 }
 
 int main(int argc, char **argv)
@@ -870,19 +1162,23 @@ int main(int argc, char **argv)
 #else
     (void)on_segv;
 #endif
-    map_region();
-    CHECK_EQ(tzchan_region_init(g_mem, g_size, LANES, RING), 0);
-    memcpy(g_header, g_mem, sizeof g_header);
+    map_regions();
+    for (unsigned l = 0; l < LANES; l++)
+        printf("  lane %u: region of %u lanes, lane %u, side %c, %s; guard page at region offset %zu\n", l,
+               g_cfg[l].lanes, g_cfg[l].lane, g_cfg[l].side == TZCHAN_SIDE_A ? 'A' : 'B', role_name[g_cfg[l].role],
+               g_reg[l].g.guard);
+    fflush(stdout);
 
     struct victim *v = &g_vic;
     v->rng = g_seed * 3 + 1;
     g_adv.rng = g_seed * 7 + 2;
     /* receive buffers end at a guard page */
     v->buf_cap = 2 * RING;
-    size_t blen = (v->buf_cap + g_page - 1) & ~(g_page - 1);
-    unsigned char *bm = mmap(NULL, blen + g_page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t blen = (v->buf_cap + page - 1) & ~(page - 1);
+    unsigned char *bm = mmap(NULL, blen + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHECK(bm != MAP_FAILED);
-    CHECK(mprotect(bm + blen, g_page, PROT_NONE) == 0);
+    CHECK(mprotect(bm + blen, page, PROT_NONE) == 0);
     v->buf = bm + blen - v->buf_cap;
     t_fill(v->src, sizeof v->src, g_seed, 0);
     for (unsigned l = 0; l < LANES; l++) {
@@ -909,6 +1205,13 @@ int main(int argc, char **argv)
            " honest messages; longest call %.3f ms\n",
            v->calls, v->eproto, v->reopens, v->open_refused, v->delivered_msgs, v->delivered_bytes,
            g_adv.honest_msgs, (double)g_call_max_ns / 1e6);
+    double share = v->content_seen ? 100.0 * (double)v->content_checked / (double)v->content_seen : 0.0;
+    printf("scribbler: content: %" PRIu64 " of %" PRIu64 " deliveries checked byte for byte (%.1f%%; %" PRIu64
+           " in several records), %" PRIu64 " bytes; %" PRIu64 " taints (%" PRIu64 " resyncs, %" PRIu64
+           " lane resets), %" PRIu64 " reopens for a fresh view\n",
+           v->content_checked, v->content_seen, share, v->checked_multi, v->checked_bytes, g_adv.taints,
+           g_adv.resyncs, g_adv.resets, v->refreshes);
+    printf("scribbler: %" PRIu64 " lanes handed back for a reset after repeated violations\n", v->restarts);
     for (int op = 0; op < OP_COUNT; op++) {
         printf("  %-14s %10" PRIu64 " calls:", op_name[op], v->ops[op]);
         for (int c = 0; c < 12; c++)
@@ -923,8 +1226,10 @@ int main(int argc, char **argv)
     /* the run must have exercised both sides of the story */
     CHECK(v->eproto > 0);
     CHECK(v->delivered_msgs > 0);
+    CHECK(v->content_checked > 0);
     printf("scribbler: pass\n");
-    munmap(bm, blen + g_page);
-    munmap(g_map, g_map_len);
+    munmap(bm, blen + page);
+    for (unsigned l = 0; l < LANES; l++)
+        guard_region_unmap(&g_reg[l].g);
     return 0;
 }
