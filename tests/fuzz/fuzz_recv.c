@@ -57,8 +57,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const unsigned char *vab = r->vic + 128 + 768, *vba = vab + RING; /* the victim's view */
     FZ_CHECK(fz_open(&v, r->vic, msize, side_b ? TZCHAN_SIDE_B : TZCHAN_SIDE_A, 0, side_b ? vba : vab,
                      side_b ? vab : vba, RING) == 0);
-    for (size_t i = 0; i < size && i < RING; i++)
-        rx[(cons + i) & (RING - 1u)] = data[i];
+    size_t n = size < RING ? size : RING, off = cons & (RING - 1u), first = n < RING - off ? n : RING - off;
+    memcpy(rx + off, data, first); /* from the consumer index on, wrapping at the ring's end */
+    memcpy(rx, data + first, n - first);
     *peer_prod = prod;
     for (int i = 0; i < 8; i++) {
         size_t cap = (size_t)(calls[i] >> 2) * 17u;

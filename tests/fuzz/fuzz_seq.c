@@ -137,20 +137,28 @@ static uint32_t get32(const uint8_t *p)
     return get16(p) | get16(p + 2) << 16;
 }
 
-/* The payload pattern: bytes `at`.. of message `seq` on slot s (one hash per 8 bytes). */
-static void pattern(unsigned char *b, size_t n, unsigned s, uint64_t seq, uint64_t at)
+/* The payload pattern: bytes `at`.. of message `seq` on slot s (one hash per 8 bytes of the stream). */
+static FZ_NO_COVERAGE uint64_t pattern_word(uint64_t seed, uint64_t word)
 {
-    uint64_t seed = (seq * 4u + s + 1u) * 0x9e3779b97f4a7c15ull, x = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t pos = at + i;
-        if (i == 0 || (pos & 7u) == 0) {
-            x = seed ^ (pos >> 3) * 0xd1b54a32d192ed03ull;
-            x ^= x >> 29;
-            x *= 0xbf58476d1ce4e5b9ull;
-            x ^= x >> 32;
-        }
-        b[i] = (unsigned char)(x >> (8u * (pos & 7u)));
+    uint64_t x = seed ^ word * 0xd1b54a32d192ed03ull;
+    x ^= x >> 29;
+    x *= 0xbf58476d1ce4e5b9ull;
+    return x ^ (x >> 32);
+}
+
+static FZ_NO_COVERAGE void pattern(unsigned char *b, size_t n, unsigned s, uint64_t seq, uint64_t at)
+{
+    uint64_t seed = (seq * 4u + s + 1u) * 0x9e3779b97f4a7c15ull;
+    size_t i = 0;
+    for (; i < n && ((at + i) & 7u) != 0; i++) /* up to a word boundary */
+        b[i] = (unsigned char)(pattern_word(seed, (at + i) >> 3) >> (8u * ((at + i) & 7u)));
+    for (; n - i >= 8; i += 8) { /* whole words, little-endian: byte k of word w is stream byte 8w + k */
+        uint64_t x = pattern_word(seed, (at + i) >> 3);
+        for (unsigned k = 0; k < 8; k++)
+            b[i + k] = (unsigned char)(x >> (8u * k));
     }
+    for (; i < n; i++)
+        b[i] = (unsigned char)(pattern_word(seed, (at + i) >> 3) >> (8u * ((at + i) & 7u)));
 }
 
 static void log_put(unsigned s, uint32_t before, uint32_t end, uint32_t len, uint64_t seq, uint64_t taint)
