@@ -346,7 +346,7 @@ static inline void fz_recv_some(struct fz_victim *v, size_t cap)
         v->acc_len = 0;
     }
     if (v->on_message) {
-        if ((size_t)r <= sizeof v->acc - v->acc_len) {
+        if (v->acc_len <= sizeof v->acc && (size_t)r <= sizeof v->acc - v->acc_len) {
             memcpy(v->acc + v->acc_len, v->buf, (size_t)r);
             v->acc_len += (size_t)r;
         } else {

@@ -268,6 +268,7 @@ struct adv_lane {
     unsigned restore_in;     /* iterations until the state word is put back */
     unsigned header_restore; /* iterations until the region's header is put back */
     uint64_t seq;            /* number of our next honest message */
+    uint64_t vcalls_seen;    /* the victim's call count on this lane at our last attack */
 };
 struct adv {
     uint64_t rng;
@@ -276,6 +277,14 @@ struct adv {
 };
 static struct adv g_adv;
 static atomic_bool g_down[LANES]; /* the victim cannot reopen this lane: the adversary resets it */
+/* Calls the victim has made on each lane. The adversary attacks a lane only after the victim made ATTACK_GAP
+ * calls on it since the last attack, so the density of attacks among the victim's calls does not depend on how
+ * the machine's load shares the CPU between the two threads (a starved victim would otherwise meet nothing but
+ * the aftermath of attacks). */
+static _Atomic uint64_t g_vcalls[LANES];
+#ifndef ATTACK_GAP
+#define ATTACK_GAP 4u
+#endif
 
 static uint32_t rnd(struct adv *a, uint32_t n)
 {
@@ -636,8 +645,13 @@ static void *adversary(void *arg)
             adv_honest_send(a, l);
         else if (r < 960 && g_cfg[l].role != ROLE_RECV)
             adv_honest_recv(l);
-        else if (r >= 960)
-            adv_attack(a, l);
+        else if (r >= 960) {
+            uint64_t vc = atomic_load_explicit(&g_vcalls[l], memory_order_relaxed);
+            if (vc - al->vcalls_seen >= ATTACK_GAP) {
+                al->vcalls_seen = vc;
+                adv_attack(a, l);
+            }
+        }
         if (al->restore_in && --al->restore_in == 0)
             st(&view(l).a_sleep->state, TZCHAN_WIRE_STATE_OPEN);
         if (al->header_restore && --al->header_restore == 0)
@@ -712,6 +726,7 @@ struct victim {
     uint64_t refreshes;                    /* reopens to get a fresh view after a taint */
     uint64_t restarts;                     /* lanes handed back to the adversary after repeated EPROTOs */
     uint64_t content_seen, content_checked, checked_bytes, checked_multi;
+    uint64_t unchecked[5]; /* why not: tainted since our open, not logged, logged before the taint, not where it began */
     unsigned char src[2 * RING];
     unsigned char expect[2 * RING], peeked[RING];
     unsigned char *buf; /* receive buffer; its end abuts a guard page */
@@ -735,6 +750,7 @@ static void call_end(struct victim *v, enum op op, int64_t code)
 {
     uint64_t d = now_ns() - atomic_load(&g_call_t0);
     atomic_store(&g_call_t0, 0);
+    atomic_fetch_add_explicit(&g_vcalls[atomic_load(&g_call_lane)], 1, memory_order_relaxed);
     if (d > g_call_max_ns)
         g_call_max_ns = d;
     v->calls++;
@@ -778,8 +794,10 @@ static void content_check(struct victim *v, unsigned l, uint32_t before, const u
     v->content_seen++;
     vl->eproto_run = 0;
     struct logval m;
-    if (vl->gen == NO_GEN || e != vl->gen || !log_get(l, after, &m) || m.epoch != e ||
-        (before != m.before && before != m.start))
+    int why = vl->gen == NO_GEN || e != vl->gen ? 0 : !log_get(l, after, &m) ? 1 : m.epoch != e ? 2
+            : (before != m.before && before != m.start) ? 3 : 4;
+    v->unchecked[why]++;
+    if (why != 4)
         return;
     v->content_checked++;
     v->checked_bytes += n;
@@ -1022,7 +1040,7 @@ static void victim_step(struct victim *v, unsigned l)
                 vl->acc_len = 0;
             }
             vl->msg_got += (uint64_t)got;
-            if ((size_t)got <= sizeof vl->acc - vl->acc_len) {
+            if (vl->acc_len <= sizeof vl->acc && (size_t)got <= sizeof vl->acc - vl->acc_len) {
                 memcpy(vl->acc + vl->acc_len, b, (size_t)got);
                 vl->acc_len += (size_t)got;
             } else {
@@ -1211,6 +1229,9 @@ int main(int argc, char **argv)
            " lane resets), %" PRIu64 " reopens for a fresh view\n",
            v->content_checked, v->content_seen, share, v->checked_multi, v->checked_bytes, g_adv.taints,
            g_adv.resyncs, g_adv.resets, v->refreshes);
+    printf("scribbler: not checked: %" PRIu64 " tainted since the victim's open, %" PRIu64 " not an honest message's end, %"
+           PRIu64 " written before the latest taint, %" PRIu64 " not started where the message began\n", v->unchecked[0],
+           v->unchecked[1], v->unchecked[2], v->unchecked[3]);
     printf("scribbler: %" PRIu64 " lanes handed back for a reset after repeated violations\n", v->restarts);
     for (int op = 0; op < OP_COUNT; op++) {
         printf("  %-14s %10" PRIu64 " calls:", op_name[op], v->ops[op]);
