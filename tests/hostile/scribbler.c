@@ -112,6 +112,10 @@ static atomic_bool g_stop;
 /* Per lane: odd while the adversary writes anything but honest traffic into what the victim receives; every such
  * move adds 2 (see the top comment). Written by the adversary only. */
 static _Atomic uint64_t g_taint[LANES];
+/* Per lane: how many of those moves may have rewritten bytes of honest messages already written (noise in the
+ * ring, the adversary rewriting from the victim's consumer index); the others only append records after them or
+ * move indices. Written by the adversary only. */
+static _Atomic uint64_t g_btaint[LANES];
 
 /* ---- failing with the seed --------------------------------------------------------------------------------- */
 static void fail(const char *what, unsigned lane, const char *call, int64_t got)
@@ -227,7 +231,7 @@ struct logent {
 };
 struct logval {
     uint32_t before, start, end, len;
-    uint64_t seq, epoch;
+    uint64_t seq, epoch; /* epoch: the lane's byte taint count when the message was begun */
 };
 static struct logent g_log[LANES][LOG_N];
 
@@ -291,10 +295,13 @@ static uint32_t rnd(struct adv *a, uint32_t n)
     return n ? (uint32_t)(t_rand(&a->rng) % n) : 0;
 }
 
-/* A move that writes what the victim receives other than honestly begins: the count goes odd. The full fence
- * orders the count before the move's stores, so a victim that read any of them sees the count change. */
-static void taint_begin(struct adv *a, unsigned l)
+/* A move that writes what the victim receives other than honestly begins: the count goes odd (and the byte count
+ * moves if it may rewrite bytes of messages already written). The full fence orders the counts before the move's
+ * stores, so a victim that read any of them sees the counts change. */
+static void taint_begin(struct adv *a, unsigned l, bool bytes)
 {
+    if (bytes)
+        atomic_fetch_add(&g_btaint[l], 1);
     atomic_fetch_add(&g_taint[l], 1);
     atomic_thread_fence(memory_order_seq_cst);
     a->taints++;
@@ -318,7 +325,7 @@ static void taint_end(struct adv *a, unsigned l)
 static void adv_reset_lane(struct adv *a, unsigned l)
 {
     struct lview v = view(l);
-    taint_begin(a, l);
+    taint_begin(a, l, true);
     a->resets++;
     memcpy(g_reg[l].g.adv, g_reg[l].header, TZCHAN_WIRE_HEADER_BYTES);
     uint32_t c = ld(v.v_rxcons) & ~7u, p = ld(v.v_txprod) & ~7u;
@@ -344,7 +351,7 @@ static void adv_sync(struct adv *a, unsigned l)
     uint32_t c = ld(v.v_rxcons);
     struct adv_lane *al = &a->lane[l];
     if (al->P - c > RING || (al->P & 7u) != 0) { /* c itself may stand inside a record: recv_some */
-        taint_begin(a, l);
+        taint_begin(a, l, true);
         a->resyncs++;
         al->P = (c + 7u) & ~7u;
         al->endless = 0;
@@ -461,7 +468,7 @@ static void adv_honest_send(struct adv *a, unsigned l)
     bool declared = kind != 7;
     struct logval m;
     m.seq = al->seq++;
-    m.epoch = atomic_load_explicit(&g_taint[l], memory_order_relaxed); /* even: we are not inside a move */
+    m.epoch = atomic_load_explicit(&g_btaint[l], memory_order_relaxed);
     m.before = al->P;
     m.len = sum;
     uint64_t at = 0;
@@ -511,7 +518,7 @@ static void adv_attack(struct adv *a, unsigned l)
     adv_sync(a, l);
     bool taint = move_taints(move);
     if (taint)
-        taint_begin(a, l);
+        taint_begin(a, l, move == 15 || move == 20); /* payload noise, noise anywhere */
     uint32_t off = al->P & (RING - 1u);
     unsigned char *at = v.v_rxdata + off;
     size_t size = g_reg[l].g.size;
@@ -791,10 +798,11 @@ static void content_check(struct victim *v, unsigned l, uint32_t before, const u
     /* acquire: a scribbled byte we copied (or a scribbled index we read) comes with the taint count before it */
     atomic_thread_fence(memory_order_acquire);
     uint64_t e = atomic_load_explicit(&g_taint[l], memory_order_relaxed);
+    uint64_t eb = atomic_load_explicit(&g_btaint[l], memory_order_relaxed);
     v->content_seen++;
     vl->eproto_run = 0;
     struct logval m;
-    int why = vl->gen == NO_GEN || e != vl->gen ? 0 : !log_get(l, after, &m) ? 1 : m.epoch != e ? 2
+    int why = vl->gen == NO_GEN || e != vl->gen ? 0 : !log_get(l, after, &m) ? 1 : m.epoch != eb ? 2
             : (before != m.before && before != m.start) ? 3 : 4;
     v->unchecked[why]++;
     if (why != 4)
