@@ -37,17 +37,20 @@
  *
  * Content: every honest message's payload is a pattern of (lane, message number, byte offset), and the adversary
  * logs where each one lies in the stream (the stream positions before it, at its first record and after it) and
- * the lane's taint count when it began writing it. The taint count goes odd before every move that writes
+ * the lane's byte taint count when it began writing it. The taint count goes odd before every move that writes
  * anything the victim's receive side reads other than honestly (any attack except those on the victim's send
  * ring, the doorbell words and the state word; the adversary's own resynchronisations and lane resets) and even
- * after it. A delivery (recv, a whole message from recv_some, peek) is content-checked when (1) the taint count
- * read after it returned is even and the same as before the victim's latest open of the lane (the victim reopens,
- * when idle, soon after a taint, to get a fresh view), and (2) the victim's own consumer index stood at the
- * message's position before (or at its first record, past a PAD) before the call that delivered its first byte
- * and at its end after the call that delivered its last, and (3) the logged message was begun with that same
- * count. A checked delivery must have exactly the message's length and bytes: a correct core cannot do otherwise,
- * since every byte it consumed was written honestly, once, and published after it was written, after the view it
- * acts on was taken. The share of deliveries checked is printed; a wrong one fails the run.
+ * after it; the byte taint count moves too if the move may rewrite bytes of messages already written (noise in
+ * the ring or anywhere, resynchronisations, resets; the other attacks only append records or move indices). A
+ * delivery (recv, a whole message from recv_some, peek) is content-checked when (1) the taint count read after it
+ * returned is even and the same as before the victim's latest open of the lane (the victim reopens, when idle,
+ * soon after a taint, to get a fresh view), (2) the victim's own consumer index stood at a logged message's
+ * position before (or at its first record, past a PAD) before the call that delivered its first byte and at its
+ * end after the call that delivered its last, and (3) the byte taint count has not moved since that message was
+ * begun. A checked delivery must have exactly the message's length and bytes: a correct core cannot do otherwise,
+ * since every byte it consumed was written honestly, once, and published after it was written, and its view of
+ * the indices was taken after the last dishonest write. The share of deliveries checked is printed; a wrong one
+ * fails the run.
  *
  * Usage: scribbler [seconds, default 5] [seed, default from the clock]. Prints the seed and the counts.
  * Exit 0 pass, 1 fail.
@@ -730,10 +733,12 @@ struct victim {
     struct victim_lane lane[LANES];
     uint64_t calls, ops[OP_COUNT], eproto, reopens, open_refused, delivered_msgs, delivered_bytes;
     uint64_t codes[OP_COUNT][12];
-    uint64_t refreshes;                    /* reopens to get a fresh view after a taint */
-    uint64_t restarts;                     /* lanes handed back to the adversary after repeated EPROTOs */
+    uint64_t refreshes; /* reopens to get a fresh view after a taint */
+    uint64_t restarts;  /* lanes handed back to the adversary after repeated EPROTOs */
     uint64_t content_seen, content_checked, checked_bytes, checked_multi;
-    uint64_t unchecked[5]; /* why not: tainted since our open, not logged, logged before the taint, not where it began */
+    /* deliveries not checked, by why: tainted since our open, not logged, begun before the latest byte taint, not
+     * where the message began */
+    uint64_t unchecked[5];
     unsigned char src[2 * RING];
     unsigned char expect[2 * RING], peeked[RING];
     unsigned char *buf; /* receive buffer; its end abuts a guard page */
@@ -802,8 +807,11 @@ static void content_check(struct victim *v, unsigned l, uint32_t before, const u
     v->content_seen++;
     vl->eproto_run = 0;
     struct logval m;
-    int why = vl->gen == NO_GEN || e != vl->gen ? 0 : !log_get(l, after, &m) ? 1 : m.epoch != eb ? 2
-            : (before != m.before && before != m.start) ? 3 : 4;
+    int why = vl->gen == NO_GEN || e != vl->gen           ? 0
+              : !log_get(l, after, &m)                    ? 1
+              : m.epoch != eb                             ? 2
+              : (before != m.before && before != m.start) ? 3
+                                                          : 4;
     v->unchecked[why]++;
     if (why != 4)
         return;
@@ -812,17 +820,20 @@ static void content_check(struct victim *v, unsigned l, uint32_t before, const u
     if (m.end - m.start > 8u + ((m.len + 7u) & ~7u))
         v->checked_multi++;
     if (n != m.len || n > cap) {
-        fprintf(stderr, "scribbler: lane %u, honest message %" PRIu64 " (stream %" PRIu32 "..%" PRIu32
-                ", %" PRIu32 " bytes) delivered with %" PRIu64 " bytes\n", l, m.seq, m.start, m.end, m.len, n);
+        fprintf(stderr,
+                "scribbler: lane %u, honest message %" PRIu64 " (stream %" PRIu32 "..%" PRIu32 ", %" PRIu32
+                " bytes) delivered with %" PRIu64 " bytes\n",
+                l, m.seq, m.start, m.end, m.len, n);
         fail("a message arrived with another length than the peer sent, nothing scribbled since", l, call,
              (int64_t)n);
     }
     pat_fill(v->expect, (size_t)n, l, m.seq, 0);
     for (size_t i = 0; i < n; i++)
         if (b[i] != v->expect[i]) {
-            fprintf(stderr, "scribbler: lane %u, honest message %" PRIu64 " (stream %" PRIu32 "..%" PRIu32
-                    ", %" PRIu32 " bytes): byte %zu is 0x%02x, sent 0x%02x\n", l, m.seq, m.start, m.end, m.len, i,
-                    b[i], v->expect[i]);
+            fprintf(stderr,
+                    "scribbler: lane %u, honest message %" PRIu64 " (stream %" PRIu32 "..%" PRIu32 ", %" PRIu32
+                    " bytes): byte %zu is 0x%02x, sent 0x%02x\n",
+                    l, m.seq, m.start, m.end, m.len, i, b[i], v->expect[i]);
             fail("a message arrived with other bytes than the peer sent, nothing scribbled since", l, call,
                  (int64_t)i);
         }
@@ -1149,8 +1160,8 @@ static void map_regions(void)
         struct region *r = &g_reg[l];
         size_t size = tzchan_region_size(g_cfg[l].lanes, RING);
         CHECK(size != 0 && size % 64 == 0);
-        size_t guard = guard_ring_end(RING, g_cfg[l].lane, g_cfg[l].side == TZCHAN_SIDE_B,
-                                      g_cfg[l].role != ROLE_SEND);
+        size_t guard =
+            guard_ring_end(RING, g_cfg[l].lane, g_cfg[l].side == TZCHAN_SIDE_B, g_cfg[l].role != ROLE_SEND);
         CHECK(guard_region_map(&r->g, size, guard) == 0);
         memset(r->g.adv - r->g.slack, CANARY, r->g.slack);
 #ifdef SCRIB_ASAN
@@ -1237,9 +1248,10 @@ int main(int argc, char **argv)
            " lane resets), %" PRIu64 " reopens for a fresh view\n",
            v->content_checked, v->content_seen, share, v->checked_multi, v->checked_bytes, g_adv.taints,
            g_adv.resyncs, g_adv.resets, v->refreshes);
-    printf("scribbler: not checked: %" PRIu64 " tainted since the victim's open, %" PRIu64 " not an honest message's end, %"
-           PRIu64 " written before the latest taint, %" PRIu64 " not started where the message began\n", v->unchecked[0],
-           v->unchecked[1], v->unchecked[2], v->unchecked[3]);
+    printf("scribbler: not checked: %" PRIu64 " tainted since the victim's open, %" PRIu64
+           " not an honest message's end, %" PRIu64 " written before the latest byte taint, %" PRIu64
+           " not started where the message began\n",
+           v->unchecked[0], v->unchecked[1], v->unchecked[2], v->unchecked[3]);
     printf("scribbler: %" PRIu64 " lanes handed back for a reset after repeated violations\n", v->restarts);
     for (int op = 0; op < OP_COUNT; op++) {
         printf("  %-14s %10" PRIu64 " calls:", op_name[op], v->ops[op]);
