@@ -135,7 +135,7 @@ void el1_unexpected(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far)
 void ns_main(void)
 {
     const uint64_t ram = TZ_PTE_NORMAL, dev = TZ_PTE_DEVICE | TZ_PTE_XN | TZ_PTE_PXN;
-    tz_mmu_init(&ns_mmu, ns_l1, ns_pool, 8);
+    tz_mmu_init(&ns_mmu, ns_l1, ns_pool, 8, NULL); /* built once, before the MMU is on */
     if (tz_mmu_map(&ns_mmu, TZ_NS_RAM_BASE, TZ_NS_RAM_BASE, TZ_NS_RAM_SIZE, ram) ||
         tz_mmu_map(&ns_mmu, 0x08000000u, 0x08000000u, 0x200000u, dev) ||
         tz_mmu_map(&ns_mmu, 0x09000000u, 0x09000000u, 0x200000u, dev) ||
