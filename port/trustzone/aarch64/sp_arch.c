@@ -93,8 +93,10 @@ void *tz_sp_map_ns(uint64_t pa, uint64_t size)
     __asm__ volatile("at s1e1r, %0" : : "r"((uint64_t)TZ_SP_WINDOW_VA));
     ISB();
     par = SYSREG_R(par_el1);
-    tz_printf("window check (AT S1E1R): VA %#x -> PA %#llx, NS=%u, attr %#x\n", TZ_SP_WINDOW_VA,
-              (unsigned long long)(par & 0x0000fffffffff000ull), (unsigned)((par >> 9) & 1u), (unsigned)(par >> 56));
+    if (tz_sp_chatty())
+        tz_printf("window check (AT S1E1R): VA %#x -> PA %#llx, NS=%u, attr %#x\n", TZ_SP_WINDOW_VA,
+                  (unsigned long long)(par & 0x0000fffffffff000ull), (unsigned)((par >> 9) & 1u),
+                  (unsigned)(par >> 56));
     if ((par & 1u) || (par & 0x0000fffffffff000ull) != (pa & ~0xfffull) || !(par & (1u << 9)) || (par >> 56) != 0xffu) {
         tz_sp_unmap_ns((void *)(uintptr_t)TZ_SP_WINDOW_VA, size);
         return NULL;
@@ -112,6 +114,11 @@ void tz_sp_unmap_ns(void *va, uint64_t size)
     if (!(SYSREG_R(par_el1) & 1u)) /* the translation must be gone */
         tz_panic("window still mapped after unmap");
 #endif
+}
+
+void tz_sp_publish_gen(uint32_t gen)
+{
+    __atomic_store_n(&tz_mbox.gen, gen, __ATOMIC_RELEASE); /* pairs with EL3's acquire in its doorbell check */
 }
 
 void tz_sp_ring_normal(void *ctx)

@@ -93,8 +93,10 @@ void *tz_sp_map_ns(uint64_t pa, uint64_t size)
     CP15_W(0, c7, c8, 0, TZ_SP_WINDOW_VA); /* ATS1CPR */
     ISB();
     par = CP15_R64(0, c7);
-    tz_printf("window check (ATS1CPR): VA %#x -> PA %#llx, NS=%u, attr %#x\n", (unsigned)TZ_SP_WINDOW_VA,
-              (unsigned long long)(par & 0x000000fffffff000ull), (unsigned)((par >> 9) & 1u), (unsigned)(par >> 56));
+    if (tz_sp_chatty())
+        tz_printf("window check (ATS1CPR): VA %#x -> PA %#llx, NS=%u, attr %#x\n", (unsigned)TZ_SP_WINDOW_VA,
+                  (unsigned long long)(par & 0x000000fffffff000ull), (unsigned)((par >> 9) & 1u),
+                  (unsigned)(par >> 56));
     if ((par & 1u) || (par & 0x000000fffffff000ull) != (pa & ~0xfffull) || !(par & (1u << 9)) || (par >> 56) != 0xffu) {
         tz_sp_unmap_ns((void *)(uintptr_t)TZ_SP_WINDOW_VA, size);
         return NULL;
@@ -109,6 +111,11 @@ void tz_sp_unmap_ns(void *va, uint64_t size)
     ISB();
     if (!(CP15_R64(0, c7) & 1u))
         tz_panic("window still mapped after unmap");
+}
+
+void tz_sp_publish_gen(uint32_t gen)
+{
+    (void)gen; /* the monitor forwards every tzchan call to the payload: nobody else checks generations */
 }
 
 void tz_sp_ring_normal(void *ctx)
