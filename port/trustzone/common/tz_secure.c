@@ -156,8 +156,9 @@ static int do_register(uint64_t pa, uint64_t size, uint32_t lanes, uint32_t ring
     uint32_t i;
 
     /* 1. everything that can be checked without touching memory, before anything changes or is mapped.
-     *    mutant: mapping before this check maps (and must unmap) secure memory; the hostile mode's refusals of
-     *    secure RAM and flash with TZ_REG_ESECURE (not TZ_REG_EMAP or a crash) kill it */
+     *    mutant: mapping first (and checking after) maps whatever the normal world names, secure RAM included;
+     *    the hostile mode kills it because its "overflowing base + size" request then fails in the map with
+     *    TZ_REG_EMAP instead of TZ_REG_EOVERFLOW */
     rc = tz_region_check(&memmap, &req);
     if (rc != TZ_REG_OK) {
         refuse(rc, pa, size);
@@ -166,8 +167,11 @@ static int do_register(uint64_t pa, uint64_t size, uint32_t lanes, uint32_t ring
     /* 2. takeover: the old registration ends here, whatever the new region turns out to be */
     if (sp.registered)
         take_over();
-    /* 3. map. mutant: reporting this as TZ_REG_ESIZE (the old code) hides a pool leak behind a size error; the
-     *    hostile mode's verdict requires zero TZ_REG_EMAP after 200 alternating registrations */
+    /* 3. map. A failure here has its own name (the old code called it TZ_REG_ESIZE, which hid the pool leak
+     *    behind a size error). With the pool accounted, no request that passed tz_region_check() makes the map
+     *    fail, so no test can reach this line today (the mutant "report TZ_REG_ESIZE here" survives); the
+     *    hostile, restart and smcfuzz verdicts require zero TZ_REG_EMAP, so a leak shows up under its name.
+     *    The mutant "no unmap on the refusals below" makes them fail with TZ_REG_EMAP after 14 pairs. */
     sp.va = tz_sp_map_ns(pa, size);
     if (!sp.va) {
         refuse(TZ_REG_EMAP, pa, size);
