@@ -156,14 +156,16 @@ static void fill_summary(void)
 }
 
 /* Runs the traffic to the end: pump, and when nothing moves, announce the waits and sleep in wfi. */
-static void run_traffic(uint32_t count)
+/* Runs the traffic to the end, or (stop_bytes != 0) until this side has sent that many bytes, which leaves
+ * messages half-way in the rings: the restart mode's "crash in the middle of a transfer". */
+static void run_traffic_until(uint32_t count, uint64_t stop_bytes)
 {
     unsigned waiting[TZ_LANES];
     uint32_t i;
     int r;
 
     tz_traffic_init(&traffic, &ch[0], &ch[1], TZCHAN_SIDE_A, count);
-    while (!tz_traffic_done(&traffic)) {
+    while (!tz_traffic_done(&traffic) && (stop_bytes == 0 || traffic.bytes_sent < stop_bytes)) {
         fill_summary();
         tz_arch_irq_on(); /* transfers run preemptible */
         r = tz_traffic_pump(&traffic);
@@ -196,6 +198,11 @@ static void run_traffic(uint32_t count)
               (unsigned)traffic.msgs_sent, (unsigned long long)traffic.bytes_sent, (unsigned)traffic.msgs_recv,
               (unsigned long long)traffic.bytes_recv, (unsigned)traffic.bad, (unsigned long long)irqs,
               (unsigned long long)irqs_mid, (unsigned long long)doorbell_irqs);
+}
+
+static void run_traffic(uint32_t count)
+{
+    run_traffic_until(count, 0);
 }
 
 static void expect_refusal(const char *what, int32_t got, int32_t want)
@@ -410,6 +417,21 @@ static void restart_mode(void)
     tz_printf("normal world: generation %u %s\n", (unsigned)g2,
               g2 != g0 && g2 != g1 && g2 != 0 ? "(new, as expected)" : "UNEXPECTED");
     expect_refusal("unregister with the first generation", smc(TZ_SMC_UNREGISTER, g0, 0, 0, 0, 0, NULL),
+                   TZ_REG_ESTALE);
+    /* ... and this time the client dies in the middle of a transfer: 1 MiB sent, messages half-way */
+    run_traffic_until(RESTART_MSGS, 1u << 20);
+    tz_printf("normal world: stopped after %llu bytes sent, %u messages acked, mid-transfer: %s\n",
+              (unsigned long long)traffic.bytes_sent, (unsigned)traffic.tx.acked,
+              tz_traffic_done(&traffic) ? "UNEXPECTED (the traffic had finished)" : "yes");
+
+    /* boot 4: back to the first address, fresh; the secure side takes over from a channel in use, its users see
+     * TZCHAN_EPIPE; then a last verified round */
+    warm_restart(3, 0);
+    expect_refusal("re-register while the old traffic is half-way", setup_region_try(true), 0);
+    tz_printf("normal world: generation %u %s\n", (unsigned)tz_ns_gen,
+              tz_ns_gen != g0 && tz_ns_gen != g1 && tz_ns_gen != g2 && tz_ns_gen != 0 ? "(new, as expected)"
+                                                                                     : "UNEXPECTED");
+    expect_refusal("doorbell with the interrupted generation", smc(TZ_SMC_DOORBELL, g2, 0, 0, 0, 0, NULL),
                    TZ_REG_ESTALE);
     run_traffic(RESTART_MSGS);
 }
