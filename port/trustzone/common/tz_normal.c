@@ -645,7 +645,7 @@ static void fz_one(void)
         /* SMC64, upper half of the function ID set (AArch64), unknown owner, or an unknown number in ours */
         must_be_unknown = (fid & 0x40000000u) || (hi && sizeof(void *) == 8) ||
                           (oen != TZ_SMC_OEN_TOS && oen != TZ_SMC_OEN_TOS_GENERIC) ||
-                          (oen == TZ_SMC_OEN_TOS && fid != TZ_SMC_DOORBELL);
+                          (oen == TZ_SMC_OEN_TOS && fid != TZ_SMC_DOORBELL) || oen == TZ_SMC_OEN_TOS_GENERIC;
         if (fid == TZ_SMC_TOS_CALL_COUNT || fid == TZ_SMC_TOS_UID || fid == TZ_SMC_TOS_REVISION)
             must_be_unknown = hi && sizeof(void *) == 8;
         x[0] = fid | hi;
@@ -655,6 +655,13 @@ static void fz_one(void)
         if (must_be_unknown) {
             fz_expect(r[0] == TZ_SMC_UNKNOWN, "unknown function not refused", fid, (int32_t)r[0]);
             fz_unknown_ok += r[0] == TZ_SMC_UNKNOWN;
+        } else if (fid == TZ_SMC_TOS_UID) {
+            fz_expect(r[0] == TZ_SMC_UID0 && r[1] == TZ_SMC_UID1 && r[2] == TZ_SMC_UID2 && r[3] == TZ_SMC_UID3,
+                      "UID", fid, (int32_t)r[0]);
+        } else if (fid == TZ_SMC_TOS_REVISION) {
+            fz_expect(r[0] == TZ_SMC_REV_MAJOR && r[1] == TZ_SMC_REV_MINOR, "revision", fid, (int32_t)r[0]);
+        } else if (fid == TZ_SMC_TOS_CALL_COUNT) {
+            fz_expect(r[0] == 5u, "call count", fid, (int32_t)r[0]);
         }
     }
 }

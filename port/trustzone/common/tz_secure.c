@@ -122,9 +122,10 @@ static void take_over(void)
         sp.retired_busy++;
         sp.traffic.error = TZCHAN_EPIPE;
     }
-    tz_printf("register: takes over from generation %u (%#llx+%#llx): old region retired unwritten and unmapped%s\n",
-              (unsigned)sp.gen, (unsigned long long)sp.pa, (unsigned long long)sp.size,
-              busy ? "; its unfinished traffic ends with TZCHAN_EPIPE" : "");
+    if (tz_sp_chatty())
+        tz_printf("register: takes over from generation %u (%#llx+%#llx): old region retired unwritten and "
+                  "unmapped%s\n", (unsigned)sp.gen, (unsigned long long)sp.pa, (unsigned long long)sp.size,
+                  busy ? "; its unfinished traffic ends with TZCHAN_EPIPE" : "");
     drop_region(false);
 }
 
