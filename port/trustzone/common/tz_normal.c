@@ -490,6 +490,7 @@ static uint32_t fz_old[FZ_GENS]; /* generations handed out earlier and no longer
 static unsigned fz_nold;
 static uint32_t fz_unexpected, fz_refused, fz_accepted, fz_stale_ok, fz_unknown_ok, fz_takeovers;
 static bool fz_maybe_dropped; /* a scribble may have made the secure side drop tz_ns_gen's region on its own */
+static bool fz_laid_out_live;  /* the last layout happened while a registration was (believed) live */
 
 static void fz_expect(bool ok, const char *what, uint32_t fid, int32_t got)
 {
@@ -529,6 +530,13 @@ static uint64_t fz_fresh_region(uint64_t *size)
     static const uint32_t slots[] = {0, 0x1000u, 0x200000u, 0x3ff000u, 0x800000u};
     uint64_t pa = FUZZ_AREA + slots[fz() % (sizeof slots / sizeof slots[0])];
     *size = region_bytes();
+    /* slots 0 and 0x1000 overlap, and any slot may be the registered one: laying it out is a scribble for the
+     * secure side, which may drop the current registration on its own. And the secure side may still write to
+     * the registration it is about to lose while this layout happens: those writes can land in the new region
+     * anywhere (tz_smc.h: lay out over live memory only after the takeover), so the next registration may
+     * break later too */
+    fz_maybe_dropped = true;
+    fz_laid_out_live = tz_ns_gen != 0;
     memset((void *)(uintptr_t)pa, 0, (size_t)*size);
     if (tzchan_region_init((void *)(uintptr_t)pa, (size_t)*size, TZ_LANES, RING_BYTES) < 0)
         tz_panic("fuzz: tzchan_region_init");
@@ -554,7 +562,7 @@ static void fz_register(uint64_t pa, uint64_t size, uint32_t lanes, uint32_t rin
         fz_expect(r[1] != 0 && r[1] != prev, "register: generation not new", TZ_SMC_REGISTER, (int32_t)r[1]);
         fz_retire();
         tz_ns_gen = r[1];
-        fz_maybe_dropped = false;
+        fz_maybe_dropped = fz_laid_out_live;
         fz_accepted++;
         fz_takeovers += prev != 0;
     } else {
@@ -576,6 +584,7 @@ static void fz_one(void)
     if (op < 25) {                      /* REGISTER, adversarial arguments, upper halves sometimes set */
         uint64_t pa = fz_addr();
         lanes = fz_geom(&ring);
+        fz_laid_out_live = true; /* whatever memory it names, it was not laid out just now */
         fz_register(pa, fz_size(), lanes, ring, hi);
     } else if (op < 33) {               /* REGISTER of a good, freshly laid-out region (takeover if one is up) */
         uint64_t pa = fz_fresh_region(&size);
@@ -605,7 +614,7 @@ static void fz_one(void)
         fz_expect(r[3] == 0 || r[3] == tz_ns_gen, "status: current generation", TZ_SMC_STATUS, (int32_t)r[3]);
         if (r[3] == 0)
             fz_retire(); /* the secure side dropped it (a scribble, or an earlier refusal) */
-        fz_maybe_dropped = false;
+        /* still registered now says nothing about later: a late write may already sit in the rings, unread */
     } else if (op < 68) {               /* DOORBELL (yielding SMC), or the SGI on AArch64 */
         g = fz_gen(&stale);
         if (fz() % 2) {

@@ -36,10 +36,12 @@
  * TZCHAN_EPIPE, it unmaps the old region and returns its translation tables, and the old generation is stale.
  * The new region must be freshly laid out by tzchan_region_init(): if side B's words (its indices and doorbell
  * slot) are not zero, the memory still holds an earlier registration's state and REGISTER answers
- * TZ_REG_ENOTFRESH. So a restarted normal world re-registers with one REGISTER of a fresh region; one that
- * reuses the old region's memory lays it out again first (if the secure side was still writing to the old region
- * in the meantime, the first REGISTER answers TZ_REG_ENOTFRESH and has retired the old one; lay out again and
- * repeat). */
+ * TZ_REG_ENOTFRESH. So a restarted normal world re-registers with one REGISTER of a fresh region elsewhere. One
+ * that reuses memory of the old region first retires the old registration (REGISTER of that memory as it is,
+ * answered TZ_REG_ENOTFRESH, or UNREGISTER with w1 = 0) and only then lays it out: until the takeover the secure
+ * side may still be writing to the old region, and such late writes land in a layout made over it anywhere; the
+ * freshness check sees them only in side B's words, elsewhere they break the new channel later (TZCHAN_EPROTO,
+ * the region is dropped, and the normal world registers again). */
 
 /* Fast calls */
 #define TZ_SMC_REGISTER   TZ_SMC_FID(1, TZ_SMC_OEN_TOS, 0x01u)
