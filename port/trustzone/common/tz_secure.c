@@ -25,7 +25,8 @@
 #define RESTART_MSGS 32u   /* ... in each of the restart mode's rounds */
 #define RESTART_ROUNDS 3u  /* rounds verified to the end: first boot, restart to a new address, and the last
                             * restart (which takes over from a round the normal world left half-way) */
-#define FUZZ_MIN_CALLS 30000u /* calls the payload must have served in smcfuzz mode (of the 60000 the normal world makes; the monitor answers the rest) */
+#define FUZZ_MIN_CALLS 30000u /* calls the payload must have served in smcfuzz mode (of the normal world's
+                               * 60000; the monitor answers SMC64 and foreign owners itself) */
 #define N_CODES 11u        /* TZ_REG_EOVERFLOW .. TZ_REG_ENOTFRESH */
 #define QUIET_AFTER 48u    /* smcfuzz mode: registration lines printed before the payload goes quiet */
 
@@ -78,7 +79,7 @@ static void refuse(int code, uint64_t pa, uint64_t size)
         sp.refused_open++;
     if (tz_sp_chatty())
         tz_printf("register %#llx+%#llx: refused, %s\n", (unsigned long long)pa, (unsigned long long)size,
-              code <= TZ_REG_EOVERFLOW ? tz_region_strerror(code) : tzchan_strerror(code));
+                  code <= TZ_REG_EOVERFLOW ? tz_region_strerror(code) : tzchan_strerror(code));
 }
 
 /* Ends the current registration. close: the normal world asked (orderly: mark our ends closed in the region);
