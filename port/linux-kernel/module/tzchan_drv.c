@@ -9,7 +9,11 @@
  *
  * /dev/tzchan (a misc device): write() sends one message of any size, read() returns one message (a short
  * buffer gets the rest on the next read), poll() reports readiness, O_NONBLOCK gives EAGAIN, ioctls give
- * statistics, the lane choice, the state of a partly read message, and two test hooks (scribble, verdict).
+ * statistics, the lane choice and the state of a partly read message.
+ *
+ * Test hooks (the scribble and verdict ioctls, the debug_* module parameters) exist only in a build with
+ * TZCHAN_TEST_HOOKS defined (Kbuild: TZCHAN_TEST_HOOKS=y, which the QEMU test sets); even there the ioctls
+ * need CAP_SYS_ADMIN, because a scribble wipes every lane of every user and makes the secure side drop the region.
  *
  * Lanes: writers are serialised per lane (a mutex held for a whole message) and so are readers; the lane is
  * chosen per open file. Not one lane per CPU: a write() of several MiB streams through the ring, sleeps while
@@ -24,6 +28,7 @@
  * See docs/LINUX-KERNEL.md for the design and the exact read/write/poll rules.
  */
 #include <linux/arm-smccc.h>
+#include <linux/capability.h>
 #include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
@@ -94,11 +99,15 @@ static struct tzc_dev {
 	atomic64_t doorbells_out, doorbells_in, sleeps, protocol_errors;
 } tzc;
 
+#ifdef TZCHAN_TEST_HOOKS
 /* Debug: register this physical address instead of the region's (e.g. secure RAM), to see the secure side refuse
  * it and the module refuse to load. 0: the real region. */
 static unsigned long long debug_register_pa;
 module_param(debug_register_pa, ullong, 0400);
 MODULE_PARM_DESC(debug_register_pa, "debug: physical address to register instead of the region's");
+#else
+#define debug_register_pa 0ull
+#endif
 
 struct tzc_file {
 	u32 lane;
@@ -548,6 +557,7 @@ static __poll_t tzc_poll(struct file *file, poll_table *wait)
 }
 
 /* ---- ioctl ----------------------------------------------------------------------------------------------- */
+#ifdef TZCHAN_TEST_HOOKS
 static void lock_all(void)
 {
 	u32 i;
@@ -611,6 +621,7 @@ static int tzc_scribble(struct tzchan_ioc_scribble *out)
 	mutex_unlock(&tzc.admin);
 	return 0;
 }
+#endif /* TZCHAN_TEST_HOOKS */
 
 static long tzc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
@@ -657,9 +668,12 @@ static long tzc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		mutex_unlock(&l->rx_mutex);
 		return copy_to_user(uarg, &info, sizeof info) ? -EFAULT : 0;
 	}
+#ifdef TZCHAN_TEST_HOOKS
 	case TZCHAN_IOC_SCRIBBLE: {
 		struct tzchan_ioc_scribble out = { 0 };
 
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
 		tzc_scribble(&out);
 		return copy_to_user(uarg, &out, sizeof out) ? -EFAULT : 0;
 	}
@@ -667,6 +681,8 @@ static long tzc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		struct tzchan_ioc_verdict v;
 		struct arm_smccc_res res;
 
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
 		if (copy_from_user(&v, uarg, sizeof v))
 			return -EFAULT;
 		if (tzc_smc(LK_SMC_VERDICT, v.failures, v.messages, 0, 0, 0, &res) != 0)
@@ -674,6 +690,7 @@ static long tzc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		v.status = (s32)res.a1;
 		return copy_to_user(uarg, &v, sizeof v) ? -EFAULT : 0;
 	}
+#endif /* TZCHAN_TEST_HOOKS */
 	default:
 		return -ENOTTY;
 	}
