@@ -866,12 +866,18 @@ static const struct of_device_id tzc_of_match[] = {
 };
 MODULE_DEVICE_TABLE(of, tzc_of_match);
 
+/*
+ * No bind/unbind files in sysfs: an unbind would run remove while files are open and free the lanes' buffers and
+ * the region under them. Without those files the device goes away only with the module, which its open files
+ * pin (fops.owner), so remove never runs while a file is open.
+ */
 static struct platform_driver tzc_driver = {
 	.probe = tzc_probe,
 	.remove = tzc_remove,
 	.driver = {
 		.name = "tzchan",
 		.of_match_table = tzc_of_match,
+		.suppress_bind_attrs = true,
 	},
 };
 
