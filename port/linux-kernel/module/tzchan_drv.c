@@ -558,37 +558,57 @@ static __poll_t tzc_poll(struct file *file, poll_table *wait)
 
 /* ---- ioctl ----------------------------------------------------------------------------------------------- */
 #ifdef TZCHAN_TEST_HOOKS
-static void lock_all(void)
+static void unlock_lanes(u32 n)
+{
+	while (n-- > 0) {
+		mutex_unlock(&tzc.lane[n].rx_mutex);
+		mutex_unlock(&tzc.lane[n].tx_mutex);
+	}
+}
+
+/* Takes every lane's writer and reader mutex, in lane order (under tzc.admin, so no two callers interleave).
+ * Interruptible: a caller queued behind a blocked reader or writer can be killed. Lockdep sees one class per
+ * mutex kind, so each lane gets its own subclass. Returns 0 or -ERESTARTSYS (nothing held). */
+static int lock_all(void)
 {
 	u32 i;
 
+	BUILD_BUG_ON(LK_LANES > MAX_LOCKDEP_SUBCLASSES);
 	for (i = 0; i < tzc.lanes; i++) {
-		mutex_lock(&tzc.lane[i].tx_mutex);
-		mutex_lock(&tzc.lane[i].rx_mutex);
+		if (mutex_lock_interruptible_nested(&tzc.lane[i].tx_mutex, i))
+			goto fail;
+		if (mutex_lock_interruptible_nested(&tzc.lane[i].rx_mutex, i)) {
+			mutex_unlock(&tzc.lane[i].tx_mutex);
+			goto fail;
+		}
 	}
+	return 0;
+fail:
+	unlock_lanes(i);
+	return -ERESTARTSYS;
 }
 
 static void unlock_all(void)
 {
-	u32 i;
-
-	for (i = tzc.lanes; i-- > 0;) {
-		mutex_unlock(&tzc.lane[i].rx_mutex);
-		mutex_unlock(&tzc.lane[i].tx_mutex);
-	}
+	unlock_lanes(tzc.lanes);
 }
 
 /* Debug: behaves like a hostile normal world. Overwrites the whole region with garbage and rings the secure
  * side, waits (up to 2 s) for it to give the region up, registers the scribbled region again (it must be
- * refused), then lays out a fresh region and registers that, so the device works again afterwards. */
+ * refused), then lays out a fresh region and registers that, so the device works again afterwards.
+ * Returns 0, or -ERESTARTSYS if a signal came while it waited for the lanes (then nothing was changed). */
 static int tzc_scribble(struct tzchan_ioc_scribble *out)
 {
 	struct arm_smccc_res res;
 	unsigned long end;
 	int r;
 
-	mutex_lock(&tzc.admin);
-	lock_all();
+	if (mutex_lock_interruptible(&tzc.admin))
+		return -ERESTARTSYS;
+	if (lock_all()) {
+		mutex_unlock(&tzc.admin);
+		return -ERESTARTSYS;
+	}
 	memset(tzc.region, 0xa5, tzc.size);
 	tzc_ring_secure(NULL);
 	end = jiffies + 2 * HZ;
@@ -662,7 +682,9 @@ static long tzc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		struct tzc_lane *l = &tzc.lane[f->lane];
 		struct tzchan_ioc_rxinfo info = { 0 };
 
-		mutex_lock(&l->rx_mutex);
+		/* interruptible: a reader blocked in read() holds this mutex for as long as it waits */
+		if (mutex_lock_interruptible(&l->rx_mutex))
+			return -ERESTARTSYS;
 		info.in_message = l->rx_in_msg;
 		info.delivered = l->rx_delivered;
 		mutex_unlock(&l->rx_mutex);
@@ -671,10 +693,13 @@ static long tzc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 #ifdef TZCHAN_TEST_HOOKS
 	case TZCHAN_IOC_SCRIBBLE: {
 		struct tzchan_ioc_scribble out = { 0 };
+		int r;
 
 		if (!capable(CAP_SYS_ADMIN))
 			return -EPERM;
-		tzc_scribble(&out);
+		r = tzc_scribble(&out);
+		if (r)
+			return r;
 		return copy_to_user(uarg, &out, sizeof out) ? -EFAULT : 0;
 	}
 	case TZCHAN_IOC_VERDICT: {
