@@ -110,7 +110,7 @@ MODULE_PARM_DESC(debug_register_pa, "debug: physical address to register instead
 #endif
 
 struct tzc_file {
-	u32 lane;
+	u32 lane;	/* changed only under the old lane's tx_mutex (SET_LANE); READ_ONCE elsewhere */
 };
 
 /* ---- SMC calls ------------------------------------------------------------------------------------------- */
@@ -282,30 +282,41 @@ static int lane_wait(struct tzc_lane *l, unsigned int what, bool nonblock)
 static ssize_t tzc_write(struct file *file, const char __user *ubuf, size_t len, loff_t *ppos)
 {
 	struct tzc_file *f = file->private_data;
-	struct tzc_lane *l = &tzc.lane[f->lane];
 	bool nonblock = file->f_flags & O_NONBLOCK;
-	size_t whole_max = min_t(size_t, TZC_BOUNCE, tzchan_max_msg(&l->ch));
+	struct tzc_lane *l;
+	size_t whole_max;
 	ssize_t ret;
+	u32 lane;
 	s64 r;
 
 	if (!READ_ONCE(tzc.registered))
 		return -EPIPE;	/* the secure side dropped the region and no fresh one was accepted */
+relock:
+	lane = READ_ONCE(f->lane);
+	l = &tzc.lane[lane];
 	if (nonblock) {
 		if (!mutex_trylock(&l->tx_mutex))
 			return -EAGAIN;
 	} else if (mutex_lock_interruptible(&l->tx_mutex)) {
 		return -ERESTARTSYS;
 	}
+	/* SET_LANE changes the lane only under the old lane's writer mutex: if it did so while we waited, follow
+	 * it. From here on the file's lane stays `lane` until we unlock, so a message this write leaves open stays
+	 * on the lane the file uses (SET_LANE refuses to leave it). */
+	if (READ_ONCE(f->lane) != lane) {
+		mutex_unlock(&l->tx_mutex);
+		goto relock;
+	}
 	/* a message another file left halfway must be finished by that file first */
-	while (l->tx_open && l->tx_owner != file) {
+	if (l->tx_open && l->tx_owner != file) {
 		mutex_unlock(&l->tx_mutex);
 		if (nonblock)
 			return -EAGAIN;
 		if (wait_event_interruptible(l->wq, !READ_ONCE(l->tx_open)))
 			return -ERESTARTSYS;
-		if (mutex_lock_interruptible(&l->tx_mutex))
-			return -ERESTARTSYS;
+		goto relock;
 	}
+	whole_max = min_t(size_t, TZC_BOUNCE, tzchan_max_msg(&l->ch));
 	if (l->tx_open && l->tx_total != len) {
 		ret = -EINVAL;	/* a resumed write must repeat the interrupted one */
 		goto out;
@@ -445,7 +456,7 @@ static void rx_message_ended(struct tzc_lane *l)
 static ssize_t tzc_read(struct file *file, char __user *ubuf, size_t count, loff_t *ppos)
 {
 	struct tzc_file *f = file->private_data;
-	struct tzc_lane *l = &tzc.lane[f->lane];
+	struct tzc_lane *l = &tzc.lane[READ_ONCE(f->lane)];
 	bool nonblock = file->f_flags & O_NONBLOCK;
 	size_t done = 0;
 	ssize_t ret = 0;
@@ -520,7 +531,7 @@ static ssize_t tzc_read(struct file *file, char __user *ubuf, size_t count, loff
 static __poll_t tzc_poll(struct file *file, poll_table *wait)
 {
 	struct tzc_file *f = file->private_data;
-	struct tzc_lane *l = &tzc.lane[f->lane];
+	struct tzc_lane *l = &tzc.lane[READ_ONCE(f->lane)];
 	__poll_t mask = 0;
 	int r;
 
@@ -660,26 +671,42 @@ static long tzc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			.sleeps = atomic64_read(&tzc.sleeps),
 			.protocol_errors = atomic64_read(&tzc.protocol_errors),
 			.lanes = tzc.lanes,
-			.lane = f->lane,
+			.lane = READ_ONCE(f->lane),
 			.ring_bytes = tzc.ring,
-			.max_msg = (u32)tzchan_max_msg(&tzc.lane[f->lane].ch),
+			.max_msg = (u32)tzchan_max_msg(&tzc.lane[0].ch),	/* the same on every lane */
 		};
 		return copy_to_user(uarg, &st, sizeof st) ? -EFAULT : 0;
 	}
 	case TZCHAN_IOC_SET_LANE: {
-		u32 lane;
+		struct tzc_lane *old;
+		u32 lane, cur;
+		int r = 0;
 
 		if (get_user(lane, (u32 __user *)uarg))
 			return -EFAULT;
 		if (lane >= tzc.lanes)
 			return -EINVAL;
-		if (tzc.lane[f->lane].tx_open && tzc.lane[f->lane].tx_owner == file)
-			return -EBUSY;
-		f->lane = lane;
-		return 0;
+		/* Under the current lane's writer mutex (which a write of this file holds while it decides its lane
+		 * and for as long as it writes): no write can be halfway through choosing the old lane, so none can
+		 * leave a message open there after we switch. Refused while this file has a message open. */
+		for (;;) {
+			cur = READ_ONCE(f->lane);
+			old = &tzc.lane[cur];
+			if (mutex_lock_interruptible(&old->tx_mutex))
+				return -ERESTARTSYS;
+			if (READ_ONCE(f->lane) == cur)
+				break;
+			mutex_unlock(&old->tx_mutex);	/* another SET_LANE of this file won: start over */
+		}
+		if (old->tx_open && old->tx_owner == file)
+			r = -EBUSY;
+		else
+			WRITE_ONCE(f->lane, lane);
+		mutex_unlock(&old->tx_mutex);
+		return r;
 	}
 	case TZCHAN_IOC_RX_INFO: {
-		struct tzc_lane *l = &tzc.lane[f->lane];
+		struct tzc_lane *l = &tzc.lane[READ_ONCE(f->lane)];
 		struct tzchan_ioc_rxinfo info = { 0 };
 
 		/* interruptible: a reader blocked in read() holds this mutex for as long as it waits */
