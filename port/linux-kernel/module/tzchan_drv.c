@@ -82,7 +82,7 @@ struct tzc_lane {
 };
 
 static struct tzc_dev {
-	struct platform_device *pdev;
+	struct platform_device *pdev;	/* the one device bound (set first in probe, cleared last): see tzc_probe */
 	void *region;
 	size_t size;
 	phys_addr_t pa;
@@ -105,8 +105,21 @@ static struct tzc_dev {
 static unsigned long long debug_register_pa;
 module_param(debug_register_pa, ullong, 0400);
 MODULE_PARM_DESC(debug_register_pa, "debug: physical address to register instead of the region's");
+
+/* Debug: fail the probe after the region is registered (as if misc_register failed), to run its error path. */
+static bool debug_fail_probe;
+module_param(debug_fail_probe, bool, 0400);
+MODULE_PARM_DESC(debug_fail_probe, "debug: fail the probe after registering the region");
+
+/* Debug: after the real TZ_SMC_UNREGISTER, act as if it had answered this code (0: its real answer), to run the
+ * branch that leaks the region. The secure side did unmap it, so nothing is at risk. */
+static int debug_unregister_result;
+module_param(debug_unregister_result, int, 0400);
+MODULE_PARM_DESC(debug_unregister_result, "debug: pretend TZ_SMC_UNREGISTER answered this code");
 #else
 #define debug_register_pa 0ull
+#define debug_fail_probe false
+#define debug_unregister_result 0
 #endif
 
 struct tzc_file {
@@ -791,6 +804,37 @@ static struct miscdevice tzc_misc = {
 };
 
 /* ---- probe / load / unload ------------------------------------------------------------------------------- */
+/* Asks the secure side to close its ends and unmap the region. Returns its answer. */
+static int tzc_unregister(void)
+{
+	struct arm_smccc_res res;
+	int r = tzc_smc(TZ_SMC_UNREGISTER, 0, 0, 0, 0, 0, &res);
+
+	if (debug_unregister_result)
+		r = debug_unregister_result;
+	tzc.registered = false;
+	return r;
+}
+
+/*
+ * The one rule for giving the region's pages back, for the probe's error path and for remove alike: free them only
+ * when the secure side said it no longer maps them (`unreg`, the answer to TZ_SMC_UNREGISTER: closed and unmapped
+ * now, or nothing registered because it dropped the region earlier). Otherwise leak them on purpose, logged:
+ * pages another world may still write must never go back to the allocator.
+ */
+static void tzc_release_region(struct device *dev, int unreg)
+{
+	if (unreg == 0 || unreg == TZ_REG_ENOTREG) {
+		free_pages_exact(tzc.region, tzc.size);
+		dev_info(dev, "region unregistered (%s) and freed\n",
+			 unreg ? "the secure side had dropped it" : "the secure side closed and unmapped it");
+	} else {
+		dev_warn(dev, "unregister failed (%s, %d): leaking the region %pa+%#zx rather than reusing pages the "
+			 "secure side may still write\n", tzc_code_name(unreg), unreg, &tzc.pa, tzc.size);
+	}
+	tzc.region = NULL;
+}
+
 static void tzc_free_lanes(void)
 {
 	u32 i;
@@ -804,12 +848,20 @@ static void tzc_free_lanes(void)
 
 static int tzc_probe(struct platform_device *pdev)
 {
-	struct arm_smccc_res res;
+	struct platform_device *owner;
 	size_t need;
 	u32 i;
-	int r;
+	int r, unreg;
 
-	tzc.pdev = pdev;
+	/* One instance only: the state is global (one region registered with the secure side, which accepts one,
+	 * and one /dev/tzchan). A second device (another tzchan node, or one forced on us through driver_override)
+	 * must not re-initialise the state the first one uses. */
+	owner = cmpxchg(&tzc.pdev, NULL, pdev);
+	if (owner) {
+		dev_err(&pdev->dev, "not binding: the tzchan driver serves one device and %s has it\n",
+			dev_name(&owner->dev));
+		return -EBUSY;
+	}
 	tzc.lanes = LK_LANES;
 	tzc.ring = LK_RING_BYTES;
 	need = tzchan_region_size(tzc.lanes, tzc.ring);
@@ -861,7 +913,7 @@ static int tzc_probe(struct platform_device *pdev)
 		goto fail_irq;
 	}
 	tzc.registered = true;
-	r = misc_register(&tzc_misc);
+	r = debug_fail_probe ? -EIO : misc_register(&tzc_misc);
 	if (r)
 		goto fail_unregister;
 	tzc.misc_up = true;
@@ -870,45 +922,39 @@ static int tzc_probe(struct platform_device *pdev)
 	return 0;
 
 fail_unregister:
-	tzc_smc(TZ_SMC_UNREGISTER, 0, 0, 0, 0, 0, &res);
-	tzc.registered = false;
+	unreg = tzc_unregister();
+	free_irq(tzc.irq, &tzc);
+	tzc_release_region(&pdev->dev, unreg);
+	goto fail;
 fail_irq:
 	free_irq(tzc.irq, &tzc);
 fail_region:
+	/* never registered (or refused): the secure side does not map it */
 	free_pages_exact(tzc.region, tzc.size);
 	tzc.region = NULL;
 fail:
 	tzc_free_lanes();
 	tzc.probe_err = r;
+	smp_store_release(&tzc.pdev, NULL);	/* last: the state is free for another probe */
 	return r;
 }
 
 static int tzc_remove(struct platform_device *pdev)
 {
-	struct arm_smccc_res res;
 	u32 i;
-	int r;
+	int unreg;
 
 	if (tzc.misc_up)
 		misc_deregister(&tzc_misc);
 	tzc.misc_up = false;
 	/* the secure side closes its ends and unmaps first; only then is the memory ours alone again */
-	r = tzc_smc(TZ_SMC_UNREGISTER, 0, 0, 0, 0, 0, &res);
+	unreg = tzc_unregister();
 	for (i = 0; i < tzc.lanes; i++)
 		tzchan_close(&tzc.lane[i].ch);
 	free_irq(tzc.irq, &tzc);
-	if (r == 0 || r == TZ_REG_ENOTREG) {
-		/* the secure side no longer maps it: the pages are ours again */
-		free_pages_exact(tzc.region, tzc.size);
-		dev_info(&pdev->dev, "region unregistered (%s) and freed\n",
-			 r ? "the secure side had dropped it" : "the secure side closed and unmapped it");
-	} else {
-		dev_warn(&pdev->dev, "unregister failed (%s): leaking the region rather than reusing shared pages\n",
-			 tzc_code_name(r));
-	}
-	tzc.region = NULL;
-	tzc.registered = false;
+	tzc_release_region(&pdev->dev, unreg);
 	tzc_free_lanes();
+	smp_store_release(&tzc.pdev, NULL);	/* last: the state is free for another probe */
 	return 0;
 }
 
