@@ -62,7 +62,8 @@ struct tzc_lane {
 	spinlock_t lock;
 	struct mutex tx_mutex;	/* one writer at a time, for a whole write() */
 	struct mutex rx_mutex;	/* one reader at a time */
-	wait_queue_head_t wq;	/* readers, writers and pollers of this lane */
+	wait_queue_head_t wq;	/* readers and writers of this lane */
+	wait_queue_head_t pollq;	/* pollers of this lane (apart, so that a poller's kick does not wake itself) */
 	unsigned int kick;	/* bumped (under lock) to make sleepers re-check without an interrupt */
 	unsigned int sleep_data, sleep_room;	/* threads asleep for data / room (under lock) */
 	bool poll_data, poll_room;	/* a poller is interested (under lock) */
@@ -194,6 +195,28 @@ static int tzc_layout(void)
 }
 
 /* ---- doorbells and sleeping ------------------------------------------------------------------------------ */
+/* Makes the lane's sleepers (readers and writers) re-check. Called with l->lock held. */
+static void lane_kick_sleepers(struct tzc_lane *l)
+{
+	l->kick++;
+	wake_up_interruptible_all(&l->wq);
+}
+
+/* Makes everybody on the lane re-check: sleepers and pollers. */
+static void lane_wake(struct tzc_lane *l)
+{
+	wake_up_interruptible_all(&l->wq);
+	wake_up_interruptible_all(&l->pollq);
+}
+
+/* Makes everybody but the caller re-check (a sleeper whose own condition does not hold while another's does).
+ * Called with l->lock held. */
+static void lane_kick(struct tzc_lane *l)
+{
+	lane_kick_sleepers(l);
+	wake_up_interruptible_all(&l->pollq);
+}
+
 static irqreturn_t tzc_irq(int irq, void *data)
 {
 	u32 i;
@@ -201,7 +224,7 @@ static irqreturn_t tzc_irq(int irq, void *data)
 	atomic64_inc(&tzc.doorbells_in);
 	atomic_inc(&tzc.seq);
 	for (i = 0; i < tzc.lanes; i++)
-		wake_up_interruptible_all(&tzc.lane[i].wq);
+		lane_wake(&tzc.lane[i]);
 	return IRQ_HANDLED;
 }
 
@@ -221,12 +244,6 @@ static int lane_arm(struct tzc_lane *l)
 		return 0;
 	}
 	return tzchan_wait_prepare(&l->ch, (enum tzchan_wait)bits);
-}
-
-static void lane_kick(struct tzc_lane *l)
-{
-	l->kick++;
-	wake_up_interruptible_all(&l->wq);
 }
 
 static int tzc_errno(int code)
@@ -409,7 +426,7 @@ relock:
 	}
 	l->tx_open = false;
 	l->tx_owner = NULL;
-	wake_up_interruptible_all(&l->wq);	/* writers waiting for this message to end */
+	lane_wake(l);	/* writers and pollers waiting for this message to end */
 sent:
 	atomic64_inc(&tzc.msgs_sent);
 	atomic64_add(len, &tzc.bytes_sent);
@@ -447,13 +464,13 @@ static void tzc_abandon(struct tzc_lane *l)
 		schedule_timeout_uninterruptible(1);
 	}
 	if (r < 0 || l->tx_done < l->tx_total)
-		pr_warn("tzchan: lane %u: could not complete an abandoned message (%lld)\n", l->ch.lane, r);
+		pr_warn_ratelimited("tzchan: lane %u: could not complete an abandoned message (%lld)\n", l->ch.lane, r);
 	else
-		pr_info("tzchan: lane %u: a writer closed halfway; its message was completed with zeros\n",
-			l->ch.lane);
+		pr_info_ratelimited("tzchan: lane %u: a writer closed halfway; its message was completed with zeros\n",
+				    l->ch.lane);
 	l->tx_open = false;
 	l->tx_owner = NULL;
-	wake_up_interruptible_all(&l->wq);
+	lane_wake(l);
 	mutex_unlock(&l->tx_mutex);
 }
 
@@ -548,7 +565,7 @@ static __poll_t tzc_poll(struct file *file, poll_table *wait)
 	__poll_t mask = 0;
 	int r;
 
-	poll_wait(file, &l->wq, wait);
+	poll_wait(file, &l->pollq, wait);
 	spin_lock(&l->lock);
 	if (l->rx_off < l->rx_have || l->rx_end) {
 		mask |= EPOLLIN | EPOLLRDNORM;
@@ -574,8 +591,12 @@ static __poll_t tzc_poll(struct file *file, poll_table *wait)
 		l->poll_data = false;
 	if (mask & EPOLLOUT)
 		l->poll_room = false;
+	/* Something announced holds that our mask does not report (a sleeper's condition): make the sleepers look
+	 * again. Not the pollers: a poller woken here would poll again, find the same and wake itself again,
+	 * and on a kernel without preemption that loop in poll() would never give the CPU to the sleeper that
+	 * is to consume the condition (the hostile test found this livelock). */
 	if (lane_arm(l) > 0)
-		lane_kick(l);	/* it changed in between: make everybody (us included) look again */
+		lane_kick_sleepers(l);
 	spin_unlock(&l->lock);
 	return mask;
 }
@@ -873,6 +894,7 @@ static int tzc_probe(struct platform_device *pdev)
 		mutex_init(&l->tx_mutex);
 		mutex_init(&l->rx_mutex);
 		init_waitqueue_head(&l->wq);
+		init_waitqueue_head(&l->pollq);
 		l->tx_buf = kmalloc(TZC_BOUNCE, GFP_KERNEL);
 		l->rx_buf = kmalloc(TZC_BOUNCE, GFP_KERNEL);
 		if (!l->tx_buf || !l->rx_buf) {
