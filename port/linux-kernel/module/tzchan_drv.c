@@ -209,7 +209,7 @@ static void lane_wake(struct tzc_lane *l)
 	wake_up_interruptible_all(&l->pollq);
 }
 
-/* Makes everybody but the caller re-check (a sleeper whose own condition does not hold while another's does).
+/* Makes every sleeper and poller of the lane re-check (a sleeper whose own condition does not hold while another's does).
  * Called with l->lock held. */
 static void lane_kick(struct tzc_lane *l)
 {
