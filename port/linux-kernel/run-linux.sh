@@ -56,7 +56,8 @@ ${cross}gcc -static -pthread -O2 -Wall -Wextra -Werror -I"$here/common" -I"$here
     -I"$here/../trustzone/common" -o "$work/initramfs/tzchan-test" "$here/user/tzchan-test.c" \
     "$here/../trustzone/common/tz_crc32.c" || die "test program build"
 ${cross}gcc -static -pthread -O2 -Wall -Wextra -Werror -I"$here/common" -I"$here/module" \
-    -I"$here/../trustzone/common" -o "$work/initramfs/tzchan-hostile" "$here/user/tzchan-hostile.c" || die "hostile program build"
+    -I"$here/../trustzone/common" -o "$work/initramfs/tzchan-hostile" "$here/user/tzchan-hostile.c" || \
+    die "hostile program build"
 cat > "$work/initramfs/list" <<LIST
 dir /dev 0755 0 0
 nod /dev/console 0600 0 0 c 5 1
@@ -71,7 +72,8 @@ LIST
 step "device tree"
 machine="-M virt,secure=on,gic-version=3 -cpu cortex-a53 -smp 2 -m 512M -net none"
 # shellcheck disable=SC2086
-TZCHAN_INIT_ARGS=${TZCHAN_INIT_ARGS:-} "$here/mk-dtb.sh" "$fw" "$work/initramfs.cpio" "$(board LK_INITRD_PA)" "$work/tzchan.dtb" $machine || die "device tree"
+TZCHAN_INIT_ARGS=${TZCHAN_INIT_ARGS:-} "$here/mk-dtb.sh" "$fw" "$work/initramfs.cpio" "$(board LK_INITRD_PA)" \
+    "$work/tzchan.dtb" $machine || die "device tree"
 
 step "boot"
 log=$work/secure.log

@@ -209,8 +209,8 @@ static void lane_wake(struct tzc_lane *l)
 	wake_up_interruptible_all(&l->pollq);
 }
 
-/* Makes every sleeper and poller of the lane re-check (a sleeper whose own condition does not hold while another's does).
- * Called with l->lock held. */
+/* Makes every sleeper and poller of the lane re-check (a sleeper whose own condition does not hold while
+ * another's does). Called with l->lock held. */
 static void lane_kick(struct tzc_lane *l)
 {
 	lane_kick_sleepers(l);

@@ -637,7 +637,8 @@ static void test_intr(void)
 }
 
 /* Item: SET_LANE racing with interrupted writes. Writers (one fd each) stream 150 KiB messages (more than a
- * ring: each write sleeps for room several times) and are signalled every few hundred microseconds, so writes stop halfway and are repeated (the resume rule); a thread per fd switches its lane
+ * ring: each write sleeps for room several times) and are signalled every few hundred microseconds, so writes
+ * stop halfway and are repeated (the resume rule); a thread per fd switches its lane
  * all the time; two readers collect the echoes of both lanes. Every message must be echoed exactly once, whole
  * (length and CRC), and no repeated write may be refused: a switch that let a write leave its message open on
  * the old lane shows as EINVAL, a stall, or an echo of a zero-padded message. */
