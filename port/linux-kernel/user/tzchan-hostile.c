@@ -42,6 +42,7 @@ static double deadline;
 static int shared_fd = -1;
 static unsigned char *bad_page; /* mapped PROT_NONE: an address user space owns but cannot touch */
 static pthread_t workers[WORKERS];
+static int exited[WORKERS]; /* set by a worker as it returns: signalled no more after main has seen all set */
 static int stop_all;
 static unsigned long ops, calls_ok, calls_err, unexpected, unbinds_refused;
 
@@ -264,6 +265,7 @@ static void *worker(void *p)
 	if (fd >= 0)
 		close(fd);
 	free(buf);
+	__atomic_store_n(&exited[id], 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -281,13 +283,17 @@ static void *signaller(void *p)
 
 /* Close during a blocked read: a reader blocks on its own fd, the fd is closed under it, a signal gets it out;
  * the file is released only then. Also a blocked write whose fd is closed. */
+struct blocked {
+	int fd, done;
+};
 static void *blocked_io(void *p)
 {
-	int fd = *(int *)p;
-	unsigned char b[256];
-	long r = read(fd, b, sizeof b);
-	if (r > (long)sizeof b)
+	struct blocked *b = p;
+	unsigned char buf[256];
+	long r = read(b->fd, buf, sizeof buf);
+	if (r > (long)sizeof buf)
 		report("%s: %ld", "read after close", r);
+	__atomic_store_n(&b->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -304,12 +310,19 @@ static void *closer(void *p)
 			break;
 		}
 		ioctl(fd, TZCHAN_IOC_SET_LANE, &lane);
-		int keep = fd;
-		pthread_create(&t, NULL, blocked_io, &keep);
+		struct blocked b = {fd, 0};
+		pthread_create(&t, NULL, blocked_io, &b);
 		usleep((useconds_t)(rnd(&s) % 20000));
 		close(fd); /* the reader still holds the file: release comes when it returns */
-		usleep(1000);
-		pthread_kill(t, SIGUSR1);
+		/* signal it out (again and again: a signal that lands before it blocks is lost on it) */
+		for (int i = 0; i < 2000 && !__atomic_load_n(&b.done, __ATOMIC_ACQUIRE); i++) {
+			pthread_kill(t, SIGUSR1);
+			usleep(10000);
+		}
+		if (!__atomic_load_n(&b.done, __ATOMIC_ACQUIRE)) {
+			report("%s (%ld s)", "a read whose fd was closed did not return after signals", 20);
+			break; /* not joined: the process exits with the failure */
+		}
 		pthread_join(t, NULL);
 	}
 	return NULL;
@@ -387,26 +400,26 @@ int main(int argc, char **argv)
 		pthread_create(&dr[i], NULL, drainer, (void *)i);
 
 	/* Past the deadline every worker finishes its current call and stops; the signaller keeps interrupting
-	 * blocked calls meanwhile. A call still blocked 20 s later is a failure (it would never return). */
-	while (now_s() < deadline)
+	 * blocked calls meanwhile. A call still blocked 20 s later is a failure (it would never return). Workers
+	 * are joined only after the signaller has stopped (signalling a joined thread is undefined). */
+	unsigned left = WORKERS;
+	while (left && now_s() < deadline + 20) {
 		usleep(100000);
-	unsigned joined = 0;
-	for (unsigned i = 0; i < WORKERS; i++) {
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 20;
-		if (pthread_timedjoin_np(workers[i], NULL, &until) == 0)
-			joined++;
+		left = 0;
+		for (unsigned i = 0; i < WORKERS; i++)
+			left += !__atomic_load_n(&exited[i], __ATOMIC_ACQUIRE);
 	}
 	__atomic_store_n(&stop_all, 1, __ATOMIC_RELEASE);
 	pthread_join(sig, NULL);
 	pthread_join(clo, NULL);
 	pthread_join(unb, NULL);
-	if (joined != WORKERS) {
-		printf("hostile: FAIL: %u of %d threads still blocked 20 s after the end, signals and all\n",
-		       WORKERS - joined, WORKERS);
+	if (left) {
+		printf("hostile: FAIL: %u of %d threads still blocked 20 s after the end, signals and all\n", left,
+		       WORKERS);
 		return 1;
 	}
+	for (unsigned i = 0; i < WORKERS; i++)
+		pthread_join(workers[i], NULL);
 	close(shared_fd);
 	usleep(500000);
 	__atomic_store_n(&drain_stop, 1, __ATOMIC_RELEASE);

@@ -642,11 +642,11 @@ static void test_intr(void)
  * all the time; two readers collect the echoes of both lanes. Every message must be echoed exactly once, whole
  * (length and CRC), and no repeated write may be refused: a switch that let a write leave its message open on
  * the old lane shows as EINVAL, a stall, or an echo of a zero-padded message. */
-enum { SL_WRITERS = 3, SL_MSGS = 30, SL_N = SL_WRITERS * SL_MSGS, SL_BASE = 150000 };
+enum { SL_WRITERS = 6, SL_MSGS = 40, SL_N = SL_WRITERS * SL_MSGS, SL_BASE = 150000 };
 static struct {
 	int fd[SL_WRITERS], rfd[2];
 	pthread_t writer[SL_WRITERS];
-	int writers_done, readers_stop;
+	int exited[SL_WRITERS], writers_done, readers_stop;
 	uint32_t crc[SL_N];
 	unsigned seen[SL_N];
 	unsigned written, bad_echo, einval, eintr, ebusy, switches, other;
@@ -683,6 +683,7 @@ static void *sl_writer(void *p)
 	}
 out:
 	free(buf);
+	__atomic_store_n(&sl.exited[w], 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 static void *sl_switcher(void *p)
@@ -695,7 +696,7 @@ static void *sl_switcher(void *p)
 			__atomic_add_fetch(&sl.switches, 1, __ATOMIC_RELAXED);
 		else if (errno == EBUSY)
 			__atomic_add_fetch(&sl.ebusy, 1, __ATOMIC_RELAXED);
-		usleep(50);
+		usleep(20);
 	}
 	return NULL;
 }
@@ -751,10 +752,14 @@ static void test_setlane(void)
 	for (uintptr_t w = 0; w < SL_WRITERS; w++)
 		pthread_create(&sw[w], NULL, sl_switcher, (void *)w);
 	pthread_create(&sig, NULL, sl_signaller, NULL);
+	/* the writers are joined only after the signaller has stopped: signalling a joined thread is undefined */
 	for (unsigned w = 0; w < SL_WRITERS; w++)
-		pthread_join(sl.writer[w], NULL);
+		while (!__atomic_load_n(&sl.exited[w], __ATOMIC_ACQUIRE))
+			usleep(10000);
 	__atomic_store_n(&sl.writers_done, 1, __ATOMIC_RELEASE);
 	pthread_join(sig, NULL);
+	for (unsigned w = 0; w < SL_WRITERS; w++)
+		pthread_join(sl.writer[w], NULL);
 	for (unsigned w = 0; w < SL_WRITERS; w++) {
 		pthread_join(sw[w], NULL);
 		close(sl.fd[w]); /* a message left open would be completed with zeros here */
