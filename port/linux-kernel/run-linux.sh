@@ -21,7 +21,7 @@ set -u
 work=$(mkdir -p "$1" && cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 jobs=${TZCHAN_JOBS:-2}
-# The whole boot takes about 40 s of wall time with the debug kernel (KASAN, lockdep) under TCG; the limit allows
+# The whole boot takes 40 to 70 s of wall time with the debug kernel (KASAN, lockdep) under TCG; the limit allows
 # for a busy machine. The secure side gives up on its own after 600 s.
 qemu_limit=${TZCHAN_QEMU_TIMEOUT:-600}
 tarball=${TZCHAN_LINUX_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
