@@ -383,16 +383,22 @@ static unsigned check_hello(const struct tzchan_linux_hello *h, size_t n, bool t
         return TZCHAN_LINUX_R_SIZE;
     if (need > max_region)
         return TZCHAN_LINUX_R_GEOMETRY;
-    /* the region fd: a read-write memfd, sealed so it can neither shrink (SIGBUS for us) nor grow nor reseal */
+    /* the region fd: a read-write memfd, sealed so it can neither shrink (SIGBUS for us) nor grow nor reseal.
+     * Order matters: seals first, size second. The creator still holds the file and may resize it until the
+     * shrink and grow seals are on; a size read before the seals could be stale by the time the seals are seen
+     * (shrink, then seal, between the two calls) and the mapping would outrun the file. Once the seals are
+     * on, the size read after them is final. Mutant "fstat before F_GET_SEALS": test_handoff_sealrace. */
     int fl = fcntl(fds[0], F_GETFL);
-    struct stat st;
-    if (fl < 0 || (fl & O_ACCMODE) != O_RDWR || fstat(fds[0], &st) != 0 || !S_ISREG(st.st_mode))
+    if (fl < 0 || (fl & O_ACCMODE) != O_RDWR)
         return TZCHAN_LINUX_R_NOT_MEMFD;
     int seals = fcntl(fds[0], F_GET_SEALS);
     if (seals < 0)
         return TZCHAN_LINUX_R_NOT_MEMFD;
     if ((seals & REQUIRED_SEALS) != REQUIRED_SEALS || (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
         return TZCHAN_LINUX_R_NOT_SEALED;
+    struct stat st;
+    if (fstat(fds[0], &st) != 0 || !S_ISREG(st.st_mode))
+        return TZCHAN_LINUX_R_NOT_MEMFD;
     if (st.st_size < 0 || (uint64_t)st.st_size != h->region_bytes)
         return TZCHAN_LINUX_R_SIZE;
     for (int i = 1; i < nfds; i++)
