@@ -111,15 +111,19 @@ struct tzchan_linux; /* a connection: region, socket, lanes; opaque */
  * (closed by tzchan_linux_close). Blocks; call from one thread per socket.
  * Returns 0; TZCHAN_EPROTO if refused (*reason says why when reason != NULL) or the answer is malformed (*reason
  * = TZCHAN_LINUX_R_MALFORMED); TZCHAN_EINVAL (bad config); TZCHAN_ENOMEM; TZCHAN_EIO (a system call failed);
- * TZCHAN_EPIPE (socket closed); TZCHAN_ETIMEDOUT; TZCHAN_EINTR (a signal while waiting for the answer). On
+ * TZCHAN_EPIPE (socket closed); TZCHAN_ETIMEDOUT (no answer in time, or the peer did not take the hello in time:
+ * timeout_ms bounds the whole call); TZCHAN_EINTR (a signal while waiting). On
  * failure `sock` stays open and the caller's (after EINTR/ETIMEDOUT an answer may still arrive on it). */
 int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan_linux_config *cfg, int timeout_ms,
                         unsigned *reason);
 
-/* Acceptor side (side B). Receives one hello on `sock` (waits up to timeout_ms), checks it against `lim`,
- * answers. Accepted: returns 0, *out owns `sock`. Refused: returns TZCHAN_EPROTO with *reason set (the refusal
- * was sent; `sock` stays the caller's and another hello may follow). Other failures: TZCHAN_EPIPE (peer closed),
- * TZCHAN_ETIMEDOUT, TZCHAN_EINTR, TZCHAN_ENOMEM, TZCHAN_EIO. Blocks; one thread per socket. */
+/* Acceptor side (side B). Receives one hello on `sock`, checks it against `lim`, answers; timeout_ms bounds the
+ * whole call, the answer included (it is sent without blocking: a creator that does not read cannot hold us).
+ * Accepted: returns 0, *out owns `sock`. Refused: returns TZCHAN_EPROTO with *reason set (the refusal was sent;
+ * `sock` stays the caller's and another hello may follow). Other failures: TZCHAN_EPIPE (peer closed),
+ * TZCHAN_ETIMEDOUT (no hello in time, or the answer could not be sent in time: then nothing is accepted and
+ * *reason holds the verdict that was not delivered), TZCHAN_EINTR, TZCHAN_ENOMEM, TZCHAN_EIO. Blocks; one thread
+ * per socket. */
 int tzchan_linux_accept(struct tzchan_linux **out, int sock, const struct tzchan_linux_limits *lim, int timeout_ms,
                         unsigned *reason);
 

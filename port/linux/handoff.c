@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -65,42 +66,90 @@ static int errno_code(int e)
     return (e == ENOMEM || e == EMFILE || e == ENFILE || e == ENOSPC) ? TZCHAN_ENOMEM : TZCHAN_EIO;
 }
 
-/* Waits until sock is readable. 0; TZCHAN_ETIMEDOUT; TZCHAN_EINTR; TZCHAN_EIO. */
-static int wait_readable(int sock, int timeout_ms)
+/* ---- deadlines: every hand-off call is bounded by its caller's timeout as a whole ------------------------ */
+static uint64_t now_ns(void)
 {
-    struct pollfd p = {.fd = sock, .events = POLLIN};
-    int r = poll(&p, 1, timeout_ms < 0 ? -1 : timeout_ms);
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* The deadline for a timeout in ms (-1 = none: UINT64_MAX). */
+static uint64_t deadline_of(int timeout_ms)
+{
+    return timeout_ms < 0 ? UINT64_MAX : now_ns() + (uint64_t)timeout_ms * 1000000ull;
+}
+
+/* What is left of a deadline, as a poll() timeout: -1 (none), else 0 .. INT_MAX ms, rounded up. */
+static int ms_left(uint64_t deadline)
+{
+    if (deadline == UINT64_MAX)
+        return -1;
+    uint64_t t = now_ns();
+    if (t >= deadline)
+        return 0;
+    uint64_t ms = (deadline - t + 999999u) / 1000000u;
+    return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* Waits until sock has `events` or the deadline passes. 0; TZCHAN_ETIMEDOUT; TZCHAN_EINTR; TZCHAN_EIO. */
+static int wait_sock(int sock, short events, uint64_t deadline)
+{
+    struct pollfd p = {.fd = sock, .events = events};
+    int r = poll(&p, 1, ms_left(deadline));
     if (r < 0)
         return errno == EINTR ? TZCHAN_EINTR : TZCHAN_EIO;
     return r == 0 ? TZCHAN_ETIMEDOUT : 0;
 }
 
-/* Sends one message of len bytes with nfds fds attached. 0, TZCHAN_EPIPE or TZCHAN_EIO. */
-static int send_msg(int sock, const void *buf, size_t len, const int *fds, int nfds)
+static int wait_readable(int sock, int timeout_ms)
+{
+    return wait_sock(sock, POLLIN, deadline_of(timeout_ms));
+}
+
+/* Sends one message of len bytes with nfds fds attached, never blocking past the deadline: the peer decides
+ * when it reads, so a peer that never does must not hold us (each sendmsg is MSG_DONTWAIT whatever the socket's
+ * own flags, and we wait for room with poll). A stream socket may take the bytes in pieces; the fds travel with
+ * the first. 0, TZCHAN_EPIPE, TZCHAN_ETIMEDOUT, TZCHAN_EINTR or TZCHAN_EIO. Mutant "sendmsg without
+ * MSG_DONTWAIT": test_handoff_deadline. */
+static int send_msg(int sock, const void *buf, size_t len, const int *fds, int nfds, uint64_t deadline)
 {
     union {
         struct cmsghdr h;
         unsigned char b[CMSG_SPACE(sizeof(int) * MAX_FDS)];
     } cm;
-    struct iovec iov = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (nfds > 0) {
-        memset(&cm, 0, sizeof cm);
-        m.msg_control = cm.b;
-        m.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-        memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+    size_t done = 0;
+    while (done < len) {
+        struct iovec iov = {.iov_base = (unsigned char *)(uintptr_t)buf + done, .iov_len = len - done};
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+        if (nfds > 0 && done == 0) {
+            memset(&cm, 0, sizeof cm);
+            m.msg_control = cm.b;
+            m.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+            struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+            c->cmsg_level = SOL_SOCKET;
+            c->cmsg_type = SCM_RIGHTS;
+            c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+            memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+        }
+        ssize_t r = sendmsg(sock, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (r > 0) {
+            done += (size_t)r;
+            continue;
+        }
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            int e = wait_sock(sock, POLLOUT, deadline);
+            if (e)
+                return e;
+            continue;
+        }
+        if (r < 0 && (errno == EPIPE || errno == ECONNRESET))
+            return TZCHAN_EPIPE;
+        return TZCHAN_EIO;
     }
-    ssize_t r;
-    do
-        r = sendmsg(sock, &m, MSG_NOSIGNAL);
-    while (r < 0 && errno == EINTR);
-    if (r < 0)
-        return (errno == EPIPE || errno == ECONNRESET) ? TZCHAN_EPIPE : TZCHAN_EIO;
-    return (size_t)r == len ? 0 : TZCHAN_EIO;
+    return 0;
 }
 
 /* Receives one message (up to cap bytes; *truncated if it was longer) and its fds (close-on-exec). Returns the
@@ -239,6 +288,7 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
     if (out == NULL || sock < 0)
         return TZCHAN_EINVAL;
     *out = NULL;
+    uint64_t deadline = deadline_of(timeout_ms);
     bool evfd = cfg != NULL && cfg->eventfd;
     uint32_t ring = (cfg != NULL && cfg->ring_bytes) ? cfg->ring_bytes : DEFAULT_RING;
     uint32_t lanes = cfg != NULL ? cfg->lanes : 0;
@@ -291,12 +341,12 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
     h.region_bytes = size;
     h.flags = evfd ? TZCHAN_LINUX_HELLO_EVENTFD : 0;
     h.nfds = 1u + (evfd ? lanes : 0u);
-    if ((e = send_msg(sock, &h, sizeof h, fds, (int)h.nfds)) != 0)
+    if ((e = send_msg(sock, &h, sizeof h, fds, (int)h.nfds, deadline)) != 0)
         goto fail;
     close(memfd); /* the mapping keeps the region; the peer has its own fd */
     memfd = -1;
 
-    if ((e = wait_readable(sock, timeout_ms)) != 0)
+    if ((e = wait_sock(sock, POLLIN, deadline)) != 0)
         goto fail;
     struct tzchan_linux_answer a;
     bool trunc = false;
@@ -340,7 +390,7 @@ fail:
 }
 
 /* ---- acceptor --------------------------------------------------------------------------------------------- */
-static int answer(int sock, unsigned reason, const int *fds, int nfds)
+static int answer(int sock, unsigned reason, const int *fds, int nfds, uint64_t deadline)
 {
     struct tzchan_linux_answer a;
     memset(&a, 0, sizeof a);
@@ -348,7 +398,7 @@ static int answer(int sock, unsigned reason, const int *fds, int nfds)
     a.version = TZCHAN_LINUX_HANDOFF_VERSION;
     a.reason = reason;
     a.nfds = (uint32_t)nfds;
-    return send_msg(sock, &a, sizeof a, fds, nfds);
+    return send_msg(sock, &a, sizeof a, fds, nfds, deadline);
 }
 
 /* Checks the hello and its fds against the limits; returns a reason (0 = acceptable so far). */
@@ -420,7 +470,8 @@ int tzchan_linux_accept(struct tzchan_linux **out, int sock, const struct tzchan
     *out = NULL;
     if (lim == NULL)
         lim = &defaults;
-    int e = wait_readable(sock, timeout_ms);
+    uint64_t deadline = deadline_of(timeout_ms); /* covers the wait, the checks and the answer */
+    int e = wait_sock(sock, POLLIN, deadline);
     if (e)
         return e;
     union {
@@ -471,7 +522,7 @@ int tzchan_linux_accept(struct tzchan_linux **out, int sock, const struct tzchan
     if (why != TZCHAN_LINUX_ACCEPTED) {
         free_conn(l);
         *reason = why;
-        e = answer(sock, why, NULL, 0);
+        e = answer(sock, why, NULL, 0, deadline);
         return e ? e : TZCHAN_EPROTO;
     }
     int mine[MAX_FDS];
@@ -479,7 +530,7 @@ int tzchan_linux_accept(struct tzchan_linux **out, int sock, const struct tzchan
     if (l->eventfd)
         for (uint32_t i = 0; i < l->lanes; i++)
             mine[nmine++] = l->lane[i].efd_wait;
-    e = answer(sock, TZCHAN_LINUX_ACCEPTED, mine, nmine);
+    e = answer(sock, TZCHAN_LINUX_ACCEPTED, mine, nmine, deadline);
     if (e) {
         free_conn(l);
         return e;

@@ -127,6 +127,7 @@ static inline void *lx_watchdog(void *arg)
                 fprintf(stderr, "FAIL: %s still blocked after %.0f ms (limit %.0f ms)\n",
                         atomic_load_explicit(&lx_watch_name[i], memory_order_relaxed), (double)(now - t0) / 1e6,
                         (double)lim / 1e6);
+                fflush(stdout);
                 _exit(T_EXIT_FAIL);
             }
         }
