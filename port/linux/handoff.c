@@ -181,6 +181,13 @@ static ssize_t recv_msg(int sock, void *buf, size_t cap, bool *truncated, int *f
     return r;
 }
 
+/* True if the peer has closed its end (so a zero-byte read was the end, not an empty message). */
+static bool hung_up(int sock)
+{
+    struct pollfd p = {.fd = sock, .events = POLLIN | POLLRDHUP};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR)) != 0;
+}
+
 /* True if fd is an eventfd (by its /proc link; refuses when /proc cannot tell). */
 static bool is_eventfd(int fd)
 {
@@ -353,7 +360,18 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
     int nrx = 0;
     ssize_t n = recv_msg(sock, &a, sizeof a, &trunc, fds, &nrx);
     if (n <= 0) {
-        e = n == 0 ? TZCHAN_EPIPE : (int)n;
+        /* every fd that came is closed, whatever else is wrong: a zero-length answer can carry up to 253
+         * (mutant "no close here": test_handoff_answer_fds counts them). Zero bytes is the end of the socket
+         * only if it hung up; otherwise it was an empty message, which is no answer. */
+        close_fds(fds, nrx);
+        if (n < 0) {
+            e = (int)n;
+        } else if (nrx == 0 && hung_up(sock)) {
+            e = TZCHAN_EPIPE;
+        } else {
+            *reason = TZCHAN_LINUX_R_MALFORMED;
+            e = TZCHAN_EPROTO;
+        }
         goto fail;
     }
     uint32_t want_fds = (a.reason == TZCHAN_LINUX_ACCEPTED && evfd) ? lanes : 0u;
@@ -372,12 +390,13 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
     }
     for (uint32_t i = 0; i < want_fds; i++) {
         if (!is_eventfd(fds[i]) || fcntl(fds[i], F_SETFL, O_NONBLOCK) != 0) {
-            close_fds(fds, nrx);
+            close_fds(fds, nrx); /* only those not yet handed to a lane (those are -1 here; free_conn closes them) */
             *reason = TZCHAN_LINUX_R_BAD_EVENTFD;
             e = TZCHAN_EPROTO;
             goto fail;
         }
         l->lane[i].efd_ring = fds[i];
+        fds[i] = -1; /* now owned by the lane: closed once, by free_conn (mutant: test_handoff_answer_fds) */
     }
     l->sock = sock;
     *out = l;

@@ -46,7 +46,7 @@ static inline double lx_ms_since(uint64_t t0)
 /* ---- raw hand-off messages ---------------------------------------------------------------------------- */
 static inline int lx_send_raw(int sock, const void *buf, size_t len, const int *fds, int nfds)
 {
-    char cbuf[CMSG_SPACE(sizeof(int) * 16)];
+    char cbuf[CMSG_SPACE(sizeof(int) * 253)]; /* SCM_MAX_FD */
     memset(cbuf, 0, sizeof cbuf);
     struct iovec iov = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
     struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
