@@ -81,7 +81,8 @@ enum tzchan_linux_reason {
     TZCHAN_LINUX_R_GEOMETRY = 6,   /* lanes or ring outside the acceptor's limits, or eventfd mode not allowed */
     TZCHAN_LINUX_R_LAYOUT = 7,     /* the region's contents do not open (core: EPROTO / EVERSION / EINVAL) */
     TZCHAN_LINUX_R_RESOURCES = 8,  /* the acceptor could not map or allocate */
-    TZCHAN_LINUX_R_BAD_EVENTFD = 9 /* an attached doorbell fd is not an eventfd */
+    TZCHAN_LINUX_R_BAD_EVENTFD = 9, /* an attached doorbell fd is not an eventfd */
+    TZCHAN_LINUX_R_PEER = 10        /* the peer's credentials (SO_PEERCRED) are not allowed by the limits */
 };
 /* "sealed memfd of the wrong size"-style text for a reason code; never NULL. */
 const char *tzchan_linux_reason_str(unsigned reason);
@@ -101,7 +102,15 @@ struct tzchan_linux_limits {
     uint32_t max_ring;         /* [256 MiB] */
     uint64_t max_region_bytes; /* [1 GiB] the memory the acceptor is willing to map */
     bool refuse_eventfd;       /* [false] refuse eventfd mode */
+    /* Appended later; a zero-initialised struct still means "anyone may connect". Who may connect, by the
+     * socket's SO_PEERCRED (the peer's ids when it called connect(), or when the socketpair was made). A
+     * refused peer gets R_PEER before anything it sent is looked at. */
+    uint32_t peer_check; /* [0 = anyone] TZCHAN_LINUX_PEER_UID and/or TZCHAN_LINUX_PEER_GID; other bits: EINVAL */
+    uint32_t peer_uid;   /* with TZCHAN_LINUX_PEER_UID: the one uid accepted (0 = root only) */
+    uint32_t peer_gid;   /* with TZCHAN_LINUX_PEER_GID: the one primary gid accepted */
 };
+#define TZCHAN_LINUX_PEER_UID 1u /* limits.peer_check: the peer's uid must be peer_uid */
+#define TZCHAN_LINUX_PEER_GID 2u /* limits.peer_check: the peer's gid must be peer_gid */
 
 struct tzchan_linux; /* a connection: region, socket, lanes; opaque */
 
@@ -119,7 +128,8 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
 
 /* Acceptor side (side B). Receives one hello on `sock`, checks it against `lim`, answers; timeout_ms bounds the
  * whole call, the answer included (it is sent without blocking: a creator that does not read cannot hold us).
- * Accepted: returns 0, *out owns `sock`. Refused: returns TZCHAN_EPROTO with *reason set (the refusal was sent;
+ * Accepted: returns 0, *out owns `sock`. TZCHAN_EINVAL: unknown bits in lim->peer_check (nothing read).
+ * Refused: returns TZCHAN_EPROTO with *reason set (the refusal was sent;
  * `sock` stays the caller's and another hello may follow). Other failures: TZCHAN_EPIPE (peer closed),
  * TZCHAN_ETIMEDOUT (no hello in time, or the answer could not be sent in time: then nothing is accepted and
  * *reason holds the verdict that was not delivered), TZCHAN_EINTR, TZCHAN_ENOMEM, TZCHAN_EIO. Blocks; one thread

@@ -49,6 +49,7 @@ const char *tzchan_linux_reason_str(unsigned reason)
     case TZCHAN_LINUX_R_LAYOUT: return "region contents are not a valid tzchan region";
     case TZCHAN_LINUX_R_RESOURCES: return "acceptor could not map or allocate";
     case TZCHAN_LINUX_R_BAD_EVENTFD: return "doorbell fd is not an eventfd";
+    case TZCHAN_LINUX_R_PEER: return "peer's credentials not allowed";
     default: return "unknown reason";
     }
 }
@@ -420,6 +421,23 @@ static int answer(int sock, unsigned reason, const int *fds, int nfds, uint64_t 
     return send_msg(sock, &a, sizeof a, fds, nfds, deadline);
 }
 
+/* True if the socket's peer credentials pass the limits (no check asked: true; cannot tell: false). Mutant "no
+ * credential check": test_handoff_peercred. */
+static bool peer_allowed(int sock, const struct tzchan_linux_limits *lim)
+{
+    if (lim->peer_check == 0)
+        return true;
+    struct ucred cr;
+    socklen_t len = sizeof cr;
+    if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 || len != sizeof cr)
+        return false;
+    if ((lim->peer_check & TZCHAN_LINUX_PEER_UID) && (uint32_t)cr.uid != lim->peer_uid)
+        return false;
+    if ((lim->peer_check & TZCHAN_LINUX_PEER_GID) && (uint32_t)cr.gid != lim->peer_gid)
+        return false;
+    return true;
+}
+
 /* Checks the hello and its fds against the limits; returns a reason (0 = acceptable so far). */
 static unsigned check_hello(const struct tzchan_linux_hello *h, size_t n, bool trunc, const int *fds, int nfds,
                             const struct tzchan_linux_limits *lim)
@@ -489,6 +507,8 @@ int tzchan_linux_accept(struct tzchan_linux **out, int sock, const struct tzchan
     *out = NULL;
     if (lim == NULL)
         lim = &defaults;
+    if (lim->peer_check & ~(TZCHAN_LINUX_PEER_UID | TZCHAN_LINUX_PEER_GID))
+        return TZCHAN_EINVAL;
     uint64_t deadline = deadline_of(timeout_ms); /* covers the wait, the checks and the answer */
     int e = wait_sock(sock, POLLIN, deadline);
     if (e)
@@ -511,7 +531,7 @@ int tzchan_linux_accept(struct tzchan_linux **out, int sock, const struct tzchan
         return (int)n;
     }
     struct tzchan_linux_hello h = msg.h; /* private copy */
-    unsigned why = check_hello(&h, (size_t)n, trunc, fds, nfds, lim);
+    unsigned why = peer_allowed(sock, lim) ? check_hello(&h, (size_t)n, trunc, fds, nfds, lim) : TZCHAN_LINUX_R_PEER;
     struct tzchan_linux *l = NULL;
     if (why == TZCHAN_LINUX_ACCEPTED) {
         bool evfd = (h.flags & TZCHAN_LINUX_HELLO_EVENTFD) != 0;
