@@ -6,7 +6,9 @@
  * tzchan_open), maps it and answers. Also the unix socket helpers and tzchan_linux_close. docs/LINUX.md s.2-3.
  *
  * Trust: the acceptor trusts nothing in the hello; the creator trusts nothing in the answer (it checks the answer's
- * shape and that every attached doorbell fd really is an eventfd before it will ever write to one).
+ * shape, and closes every fd a hostile acceptor attaches to it, each once). Neither side ever blocks on anything
+ * the other controls: hand-off messages are sent with MSG_DONTWAIT against the caller's deadline, and the
+ * pollable doorbells are socket ends used only with MSG_DONTWAIT (docs/LINUX.md s.4 says why not eventfds).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -48,7 +50,7 @@ const char *tzchan_linux_reason_str(unsigned reason)
     case TZCHAN_LINUX_R_GEOMETRY: return "geometry outside the acceptor's limits";
     case TZCHAN_LINUX_R_LAYOUT: return "region contents are not a valid tzchan region";
     case TZCHAN_LINUX_R_RESOURCES: return "acceptor could not map or allocate";
-    case TZCHAN_LINUX_R_BAD_EVENTFD: return "doorbell fd is not an eventfd";
+    case TZCHAN_LINUX_R_BAD_EVENTFD: return "doorbell fd is not a connected unix stream socket";
     case TZCHAN_LINUX_R_PEER: return "peer's credentials not allowed";
     default: return "unknown reason";
     }
@@ -189,16 +191,23 @@ static bool hung_up(int sock)
     return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR)) != 0;
 }
 
-/* True if fd is an eventfd (by its /proc link; refuses when /proc cannot tell). */
-static bool is_eventfd(int fd)
+/* True if fd is a connected AF_UNIX stream socket: the only doorbell we accept (we send and receive on it with
+ * MSG_DONTWAIT, which no peer-set file flag can override). */
+static bool is_bell_socket(int fd)
 {
-    char path[64], link[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(path, link, sizeof link - 1);
-    if (n < 0)
+    struct stat st;
+    int v = 0;
+    socklen_t len = sizeof v;
+    if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
         return false;
-    link[n] = 0;
-    return strcmp(link, "anon_inode:[eventfd]") == 0;
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) != 0 || v != AF_UNIX)
+        return false;
+    len = sizeof v;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) != 0 || v != SOCK_STREAM)
+        return false;
+    struct sockaddr_un a;
+    len = sizeof a;
+    return getpeername(fd, (struct sockaddr *)&a, &len) == 0; /* connected */
 }
 
 /* ---- the connection ----------------------------------------------------------------------------------- */
@@ -209,10 +218,10 @@ static void free_conn(struct tzchan_linux *l)
     if (l->lane != NULL) {
         for (uint32_t i = 0; i < l->lanes; i++) {
             struct tzchan__lane *ln = &l->lane[i];
-            if (ln->efd_wait >= 0)
-                close(ln->efd_wait);
-            if (ln->efd_ring >= 0)
-                close(ln->efd_ring);
+            if (ln->bell_fd >= 0)
+                close(ln->bell_fd);
+            if (ln->wake_fd >= 0)
+                close(ln->wake_fd);
             pthread_mutex_destroy(&ln->mu);
         }
         free(l->lane);
@@ -246,7 +255,7 @@ static struct tzchan_linux *alloc_conn(uint32_t lanes, uint32_t ring, bool creat
         pthread_mutex_init(&ln->mu, NULL);
         ln->conn = l;
         ln->idx = i;
-        ln->efd_wait = ln->efd_ring = -1;
+        ln->bell_fd = ln->wake_fd = -1;
     }
     return l;
 }
@@ -273,16 +282,31 @@ static int open_lanes(struct tzchan_linux *l)
     return 0;
 }
 
-static int make_eventfds(struct tzchan_linux *l, int *fds)
+/* Pollable mode: each lane's private wake eventfd (for our own threads only; never sent). */
+static int make_wake_fds(struct tzchan_linux *l)
 {
     for (uint32_t i = 0; i < l->lanes; i++) {
         int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (fd < 0)
             return errno_code(errno);
-        l->lane[i].efd_wait = fd;
-        fds[i] = fd;
+        l->lane[i].wake_fd = fd;
     }
     return 0;
+}
+
+/* Creator, pollable mode: one doorbell socketpair per lane; we keep one end, peer_ends[i] goes to the peer. */
+static int make_bells(struct tzchan_linux *l, int *peer_ends)
+{
+    for (uint32_t i = 0; i < l->lanes; i++)
+        peer_ends[i] = -1;
+    for (uint32_t i = 0; i < l->lanes; i++) {
+        int sp[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sp) != 0)
+            return errno_code(errno);
+        l->lane[i].bell_fd = sp[0];
+        peer_ends[i] = sp[1];
+    }
+    return make_wake_fds(l);
 }
 
 /* ---- creator ---------------------------------------------------------------------------------------------- */
@@ -318,6 +342,8 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
     if (l == NULL)
         return TZCHAN_ENOMEM;
     int fds[MAX_FDS];
+    int peer_ends[MAX_FDS]; /* pollable mode: the doorbell ends we hand over (closed here once sent) */
+    uint32_t n_peer_ends = 0;
     int e, memfd = memfd_create("tzchan", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (memfd < 0) {
         e = errno_code(errno);
@@ -336,9 +362,14 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
     l->size = size;
     if ((e = tzchan_region_init(mem, size, lanes, ring)) != 0 || (e = open_lanes(l)) != 0)
         goto fail;
+    if (evfd) {
+        n_peer_ends = lanes;
+        if ((e = make_bells(l, peer_ends)) != 0)
+            goto fail;
+    }
     fds[0] = memfd;
-    if (evfd && (e = make_eventfds(l, fds + 1)) != 0)
-        goto fail;
+    for (uint32_t i = 0; i < n_peer_ends; i++)
+        fds[1 + i] = peer_ends[i];
 
     struct tzchan_linux_hello h;
     memset(&h, 0, sizeof h);
@@ -348,11 +379,15 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
     h.ring_bytes = ring;
     h.region_bytes = size;
     h.flags = evfd ? TZCHAN_LINUX_HELLO_EVENTFD : 0;
-    h.nfds = 1u + (evfd ? lanes : 0u);
-    if ((e = send_msg(sock, &h, sizeof h, fds, (int)h.nfds, deadline)) != 0)
-        goto fail;
-    close(memfd); /* the mapping keeps the region; the peer has its own fd */
+    h.nfds = 1u + n_peer_ends;
+    e = send_msg(sock, &h, sizeof h, fds, (int)h.nfds, deadline);
+    /* sent or not, our copies go: the mapping keeps the region, the peer has its own fds */
+    close(memfd);
     memfd = -1;
+    close_fds(peer_ends, (int)n_peer_ends);
+    n_peer_ends = 0;
+    if (e != 0)
+        goto fail;
 
     if ((e = wait_sock(sock, POLLIN, deadline)) != 0)
         goto fail;
@@ -360,11 +395,12 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
     bool trunc = false;
     int nrx = 0;
     ssize_t n = recv_msg(sock, &a, sizeof a, &trunc, fds, &nrx);
+    /* An answer never carries fds (hand-off version 2): every fd a hostile acceptor attaches is closed here, once,
+     * whatever else is wrong with the answer. Mutants "no close on the zero-length path", "a fd closed here and
+     * again by free_conn": test_handoff_answer_fds. */
+    close_fds(fds, nrx);
     if (n <= 0) {
-        /* every fd that came is closed, whatever else is wrong: a zero-length answer can carry up to 253
-         * (mutant "no close here": test_handoff_answer_fds counts them). Zero bytes is the end of the socket
-         * only if it hung up; otherwise it was an empty message, which is no answer. */
-        close_fds(fds, nrx);
+        /* zero bytes is the end of the socket only if it hung up; otherwise an empty message, no answer */
         if (n < 0) {
             e = (int)n;
         } else if (nrx == 0 && hung_up(sock)) {
@@ -375,11 +411,9 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
         }
         goto fail;
     }
-    uint32_t want_fds = (a.reason == TZCHAN_LINUX_ACCEPTED && evfd) ? lanes : 0u;
     if (trunc || (size_t)n != sizeof a || a.magic != TZCHAN_LINUX_ANSWER_MAGIC ||
-        a.version != TZCHAN_LINUX_HANDOFF_VERSION || a.nfds != want_fds || (uint32_t)nrx != want_fds ||
+        a.version != TZCHAN_LINUX_HANDOFF_VERSION || a.nfds != 0 || nrx != 0 ||
         a.reserved[0] | a.reserved[1] | a.reserved[2] | a.reserved[3]) {
-        close_fds(fds, nrx);
         *reason = TZCHAN_LINUX_R_MALFORMED;
         e = TZCHAN_EPROTO;
         goto fail;
@@ -389,36 +423,27 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
         e = TZCHAN_EPROTO;
         goto fail;
     }
-    for (uint32_t i = 0; i < want_fds; i++) {
-        if (!is_eventfd(fds[i]) || fcntl(fds[i], F_SETFL, O_NONBLOCK) != 0) {
-            close_fds(fds, nrx); /* only those not yet handed to a lane (those are -1 here; free_conn closes them) */
-            *reason = TZCHAN_LINUX_R_BAD_EVENTFD;
-            e = TZCHAN_EPROTO;
-            goto fail;
-        }
-        l->lane[i].efd_ring = fds[i];
-        fds[i] = -1; /* now owned by the lane: closed once, by free_conn (mutant: test_handoff_answer_fds) */
-    }
     l->sock = sock;
     *out = l;
     return 0;
 fail:
     if (memfd >= 0)
         close(memfd);
+    close_fds(peer_ends, (int)n_peer_ends);
     free_conn(l);
     return e;
 }
 
 /* ---- acceptor --------------------------------------------------------------------------------------------- */
-static int answer(int sock, unsigned reason, const int *fds, int nfds, uint64_t deadline)
+/* The answer: never with fds (hand-off version 2). */
+static int answer(int sock, unsigned reason, uint64_t deadline)
 {
     struct tzchan_linux_answer a;
     memset(&a, 0, sizeof a);
     a.magic = TZCHAN_LINUX_ANSWER_MAGIC;
     a.version = TZCHAN_LINUX_HANDOFF_VERSION;
     a.reason = reason;
-    a.nfds = (uint32_t)nfds;
-    return send_msg(sock, &a, sizeof a, fds, nfds, deadline);
+    return send_msg(sock, &a, sizeof a, NULL, 0, deadline);
 }
 
 /* True if the socket's peer credentials pass the limits (no check asked: true; cannot tell: false). Mutant "no
@@ -489,7 +514,7 @@ static unsigned check_hello(const struct tzchan_linux_hello *h, size_t n, bool t
     if (st.st_size < 0 || (uint64_t)st.st_size != h->region_bytes)
         return TZCHAN_LINUX_R_SIZE;
     for (int i = 1; i < nfds; i++)
-        if (!is_eventfd(fds[i]))
+        if (!is_bell_socket(fds[i]))
             return TZCHAN_LINUX_R_BAD_EVENTFD;
     return TZCHAN_LINUX_ACCEPTED;
 }
@@ -548,12 +573,12 @@ int tzchan_linux_accept(struct tzchan_linux **out, int sock, const struct tzchan
         }
         if (why == TZCHAN_LINUX_ACCEPTED && evfd) {
             for (uint32_t i = 0; i < h.lanes; i++) {
-                l->lane[i].efd_ring = fds[1 + i];
+                /* our end of the lane's doorbell; its file flags are the creator's to set as well, so none is
+                 * relied on: every call on it passes MSG_DONTWAIT */
+                l->lane[i].bell_fd = fds[1 + i];
                 fds[1 + i] = -1; /* now owned by the lane */
-                fcntl(l->lane[i].efd_ring, F_SETFL, O_NONBLOCK);
             }
-            int mine[MAX_FDS];
-            if (make_eventfds(l, mine) != 0)
+            if (make_wake_fds(l) != 0)
                 why = TZCHAN_LINUX_R_RESOURCES;
         }
     }
@@ -561,15 +586,10 @@ int tzchan_linux_accept(struct tzchan_linux **out, int sock, const struct tzchan
     if (why != TZCHAN_LINUX_ACCEPTED) {
         free_conn(l);
         *reason = why;
-        e = answer(sock, why, NULL, 0, deadline);
+        e = answer(sock, why, deadline);
         return e ? e : TZCHAN_EPROTO;
     }
-    int mine[MAX_FDS];
-    int nmine = 0;
-    if (l->eventfd)
-        for (uint32_t i = 0; i < l->lanes; i++)
-            mine[nmine++] = l->lane[i].efd_wait;
-    e = answer(sock, TZCHAN_LINUX_ACCEPTED, mine, nmine, deadline);
+    e = answer(sock, TZCHAN_LINUX_ACCEPTED, deadline);
     if (e) {
         free_conn(l);
         return e;
