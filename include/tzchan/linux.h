@@ -43,7 +43,7 @@ extern "C" {
 /* ---- hand-off messages (the socket's wire format; little-endian, fixed size) ------------------------------- */
 #define TZCHAN_LINUX_HELLO_MAGIC 0x4f4c485au  /* 'Z' 'H' 'L' 'O' in memory order */
 #define TZCHAN_LINUX_ANSWER_MAGIC 0x534e415au /* 'Z' 'A' 'N' 'S' */
-#define TZCHAN_LINUX_HANDOFF_VERSION 2u /* 2: pollable doorbells are sockets, not eventfds */
+#define TZCHAN_LINUX_HANDOFF_VERSION 2u       /* 2: pollable doorbells are sockets, not eventfds */
 /* hello.flags: pollable doorbells, one per lane, attached. The "EVENTFD" names (here, in the config, the limits
  * and the reasons) are kept for source compatibility: since hand-off version 2 these doorbells are connected
  * AF_UNIX stream sockets, not eventfds, because a peer that shares an eventfd's file description can make our
@@ -65,7 +65,8 @@ struct tzchan_linux_hello {
     uint32_t reserved[8];  /* zero */
 };
 /* Sent back by the acceptor: accept (reason 0) or refuse (reason > 0); never with fds (nfds = 0: any fd
- * attached makes the answer malformed, and the creator closes it). After a refusal the creator may send another hello on the same socket. */
+ * attached makes the answer malformed, and the creator closes it). After a refusal the creator may send another
+ * hello on the same socket. */
 struct tzchan_linux_answer {
     uint32_t magic;       /* TZCHAN_LINUX_ANSWER_MAGIC */
     uint32_t version;     /* TZCHAN_LINUX_HANDOFF_VERSION */
@@ -79,14 +80,14 @@ _Static_assert(sizeof(struct tzchan_linux_answer) == 32, "answer is 32 bytes");
 /* Why the acceptor refused a hello (the answer's reason). */
 enum tzchan_linux_reason {
     TZCHAN_LINUX_ACCEPTED = 0,
-    TZCHAN_LINUX_R_MALFORMED = 1,  /* not a hello: wrong length, magic, reserved bits, or fd count */
-    TZCHAN_LINUX_R_VERSION = 2,    /* a hand-off version this build does not speak */
-    TZCHAN_LINUX_R_NOT_MEMFD = 3,  /* fds[0] is not a read-write memfd (no seals possible) */
-    TZCHAN_LINUX_R_NOT_SEALED = 4, /* missing F_SEAL_SHRINK, F_SEAL_GROW or F_SEAL_SEAL, or has a write seal */
-    TZCHAN_LINUX_R_SIZE = 5,       /* the memfd's size is not region_bytes, or region_bytes not the geometry's */
-    TZCHAN_LINUX_R_GEOMETRY = 6,   /* lanes or ring outside the acceptor's limits, or pollable mode not allowed */
-    TZCHAN_LINUX_R_LAYOUT = 7,     /* the region's contents do not open (core: EPROTO / EVERSION / EINVAL) */
-    TZCHAN_LINUX_R_RESOURCES = 8,  /* the acceptor could not map or allocate */
+    TZCHAN_LINUX_R_MALFORMED = 1,   /* not a hello: wrong length, magic, reserved bits, or fd count */
+    TZCHAN_LINUX_R_VERSION = 2,     /* a hand-off version this build does not speak */
+    TZCHAN_LINUX_R_NOT_MEMFD = 3,   /* fds[0] is not a read-write memfd (no seals possible) */
+    TZCHAN_LINUX_R_NOT_SEALED = 4,  /* missing F_SEAL_SHRINK, F_SEAL_GROW or F_SEAL_SEAL, or has a write seal */
+    TZCHAN_LINUX_R_SIZE = 5,        /* the memfd's size is not region_bytes, or region_bytes not the geometry's */
+    TZCHAN_LINUX_R_GEOMETRY = 6,    /* lanes or ring outside the acceptor's limits, or pollable mode not allowed */
+    TZCHAN_LINUX_R_LAYOUT = 7,      /* the region's contents do not open (core: EPROTO / EVERSION / EINVAL) */
+    TZCHAN_LINUX_R_RESOURCES = 8,   /* the acceptor could not map or allocate */
     TZCHAN_LINUX_R_BAD_EVENTFD = 9, /* an attached doorbell fd is not a connected AF_UNIX stream socket */
     TZCHAN_LINUX_R_PEER = 10        /* the peer's credentials (SO_PEERCRED) are not allowed by the limits */
 };

@@ -556,7 +556,8 @@ int tzchan_linux_accept(struct tzchan_linux **out, int sock, const struct tzchan
         return (int)n;
     }
     struct tzchan_linux_hello h = msg.h; /* private copy */
-    unsigned why = peer_allowed(sock, lim) ? check_hello(&h, (size_t)n, trunc, fds, nfds, lim) : TZCHAN_LINUX_R_PEER;
+    unsigned why =
+        peer_allowed(sock, lim) ? check_hello(&h, (size_t)n, trunc, fds, nfds, lim) : TZCHAN_LINUX_R_PEER;
     struct tzchan_linux *l = NULL;
     if (why == TZCHAN_LINUX_ACCEPTED) {
         bool evfd = (h.flags & TZCHAN_LINUX_HELLO_EVENTFD) != 0;

@@ -166,9 +166,9 @@ bool tzchan_linux_peer_gone(struct tzchan_linux *l)
 }
 
 /* One sleep of at most slice_ms, on the peer's bell word (futex) or, with `poll_efd`, on the doorbell socket,
- * the wake eventfd and the liveness socket. Returns 0 (rung, or no need to sleep), SLICE_OVER (the slice ended and the socket says the peer is
- * alive), TZCHAN_EINTR (a signal), TZCHAN_EPIPE (the socket says the peer is gone). Called without the lane
- * mutex. */
+ * the wake eventfd and the liveness socket. Returns 0 (rung, or no need to sleep), SLICE_OVER (the slice ended and
+ * the socket says the peer is alive), TZCHAN_EINTR (a signal), TZCHAN_EPIPE (the socket says the peer is gone).
+ * Called without the lane mutex. */
 #define SLICE_OVER 1
 static int sleep_once(struct tzchan__lane *ln, const uint32_t *word, uint32_t expect, int slice_ms, bool poll_efd)
 {

@@ -6,8 +6,10 @@
  *     refusal carrying 253 fds, then with an over-long answer carrying fds. tzchan_linux_create must refuse
  *     each, and afterwards this process must hold exactly the fds it held before (counted in /proc/self/fd).
  *     Mutant killed: "no close_fds() on the zero-length path" (the pre-fix create): 253 fds leak per attempt.
- *  2. Double close: a hostile acceptor accepts in eventfd mode with one doorbell fd per lane, the first an
- *     eventfd and the second a pipe. The creator must refuse and close each received fd once. In a threaded
+ *  2. Double close: a hostile acceptor accepts in pollable-doorbell mode with one fd per lane attached, the first
+ *     an eventfd and the second a pipe (the shape that made the creator of hand-off version 1, which took
+ *     eventfds from the answer, close fds twice; since version 2 any fd on an answer makes it malformed). The
+ *     creator must refuse and close each received fd once. In a threaded
  *     program a second close of a number that another thread has reused closes that thread's file; this test
  *     plays that other thread: it is linked with -Wl,--wrap=close, and right after each close() the creator
  *     makes, it puts a file of "someone else" (/dev/null) on the freed number. Any later close of such a number

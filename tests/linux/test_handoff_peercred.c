@@ -112,19 +112,22 @@ int main(void)
     printf("test_handoff_peercred (uid %u, gid %u)\n", (unsigned)getuid(), (unsigned)getgid());
     uint32_t uid = (uint32_t)getuid(), gid = (uint32_t)getgid();
 
-    pair("only uid+1 may connect", (struct tzchan_linux_limits){.peer_check = TZCHAN_LINUX_PEER_UID, .peer_uid = uid + 1},
-         TZCHAN_EPROTO, TZCHAN_LINUX_R_PEER);
-    pair("only gid+1 may connect", (struct tzchan_linux_limits){.peer_check = TZCHAN_LINUX_PEER_GID, .peer_gid = gid + 1},
-         TZCHAN_EPROTO, TZCHAN_LINUX_R_PEER);
+    pair("only uid+1 may connect",
+         (struct tzchan_linux_limits){.peer_check = TZCHAN_LINUX_PEER_UID, .peer_uid = uid + 1}, TZCHAN_EPROTO,
+         TZCHAN_LINUX_R_PEER);
+    pair("only gid+1 may connect",
+         (struct tzchan_linux_limits){.peer_check = TZCHAN_LINUX_PEER_GID, .peer_gid = gid + 1}, TZCHAN_EPROTO,
+         TZCHAN_LINUX_R_PEER);
     pair("our uid, gid+1",
-         (struct tzchan_linux_limits){.peer_check = TZCHAN_LINUX_PEER_UID | TZCHAN_LINUX_PEER_GID,
-                                      .peer_uid = uid, .peer_gid = gid + 1},
+         (struct tzchan_linux_limits){
+             .peer_check = TZCHAN_LINUX_PEER_UID | TZCHAN_LINUX_PEER_GID, .peer_uid = uid, .peer_gid = gid + 1},
          TZCHAN_EPROTO, TZCHAN_LINUX_R_PEER);
-    pair("only our uid may connect", (struct tzchan_linux_limits){.peer_check = TZCHAN_LINUX_PEER_UID, .peer_uid = uid}, 0,
+    pair("only our uid may connect",
+         (struct tzchan_linux_limits){.peer_check = TZCHAN_LINUX_PEER_UID, .peer_uid = uid}, 0,
          TZCHAN_LINUX_ACCEPTED);
     pair("only our uid and gid",
-         (struct tzchan_linux_limits){.peer_check = TZCHAN_LINUX_PEER_UID | TZCHAN_LINUX_PEER_GID,
-                                      .peer_uid = uid, .peer_gid = gid},
+         (struct tzchan_linux_limits){
+             .peer_check = TZCHAN_LINUX_PEER_UID | TZCHAN_LINUX_PEER_GID, .peer_uid = uid, .peer_gid = gid},
          0, TZCHAN_LINUX_ACCEPTED);
     pair("no check (peer_uid set but not asked for)", (struct tzchan_linux_limits){.peer_uid = uid + 1}, 0,
          TZCHAN_LINUX_ACCEPTED);
@@ -144,7 +147,8 @@ int main(void)
                    TZCHAN_LINUX_R_PEER);
         other_user("uid 65534 connects, only 65534 allowed",
                    (struct tzchan_linux_limits){.peer_check = TZCHAN_LINUX_PEER_UID | TZCHAN_LINUX_PEER_GID,
-                                                .peer_uid = 65534, .peer_gid = 65534},
+                                                .peer_uid = 65534,
+                                                .peer_gid = 65534},
                    0, TZCHAN_LINUX_ACCEPTED);
     } else {
         printf("  not root: the other-user cases are skipped\n");

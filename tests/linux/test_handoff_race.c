@@ -63,7 +63,7 @@ static int acceptor(int sock, double seconds, struct shared *sh)
             accepted++;
             for (uint32_t i = 0; i < LANES; i++)
                 (void)tzchan_linux_send(l, i, "touch", 5, 0); /* writes into every lane's ring */
-            tzchan_linux_close(l);                              /* closes s */
+            tzchan_linux_close(l);                            /* closes s */
         } else {
             close(s);
             if (rc == TZCHAN_EPROTO && why < 16)

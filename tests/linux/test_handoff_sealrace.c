@@ -34,9 +34,9 @@
 int __real_fstat(int fd, struct stat *st);
 int __wrap_fstat(int fd, struct stat *st);
 
-static int race_fd = -1;  /* the creator's memfd to change when the acceptor reads a size */
-static bool race_seal;    /* seal it after shrinking */
-static int fstat_calls;   /* fstat calls the wrapper saw */
+static int race_fd = -1; /* the creator's memfd to change when the acceptor reads a size */
+static bool race_seal;   /* seal it after shrinking */
+static int fstat_calls;  /* fstat calls the wrapper saw */
 
 int __wrap_fstat(int fd, struct stat *st)
 {
