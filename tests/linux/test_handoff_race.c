@@ -10,13 +10,13 @@
  * after each acceptance writes to every lane (a region larger than its file would fault there), then closes.
  *
  * Asserts: the acceptor never dies of a signal (SIGBUS above all), every refusal has a documented reason, and no
- * accept call outlives its timeout by more than a generous slack (2 s; a hang detector, not a speed check).
+ * accept call outlives its timeout by more than a generous slack (5 s; a hang detector, not a speed check).
  * Prints the iterations, the outcome counts and the longest accept against its timeout.
  *
  * Mutant killed, when the race is hit: "fstat before F_GET_SEALS" in check_hello (the acceptor dies of SIGBUS).
- * The window is a few hundred nanoseconds between two system calls, so on an idle machine a run may well not
- * hit it; test_handoff_sealrace is the deterministic check of that order. This test's job is the rest: no crash
- * and no overlong call whatever the creator does in between.
+ * The window lies between two system calls; on the development machine the old order died within 22 ms to 1.6 s
+ * of racing, but elsewhere a run could miss it: test_handoff_sealrace is the deterministic check of that order.
+ * This test's job is also the rest: no crash and no overlong call whatever the creator does in between.
  */
 #include "lx.h"
 
@@ -31,7 +31,7 @@
 #define LANES 4u
 #define RING 4096u
 #define TIMEOUT_MS 500
-#define SLACK_MS 2000
+#define SLACK_MS 5000
 
 /* shared with the parent so it can say how far the child got if it dies */
 struct shared {
@@ -42,6 +42,7 @@ static int acceptor(int sock, double seconds, struct shared *sh)
 {
     uint64_t end = lx_now_ns() + (uint64_t)(seconds * 1e9);
     uint64_t n = 0, accepted = 0, timeouts = 0, refused[16] = {0}, other = 0, max_ns = 0;
+    int max_rc = 0;
     lx_watchdog_start();
     while (lx_now_ns() < end) {
         int s = dup(sock);
@@ -53,8 +54,10 @@ static int acceptor(int sock, double seconds, struct shared *sh)
         int rc = tzchan_linux_accept(&l, s, NULL, TIMEOUT_MS, &why);
         uint64_t dt = lx_now_ns() - t0;
         lx_watch_end(0);
-        if (dt > max_ns)
+        if (dt > max_ns) {
             max_ns = dt;
+            max_rc = rc;
+        }
         if (dt > (uint64_t)(TIMEOUT_MS + SLACK_MS) * 1000000ull) {
             fprintf(stderr, "FAIL: accept took %.1f ms (timeout %d ms)\n", (double)dt / 1e6, TIMEOUT_MS);
             return T_EXIT_FAIL;
@@ -83,8 +86,8 @@ static int acceptor(int sock, double seconds, struct shared *sh)
            " not sealed / %" PRIu64 " size / %" PRIu64 " layout, %" PRIu64 " timeouts, %" PRIu64 " other\n",
            n, seconds, accepted, refused[TZCHAN_LINUX_R_NOT_SEALED], refused[TZCHAN_LINUX_R_SIZE],
            refused[TZCHAN_LINUX_R_LAYOUT], timeouts, other);
-    printf("  longest accept: %.2f ms (timeout %d ms, limit %d ms)\n", (double)max_ns / 1e6, TIMEOUT_MS,
-           TIMEOUT_MS + SLACK_MS);
+    printf("  longest accept: %.2f ms, %s (timeout %d ms, limit %d ms)\n", (double)max_ns / 1e6,
+           max_rc == 0 ? "accepted" : tzchan_strerror(max_rc), TIMEOUT_MS, TIMEOUT_MS + SLACK_MS);
     fflush(stdout);
     /* only the documented refusals may happen (and EIO/ENOMEM would be "other") */
     return other == 0 ? T_EXIT_PASS : T_EXIT_FAIL;
@@ -133,7 +136,7 @@ static void creator(int sock, struct shared *sh)
         if (recv(sock, &a, sizeof a, 0) <= 0)
             break; /* EOF: the acceptor is done (or dead) */
         uint64_t dt = lx_now_ns() - t0;
-        rtt_ns = (rtt_ns * 7 + dt) / 8;
+        rtt_ns = (rtt_ns * 7 + (dt < 1000000u ? dt : 1000000u)) / 8; /* a stall must not slow the hammering */
         close(fd);
     }
     printf("  creator: %" PRIu64 " hellos, round trip ~%.1f us\n", hellos, (double)rtt_ns / 1e3);
