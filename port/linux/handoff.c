@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysinfo.h>
 #include <sys/un.h>
 #include <time.h>
@@ -510,6 +512,11 @@ static unsigned check_hello(const struct tzchan_linux_hello *h, size_t n, bool t
         return TZCHAN_LINUX_R_NOT_SEALED;
     struct stat st;
     if (fstat(fds[0], &st) != 0 || !S_ISREG(st.st_mode))
+        return TZCHAN_LINUX_R_NOT_MEMFD;
+    /* a plain (shmem) memfd only: a hugetlbfs one can also be sealed, but a hole the creator punches in it gives
+     * its pages and their reservation back, and our next fault there is a SIGBUS when the huge page pool is dry */
+    struct statfs sf;
+    if (fstatfs(fds[0], &sf) != 0 || sf.f_type != TMPFS_MAGIC)
         return TZCHAN_LINUX_R_NOT_MEMFD;
     if (st.st_size < 0 || (uint64_t)st.st_size != h->region_bytes)
         return TZCHAN_LINUX_R_SIZE;

@@ -113,6 +113,15 @@ static void refusals(void)
     x.region_bytes += 64;
     expect_refusal("region_bytes not the geometry's", &x, sizeof x, &good, 1, NULL, TZCHAN_LINUX_R_SIZE);
 
+    /* a sealed hugetlbfs memfd: refused whatever its size (a hole punched in it can SIGBUS us later) */
+    int huge = memfd_create("huge", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
+    if (huge >= 0 && ftruncate(huge, 2 << 20) == 0 && fcntl(huge, F_ADD_SEALS, SEALS) == 0)
+        expect_refusal("sealed hugetlbfs memfd", &h, sizeof h, &huge, 1, NULL, TZCHAN_LINUX_R_NOT_MEMFD);
+    else
+        printf("  %-44s -> skipped (no hugetlbfs memfd here)\n", "sealed hugetlbfs memfd");
+    if (huge >= 0)
+        close(huge);
+
     char tmpl[] = "/tmp/tzchan-test-XXXXXX";
     int file = mkstemp(tmpl);
     CHECK(file >= 0 && ftruncate(file, (off_t)size) == 0);
