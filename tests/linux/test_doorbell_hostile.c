@@ -12,7 +12,7 @@
  *    while a second thread of B receives on the same lane with a 200 ms timeout. Both must return in time.
  *  - drainer: the peer clears O_NONBLOCK on B's doorbell and empties it; B arms and disarms (disarm drains the
  *    doorbell). Disarm must return.
- *  - stealer: a peer thread sits in a blocking read() on B's doorbell and so eats rings meant for B; 20 times,
+ *  - stealer: a peer thread sits in a blocking read() on B's doorbell and so eats rings meant for B; 100 times,
  *    B receives with a 500 ms timeout while the peer sends a message. Each receive must return the message.
  *
  * Every call is watched: one still running 5 s past its timeout fails the test (a hang detector with generous
@@ -31,6 +31,7 @@
 
 #define TIMEOUT_MS 200
 #define SLACK_MS 5000
+#define ROUNDS 100 /* stealer rounds: the old port hung in each of 4 trial runs (with 20, in 1 of 2) */
 
 static bool is_eventfd(int fd)
 {
@@ -164,7 +165,7 @@ static void stealer(void)
     CHECK(pthread_create(&th, NULL, thief, (void *)(intptr_t)copy) == 0);
     pthread_detach(th); /* it stays blocked in read() until the process ends */
     double worst = 0;
-    for (int i = 0; i < 20; i++) {
+    for (int i = 0; i < ROUNDS; i++) {
         pthread_t t;
         CHECK(pthread_create(&t, NULL, late_sender, NULL) == 0);
         char buf[16];
@@ -178,7 +179,7 @@ static void stealer(void)
             worst = ms;
         CHECK_EQ(r, 3);
     }
-    printf("  stealer: 20 receives while the peer eats rings, all delivered, longest %.1f ms\n", worst);
+    printf("  stealer: %d receives while the peer eats rings, all delivered, longest %.1f ms\n", ROUNDS, worst);
     /* the thief keeps its copy; B's connection is left open so the thief never reads a closed fd's number */
 }
 
