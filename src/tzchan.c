@@ -30,7 +30,8 @@ enum { TX_IDLE = 0, TX_STREAM = 1, TX_RESERVED = 2 };
 enum { RX_IDLE = 0, RX_MSG = 1, RX_PEEKED = 2 };
 
 #define STREAM_CHUNK 16384u /* send_some publishes at least this often (or every ring/4) while it copies */
-#define MIN_FRAG 256u /* a streamed fragment starts at the ring's beginning rather than be smaller than this */
+#define MIN_FRAG 256u /* a fragment of a declared stream > max_msg starts at the ring's beginning rather than be
+                       * smaller than this (only recv_some reads those, so the producer may insist on room) */
 
 #define TZ_MEMCPY(d, s, n) __builtin_memcpy((d), (s), (n))
 #define TZ_MEMSET(d, c, n) __builtin_memset((d), (c), (n))
@@ -170,20 +171,6 @@ static int tx_need(struct tzchan *ch, uint32_t need)
     return tx_wait_for(ch, need);
 }
 
-/* Writes the zero padding still owed after the last record's payload. */
-static int tx_flush_pad(struct tzchan *ch)
-{
-    if (ch->tx_rec_pad == 0)
-        return 0;
-    int e = tx_need(ch, ch->tx_rec_pad);
-    if (e)
-        return e;
-    TZ_MEMSET(ch->tx_data + (ch->tx_prod_v & ch->mask), 0, ch->tx_rec_pad);
-    ch->tx_prod_v += ch->tx_rec_pad;
-    ch->tx_rec_pad = 0;
-    return 0;
-}
-
 static void put_hdr(struct tzchan *ch, uint32_t len, uint32_t flags)
 {
     unsigned char *p = ch->tx_data + (ch->tx_prod_v & ch->mask);
@@ -193,12 +180,11 @@ static void put_hdr(struct tzchan *ch, uint32_t len, uint32_t flags)
 }
 
 /* Room for a record: the next `contig` bytes must not cross the ring's end (else a PAD record fills the rest
- * first) and `need` of them must be free now. Flushes owed padding first. */
+ * first) and `need` of them must be free now. A PAD is published alone if the record then has to wait
+ * (PROTOCOL.md 4.3: the consumer consumes it on any receive call). */
 static int tx_room(struct tzchan *ch, uint32_t contig, uint32_t need)
 {
-    int e = tx_flush_pad(ch);
-    if (e)
-        return e;
+    int e;
     uint32_t to_end = ch->ring - (ch->tx_prod_v & ch->mask);
     if (contig > to_end) {
         e = tx_need(ch, to_end);
@@ -234,7 +220,7 @@ int64_t tzchan_send_flags(struct tzchan *ch, const void *buf, size_t len, unsign
     if (len > ch->max_msg)
         return TZCHAN_EMSGSIZE;
     uint32_t n = (uint32_t)len, span = TZCHAN_WIRE_REC_HDR + align8(n);
-    if (ch->tx_rec_pad == 0 && span <= ch->ring - (ch->tx_prod_v & ch->mask) && tx_free(ch) >= span) {
+    if (span <= ch->ring - (ch->tx_prod_v & ch->mask) && tx_free(ch) >= span) {
         ch->flags &= ~F_TX_WANT; /* fast path: what tx_room() would find, without the calls */
     } else {
         e = tx_room(ch, span, span);
@@ -330,32 +316,41 @@ static int tx_open_record(struct tzchan *ch, size_t call_left)
 {
     bool first = !(ch->flags & F_TX_FIRST_DONE);
     bool known = ch->tx_total != TZCHAN_LEN_UNKNOWN;
-    uint64_t left = known ? ch->tx_total - ch->tx_sent : (uint64_t)call_left;
-    uint32_t hdr, fl, rlen;
+    uint32_t hdr = first ? TZCHAN_WIRE_REC_HDR_FIRST : TZCHAN_WIRE_REC_HDR;
+    uint32_t fl = first ? TZCHAN_WIRE_REC_FIRST : 0u;
+    uint32_t rlen;
     int e;
-    if (first && known && left <= ch->max_msg) {
+    if (first && known && ch->tx_total <= ch->max_msg) {
         /* a declared message that fits: one record, filled as room appears, so tzchan_recv can take it whole */
         hdr = TZCHAN_WIRE_REC_HDR;
         fl = TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST;
-        rlen = (uint32_t)left;
+        rlen = (uint32_t)ch->tx_total;
         e = tx_room(ch, hdr + align8(rlen), hdr + 1);
         if (e)
             return e;
-    } else {
-        hdr = first ? TZCHAN_WIRE_REC_HDR_FIRST : TZCHAN_WIRE_REC_HDR;
-        fl = first ? TZCHAN_WIRE_REC_FIRST : 0;
+    } else if (known) {
+        /* a fragment of a declared message > max_msg: as long as fits before the ring's end, at least MIN_FRAG */
+        uint64_t left = ch->tx_total - ch->tx_sent;
         uint32_t want = left < MIN_FRAG ? (uint32_t)left : MIN_FRAG;
         e = tx_room(ch, hdr + align8(want), hdr + 1);
         if (e)
             return e;
-        uint32_t room = ch->ring - (ch->tx_prod_v & ch->mask) - hdr;
-        if (!known) /* a record of unknown-length data is written whole by this call */
-            room = min32(room, tx_free(ch) - hdr);
+        uint32_t room = ch->ring - (ch->tx_prod_v & ch->mask) - hdr; /* a multiple of 8: the padding fits too */
         rlen = left < room ? (uint32_t)left : room;
-        if (known && rlen == left) {
+        if (rlen == left) {
             fl |= TZCHAN_WIRE_REC_LAST;
-            hdr = TZCHAN_WIRE_REC_HDR; /* FIRST|LAST has the short header */
+            hdr = TZCHAN_WIRE_REC_HDR; /* FIRST|LAST has the short header (PROTOCOL.md 4.2) */
         }
+    } else {
+        /* unknown length: a record holds only bytes offered now that fit the free space now, padding included,
+         * and starts wherever hdr + 8 bytes fit before the ring's end: so STREAM_ROOM free bytes always suffice
+         * for progress, which is what the consumer's EMSGSIZE rule relies on (PROTOCOL.md 4.3) */
+        e = tx_room(ch, hdr + 8u, hdr + 8u);
+        if (e)
+            return e;
+        uint32_t room = min32(ch->ring - (ch->tx_prod_v & ch->mask), tx_free(ch)) - hdr;
+        room &= ~7u;
+        rlen = call_left < room ? (uint32_t)call_left : room;
     }
     put_hdr(ch, rlen, fl);
     if (hdr == TZCHAN_WIRE_REC_HDR_FIRST) {
@@ -382,6 +377,7 @@ int64_t tzchan_send_some(struct tzchan *ch, const void *buf, size_t len)
         return TZCHAN_EINVAL;
     const unsigned char *src = buf;
     size_t taken = 0;
+    uint32_t chunk = min32(STREAM_CHUNK, ch->ring / 4u);
     e = 0;
     /* bounded: each pass writes >= 1 byte or leaves */
     while (taken < len) {
@@ -391,23 +387,27 @@ int64_t tzchan_send_some(struct tzchan *ch, const void *buf, size_t len)
                 break;
         }
         size_t want = len - taken;
-        uint32_t n = ch->tx_rec_rem;
+        uint32_t n = min32(ch->tx_rec_rem, chunk);
         if (want < n)
             n = (uint32_t)want;
-        if (tx_free(ch) == 0) {
-            e = tx_need(ch, 1);
+        /* the record's last byte goes out only together with its zero padding (PROTOCOL.md 4.1), so a record
+         * is never left complete but for padding that only a later call would write */
+        uint32_t fin = ch->tx_rec_rem + ch->tx_rec_pad;
+        if (n == ch->tx_rec_rem && tx_free(ch) < fin)
+            n--;
+        n = min32(n, tx_free(ch));
+        if (n == 0) {
+            e = tx_need(ch, ch->tx_rec_rem == 1u ? fin : 1u);
             if (e)
                 break;
+            continue;
         }
-        /* copy in pieces of at most `chunk` and publish each, so the peer copies out while we copy in */
-        uint32_t chunk = min32(STREAM_CHUNK, ch->ring / 4u);
-        n = min32(min32(n, tx_free(ch)), chunk);
         TZ_MEMCPY(ch->tx_data + (ch->tx_prod_v & ch->mask), src + taken, n);
         ch->tx_prod_v += n;
         ch->tx_rec_rem -= n;
         ch->tx_sent += n;
         taken += n;
-        if (ch->tx_rec_rem == 0 && ch->tx_rec_pad != 0 && tx_free(ch) >= ch->tx_rec_pad) {
+        if (ch->tx_rec_rem == 0 && ch->tx_rec_pad != 0) {
             TZ_MEMSET(ch->tx_data + (ch->tx_prod_v & ch->mask), 0, ch->tx_rec_pad);
             ch->tx_prod_v += ch->tx_rec_pad;
             ch->tx_rec_pad = 0;
@@ -508,22 +508,38 @@ static int rx_need(struct tzchan *ch, uint32_t n)
     return closed ? TZCHAN_EPIPE : TZCHAN_EAGAIN;
 }
 
-/* A receive call is returning e: publish what we freed, remember where we stopped. */
+/* Makes sure the `whole` bytes of a record (or of its header) at `ahead` bytes past our consumer index are
+ * published. An honest producer publishes a header whole and a record's last payload byte only together with its
+ * padding (PROTOCOL.md 4.1), so while fewer than `wait_below` bytes of it are out we wait, and a producer index
+ * that stopped between `wait_below` and `whole` is a protocol violation. `ahead` lies within what was published. */
+static int rx_need_rec(struct tzchan *ch, uint32_t ahead, uint32_t wait_below, uint32_t whole)
+{
+    int e = rx_need(ch, ahead + whole);
+    if ((e == TZCHAN_EAGAIN || e == TZCHAN_EPIPE) && ch->rx_prod_seen - ch->rx_cons_v - ahead >= wait_below)
+        return broken(ch);
+    return e;
+}
+
+/* A receive call is returning e: publish what we freed (a skipped PAD too: PROTOCOL.md 4.3 rule 3), and on
+ * EAGAIN/EPIPE remember where we stopped, for tzchan_wait_prepare(). */
 static int rx_fail(struct tzchan *ch, int e)
 {
+    if (e == TZCHAN_EPROTO)
+        return e;
+    rx_publish(ch);
     if (e == TZCHAN_EAGAIN || e == TZCHAN_EPIPE) {
-        rx_publish(ch);
         ch->rx_idle_prod = ch->rx_prod_seen;
         ch->flags |= F_RX_IDLE;
     }
     return e;
 }
 
-/* Loads the record header at pos (a record boundary we computed), once, and checks it. */
+/* Loads the record header at pos (a record boundary we computed, within what was published), once, and checks
+ * it. */
 static int rec_read(struct tzchan *ch, uint32_t pos, struct rec *r)
 {
     uint32_t ahead = pos - ch->rx_cons_v;
-    int e = rx_need(ch, ahead + TZCHAN_WIRE_REC_HDR);
+    int e = rx_need_rec(ch, ahead, 1, TZCHAN_WIRE_REC_HDR);
     if (e)
         return e;
     uint32_t off = pos & ch->mask;
@@ -554,7 +570,7 @@ static int rec_read(struct tzchan *ch, uint32_t pos, struct rec *r)
     r->span = hdr + align8(len);
     r->total = len;
     if (multi_first) {
-        e = rx_need(ch, ahead + TZCHAN_WIRE_REC_HDR_FIRST);
+        e = rx_need_rec(ch, ahead, 1, TZCHAN_WIRE_REC_HDR_FIRST);
         if (e)
             return e;
         uint64_t lo = tz_load_relaxed(p + 8), hi = tz_load_relaxed(p + 12); /* relaxed: as above */
@@ -565,21 +581,21 @@ static int rec_read(struct tzchan *ch, uint32_t pos, struct rec *r)
     return 0;
 }
 
-/* Header of the next message-bearing record at our consumer index, skipping owed padding and a PAD record. */
+/* Makes sure the whole record r at `ahead` past our consumer index is published (its padding included). */
+static int rec_whole(struct tzchan *ch, uint32_t ahead, const struct rec *r)
+{
+    /* a PAD is published whole at once; a record's payload may still be coming until its last byte */
+    uint32_t wait_below = (r->flags & TZCHAN_WIRE_REC_PAD) ? r->hdr : r->hdr + r->len;
+    return rx_need_rec(ch, ahead, wait_below, r->span);
+}
+
+/* Header of the next message-bearing record at our consumer index, skipping a PAD record. */
 static int rx_head(struct tzchan *ch, struct rec *r)
 {
-    int e;
-    if (ch->rx_rec_pad) {
-        e = rx_need(ch, ch->rx_rec_pad);
-        if (e)
-            return e;
-        ch->rx_cons_v += ch->rx_rec_pad;
-        ch->rx_rec_pad = 0;
-    }
-    e = rec_read(ch, ch->rx_cons_v, r);
+    int e = rec_read(ch, ch->rx_cons_v, r);
     if (e || !(r->flags & TZCHAN_WIRE_REC_PAD))
         return e;
-    e = rx_need(ch, r->span);
+    e = rec_whole(ch, 0, r);
     if (e)
         return e;
     ch->rx_cons_v += r->span;
@@ -608,24 +624,25 @@ static void rx_delivered(struct tzchan *ch, uint64_t len)
 static int64_t recv_multi(struct tzchan *ch, unsigned char *dst, size_t cap, const struct rec *first)
 {
     uint64_t lim = cap < ch->max_msg ? (uint64_t)cap : ch->max_msg;
-    if (first->total != TZCHAN_LEN_UNKNOWN && first->total > lim)
-        return TZCHAN_EMSGSIZE;
+    bool known = first->total != TZCHAN_LEN_UNKNOWN;
+    if (known && first->total > lim)
+        return rx_fail(ch, TZCHAN_EMSGSIZE);
     uint32_t pos = ch->rx_cons_v;
     uint64_t sum = 0;
     struct rec r = *first;
     int e;
     /* bounded: every pass moves pos forward by >= 8 bytes, inside the <= ring bytes published */
     for (;;) {
-        if (r.flags & TZCHAN_WIRE_REC_PAD) {
-            e = rx_need(ch, pos - ch->rx_cons_v + r.span);
-            if (e)
-                goto incomplete;
-        } else {
+        if (!(r.flags & TZCHAN_WIRE_REC_PAD)) {
+            if (known && sum + r.len > first->total)
+                return broken(ch); /* more bytes than the message announced */
             if (sum + r.len > lim)
-                return TZCHAN_EMSGSIZE;
-            e = rx_need(ch, pos - ch->rx_cons_v + r.span);
-            if (e)
-                goto incomplete;
+                return rx_fail(ch, TZCHAN_EMSGSIZE);
+        }
+        e = rec_whole(ch, pos - ch->rx_cons_v, &r);
+        if (e)
+            goto incomplete;
+        if (!(r.flags & TZCHAN_WIRE_REC_PAD)) {
             if (r.len)
                 TZ_MEMCPY(dst + sum, ch->rx_data + (pos & ch->mask) + r.hdr, r.len);
             sum += r.len;
@@ -639,14 +656,16 @@ static int64_t recv_multi(struct tzchan *ch, unsigned char *dst, size_t cap, con
         if (r.flags & TZCHAN_WIRE_REC_FIRST)
             return broken(ch);
     }
-    if (first->total != TZCHAN_LEN_UNKNOWN && sum != first->total)
-        return broken(ch);
+    if (known && sum != first->total)
+        return broken(ch); /* fewer bytes than the message announced */
     ch->rx_cons_v = pos;
     rx_delivered(ch, sum);
     return (int64_t)sum;
 incomplete:
-    if (e == TZCHAN_EAGAIN && ch->ring - (ch->rx_prod_seen - ch->rx_cons_v) < 32u)
-        return TZCHAN_EMSGSIZE; /* the ring is full of this message: it cannot arrive whole */
+    /* the ring is (nearly) full of this message: a producer needs at most STREAM_ROOM free bytes to go on with
+     * it (PROTOCOL.md 4.3), so with less it is waiting for us, and the message cannot arrive whole */
+    if (e == TZCHAN_EAGAIN && ch->ring - (ch->rx_prod_seen - ch->rx_cons_v) < TZCHAN_WIRE_STREAM_ROOM)
+        e = TZCHAN_EMSGSIZE;
     return rx_fail(ch, e);
 }
 
@@ -657,29 +676,27 @@ int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap)
         return e;
     if (buf == NULL && cap != 0)
         return TZCHAN_EINVAL;
-    /* fast path: no padding owed and the next record is a whole message, already published and fitting cap.
-     * Its header is loaded once and only these loaded values are used; anything else (including a header a
-     * hostile peer rewrites between here and the general path) goes the general way, which loads it afresh. */
-    if (ch->rx_rec_pad == 0) {
-        if (ch->rx_prod_seen - ch->rx_cons_v < TZCHAN_WIRE_REC_HDR) {
-            e = rx_refresh(ch);
-            if (e)
-                return e;
-        }
-        uint32_t have = ch->rx_prod_seen - ch->rx_cons_v, off = ch->rx_cons_v & ch->mask;
-        if (have >= TZCHAN_WIRE_REC_HDR) {
-            const unsigned char *p = ch->rx_data + off;
-            /* relaxed: ordered by the acquire load of prod in rx_refresh(); one load each */
-            uint32_t len = tz_load_relaxed(p), fl = tz_load_relaxed(p + 4);
-            if (fl == (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST) && len <= ch->max_msg && len <= cap) {
-                uint32_t span = TZCHAN_WIRE_REC_HDR + align8(len); /* len <= ring/2: no overflow */
-                if (span <= ch->ring - off && span <= have) {
-                    if (len)
-                        TZ_MEMCPY(buf, p + TZCHAN_WIRE_REC_HDR, len);
-                    ch->rx_cons_v += span;
-                    rx_delivered(ch, len);
-                    return (int64_t)len;
-                }
+    /* fast path: the next record is a whole message, already published and fitting cap. Its header is loaded
+     * once and only these loaded values are used; anything else (including a header a hostile peer rewrites
+     * between here and the general path) goes the general way, which loads it afresh. */
+    if (ch->rx_prod_seen - ch->rx_cons_v < TZCHAN_WIRE_REC_HDR) {
+        e = rx_refresh(ch);
+        if (e)
+            return e;
+    }
+    uint32_t have = ch->rx_prod_seen - ch->rx_cons_v, off = ch->rx_cons_v & ch->mask;
+    if (have >= TZCHAN_WIRE_REC_HDR) {
+        const unsigned char *p = ch->rx_data + off;
+        /* relaxed: ordered by the acquire load of prod in rx_refresh(); one load each */
+        uint32_t len = tz_load_relaxed(p), fl = tz_load_relaxed(p + 4);
+        if (fl == (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST) && len <= ch->max_msg && len <= cap) {
+            uint32_t span = TZCHAN_WIRE_REC_HDR + align8(len); /* len <= ring/2: no overflow */
+            if (span <= ch->ring - off && span <= have) {
+                if (len)
+                    TZ_MEMCPY(buf, p + TZCHAN_WIRE_REC_HDR, len);
+                ch->rx_cons_v += span;
+                rx_delivered(ch, len);
+                return (int64_t)len;
             }
         }
     }
@@ -692,8 +709,8 @@ int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap)
     if (!(r.flags & TZCHAN_WIRE_REC_LAST))
         return recv_multi(ch, buf, cap, &r);
     if (r.len > ch->max_msg || r.len > cap)
-        return TZCHAN_EMSGSIZE;
-    e = rx_need(ch, r.span);
+        return rx_fail(ch, TZCHAN_EMSGSIZE);
+    e = rec_whole(ch, 0, &r);
     if (e)
         return rx_fail(ch, e);
     if (r.len)
@@ -706,14 +723,13 @@ int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap)
 /* recv_some is returning EAGAIN or EPIPE. A message it entered in this call without delivering a byte of it is
  * put back (nothing was published past it yet), so the caller is never left inside a message it has not seen:
  * recv and peek would say EINVAL, and a peer could cause that by publishing a first header before its payload. */
-static int rx_some_fail(struct tzchan *ch, int e, bool fresh, uint32_t cons, uint32_t pad)
+static int rx_some_fail(struct tzchan *ch, int e, bool fresh, uint32_t cons)
 {
     if (fresh && e != TZCHAN_EPROTO && ch->rx_state == RX_MSG && ch->rx_got == 0) {
         ch->rx_state = RX_IDLE;
         ch->flags &= ~(F_RX_IN_REC | F_RX_REC_LAST);
         ch->rx_cons_v = cons;
         ch->rx_rec_rem = 0;
-        ch->rx_rec_pad = pad;
     }
     return rx_fail(ch, e);
 }
@@ -727,14 +743,14 @@ int64_t tzchan_recv_some(struct tzchan *ch, void *buf, size_t cap, bool *end_of_
         return TZCHAN_EINVAL;
     *end_of_message = false;
     bool fresh = ch->rx_state == RX_IDLE;
-    uint32_t start_cons = ch->rx_cons_v, start_pad = ch->rx_rec_pad;
+    uint32_t start_cons = ch->rx_cons_v;
     /* bounded: a pass without payload consumes a header (>= 8 bytes) */
     for (;;) {
         if (!(ch->flags & F_RX_IN_REC)) {
             struct rec r;
             e = rx_head(ch, &r);
             if (e)
-                return rx_some_fail(ch, e, fresh, start_cons, start_pad);
+                return rx_some_fail(ch, e, fresh, start_cons);
             bool is_first = (r.flags & TZCHAN_WIRE_REC_FIRST) != 0;
             if (ch->rx_state == RX_IDLE) {
                 if (!is_first)
@@ -758,7 +774,7 @@ int64_t tzchan_recv_some(struct tzchan *ch, void *buf, size_t cap, bool *end_of_
         if (ch->rx_rec_rem != 0) {
             e = rx_need(ch, 1);
             if (e)
-                return rx_some_fail(ch, e, fresh, start_cons, start_pad);
+                return rx_some_fail(ch, e, fresh, start_cons);
             n = min32(ch->rx_rec_rem, ch->rx_prod_seen - ch->rx_cons_v);
             if (cap < n)
                 n = (uint32_t)cap;
@@ -771,11 +787,11 @@ int64_t tzchan_recv_some(struct tzchan *ch, void *buf, size_t cap, bool *end_of_
             ch->st_bytes_recv += n;
         }
         if (ch->rx_rec_rem == 0) {
+            /* the last payload byte came with the record's padding (PROTOCOL.md 4.1): skip it now */
+            if (ch->rx_prod_seen - ch->rx_cons_v < ch->rx_rec_pad)
+                return broken(ch);
+            ch->rx_cons_v += ch->rx_rec_pad;
             ch->flags &= ~F_RX_IN_REC;
-            if (ch->rx_prod_seen - ch->rx_cons_v >= ch->rx_rec_pad) {
-                ch->rx_cons_v += ch->rx_rec_pad;
-                ch->rx_rec_pad = 0;
-            }
             if (ch->flags & F_RX_REC_LAST) {
                 if (ch->rx_total != TZCHAN_LEN_UNKNOWN && ch->rx_got != ch->rx_total)
                     return broken(ch); /* fewer bytes than the message announced */
@@ -808,12 +824,11 @@ int tzchan_recv_total(struct tzchan *ch, uint64_t *total)
     }
     struct rec r;
     e = rx_head(ch, &r);
-    if (e)
-        return rx_fail(ch, e);
-    if (!(r.flags & TZCHAN_WIRE_REC_FIRST))
-        return broken(ch);
-    *total = r.total;
-    return 0;
+    if (e == 0 && !(r.flags & TZCHAN_WIRE_REC_FIRST))
+        e = broken(ch);
+    if (e == 0)
+        *total = r.total;
+    return rx_fail(ch, e); /* also publishes a PAD that rx_head() skipped */
 }
 
 const void *tzchan_peek(struct tzchan *ch, size_t *len)
@@ -835,10 +850,11 @@ const void *tzchan_peek(struct tzchan *ch, size_t *len)
     if (e == 0 && (!(r.flags & TZCHAN_WIRE_REC_LAST) || r.len > ch->max_msg))
         e = TZCHAN_EMSGSIZE;
     if (e == 0)
-        e = rx_need(ch, r.span);
+        e = rec_whole(ch, 0, &r);
     if (e) {
         if (ch != NULL && (ch->flags & F_OPENED)) {
-            e = rx_fail(ch, e);
+            if (e != TZCHAN_EINVAL)
+                e = rx_fail(ch, e);
             if (!(ch->flags & F_BROKEN))
                 ch->error = e;
         }
@@ -1023,13 +1039,16 @@ int tzchan_open(struct tzchan *ch, void *mem, size_t size, enum tzchan_side side
     uint32_t off_ab = tz_load_relaxed(&h->ring_offset_ab);
     uint32_t off_ba = tz_load_relaxed(&h->ring_offset_ba);
     uint32_t hflags = tz_load_relaxed(&h->flags);
+    uint32_t reserved = 0;
+    for (uint32_t i = 0; i < sizeof h->reserved / sizeof h->reserved[0]; i++)
+        reserved |= tz_load_relaxed(&h->reserved[i]); /* relaxed, once each: as above */
     if (magic != TZCHAN_WIRE_MAGIC)
         return TZCHAN_EPROTO;
     if (version != TZCHAN_WIRE_VERSION || hflags != 0)
         return TZCHAN_EVERSION;
     size_t need = tzchan_region_size(lanes, ring);
     uint64_t stride = TZCHAN_WIRE_LANE_CTRL + 2u * (uint64_t)ring;
-    if (need == 0 || region_bytes != need || lane_offset != TZCHAN_WIRE_HEADER_BYTES || lane_stride != stride ||
+    if (need == 0 || region_bytes != need || reserved != 0 || lane_offset != TZCHAN_WIRE_HEADER_BYTES || lane_stride != stride ||
         off_ab != TZCHAN_WIRE_LANE_CTRL || off_ba != TZCHAN_WIRE_LANE_CTRL + ring)
         return TZCHAN_EPROTO;
     if (size < need || lane >= lanes)
@@ -1078,8 +1097,10 @@ int tzchan_close(struct tzchan *ch)
     int e = unusable(ch);
     if (e == TZCHAN_EINVAL)
         return e;
-    if (e == 0)
+    if (e == 0) { /* publish everything: what we sent and the space we freed (PROTOCOL.md 7) */
         tx_publish(ch);
+        rx_publish(ch);
+    }
     ch->flags |= F_CLOSED;
     /* release: everything we published comes before CLOSED; pairs with the acquire load of state in the
      * peer's rx_need() */

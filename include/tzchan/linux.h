@@ -9,7 +9,8 @@
  * socket then stays open as the liveness line: when the peer dies or closes, blocked calls return TZCHAN_EPIPE.
  *
  * On top of the core's non-blocking calls this port adds blocking calls with timeouts (futex doorbells by
- * default, eventfd doorbells on request so an event loop can poll them), one lane per CPU and a helper to pick
+ * default; on request pollable doorbells, a socket per lane, so an event loop can poll them), one lane per CPU
+ * and a helper to pick
  * the caller's lane. docs/LINUX.md describes the design: the hand-off format, the limits, doorbells, liveness,
  * lanes and migration, blocking semantics.
  *
@@ -42,12 +43,17 @@ extern "C" {
 /* ---- hand-off messages (the socket's wire format; little-endian, fixed size) ------------------------------- */
 #define TZCHAN_LINUX_HELLO_MAGIC 0x4f4c485au  /* 'Z' 'H' 'L' 'O' in memory order */
 #define TZCHAN_LINUX_ANSWER_MAGIC 0x534e415au /* 'Z' 'A' 'N' 'S' */
-#define TZCHAN_LINUX_HANDOFF_VERSION 1u
-#define TZCHAN_LINUX_HELLO_EVENTFD 1u       /* hello.flags: doorbells are eventfds, one per lane, attached */
+#define TZCHAN_LINUX_HANDOFF_VERSION 2u       /* 2: pollable doorbells are sockets, not eventfds */
+/* hello.flags: pollable doorbells, one per lane, attached. The "EVENTFD" names (here, in the config, the limits
+ * and the reasons) are kept for source compatibility: since hand-off version 2 these doorbells are connected
+ * AF_UNIX stream sockets, not eventfds, because a peer that shares an eventfd's file description can make our
+ * reads and writes on it block (docs/LINUX.md s.4). */
+#define TZCHAN_LINUX_HELLO_EVENTFD 1u
 #define TZCHAN_LINUX_MAX_EVENTFD_LANES 252u /* SCM_RIGHTS carries at most 253 fds: the memfd + one per lane */
 
 /* Sent by the creator with the fds attached (SCM_RIGHTS): fds[0] = the region's memfd, then with
- * TZCHAN_LINUX_HELLO_EVENTFD one eventfd per lane that the creator sleeps on (side B writes it to ring A). */
+ * TZCHAN_LINUX_HELLO_EVENTFD one doorbell socket per lane: one end of a socketpair whose other end the creator
+ * keeps; each side rings the other by sending a byte on its end and polls its end for the other's rings. */
 struct tzchan_linux_hello {
     uint32_t magic;        /* TZCHAN_LINUX_HELLO_MAGIC */
     uint32_t version;      /* TZCHAN_LINUX_HANDOFF_VERSION */
@@ -58,8 +64,9 @@ struct tzchan_linux_hello {
     uint32_t nfds;         /* fds attached: 1, or 1 + lanes with EVENTFD */
     uint32_t reserved[8];  /* zero */
 };
-/* Sent back by the acceptor: accept (reason 0; with EVENTFD, `lanes` eventfds attached that side B sleeps on)
- * or refuse (reason > 0, no fds). After a refusal the creator may send another hello on the same socket. */
+/* Sent back by the acceptor: accept (reason 0) or refuse (reason > 0); never with fds (nfds = 0: any fd
+ * attached makes the answer malformed, and the creator closes it). After a refusal the creator may send another
+ * hello on the same socket. */
 struct tzchan_linux_answer {
     uint32_t magic;       /* TZCHAN_LINUX_ANSWER_MAGIC */
     uint32_t version;     /* TZCHAN_LINUX_HANDOFF_VERSION */
@@ -73,15 +80,16 @@ _Static_assert(sizeof(struct tzchan_linux_answer) == 32, "answer is 32 bytes");
 /* Why the acceptor refused a hello (the answer's reason). */
 enum tzchan_linux_reason {
     TZCHAN_LINUX_ACCEPTED = 0,
-    TZCHAN_LINUX_R_MALFORMED = 1,  /* not a hello: wrong length, magic, reserved bits, or fd count */
-    TZCHAN_LINUX_R_VERSION = 2,    /* a hand-off version this build does not speak */
-    TZCHAN_LINUX_R_NOT_MEMFD = 3,  /* fds[0] is not a read-write memfd (no seals possible) */
-    TZCHAN_LINUX_R_NOT_SEALED = 4, /* missing F_SEAL_SHRINK, F_SEAL_GROW or F_SEAL_SEAL, or has a write seal */
-    TZCHAN_LINUX_R_SIZE = 5,       /* the memfd's size is not region_bytes, or region_bytes not the geometry's */
-    TZCHAN_LINUX_R_GEOMETRY = 6,   /* lanes or ring outside the acceptor's limits, or eventfd mode not allowed */
-    TZCHAN_LINUX_R_LAYOUT = 7,     /* the region's contents do not open (core: EPROTO / EVERSION / EINVAL) */
-    TZCHAN_LINUX_R_RESOURCES = 8,  /* the acceptor could not map or allocate */
-    TZCHAN_LINUX_R_BAD_EVENTFD = 9 /* an attached doorbell fd is not an eventfd */
+    TZCHAN_LINUX_R_MALFORMED = 1,   /* not a hello: wrong length, magic, reserved bits, or fd count */
+    TZCHAN_LINUX_R_VERSION = 2,     /* a hand-off version this build does not speak */
+    TZCHAN_LINUX_R_NOT_MEMFD = 3,   /* fds[0] is not a read-write memfd (no seals possible) */
+    TZCHAN_LINUX_R_NOT_SEALED = 4,  /* missing F_SEAL_SHRINK, F_SEAL_GROW or F_SEAL_SEAL, or has a write seal */
+    TZCHAN_LINUX_R_SIZE = 5,        /* the memfd's size is not region_bytes, or region_bytes not the geometry's */
+    TZCHAN_LINUX_R_GEOMETRY = 6,    /* lanes or ring outside the acceptor's limits, or pollable mode not allowed */
+    TZCHAN_LINUX_R_LAYOUT = 7,      /* the region's contents do not open (core: EPROTO / EVERSION / EINVAL) */
+    TZCHAN_LINUX_R_RESOURCES = 8,   /* the acceptor could not map or allocate */
+    TZCHAN_LINUX_R_BAD_EVENTFD = 9, /* an attached doorbell fd is not a connected AF_UNIX stream socket */
+    TZCHAN_LINUX_R_PEER = 10        /* the peer's credentials (SO_PEERCRED) are not allowed by the limits */
 };
 /* "sealed memfd of the wrong size"-style text for a reason code; never NULL. */
 const char *tzchan_linux_reason_str(unsigned reason);
@@ -91,7 +99,7 @@ const char *tzchan_linux_reason_str(unsigned reason);
 struct tzchan_linux_config {
     uint32_t lanes;
     uint32_t ring_bytes;
-    bool eventfd; /* eventfd doorbells (pollable, tzchan_linux_fd) instead of futexes; lanes <= 252 */
+    bool eventfd; /* pollable doorbells (sockets; tzchan_linux_fd) instead of futexes; lanes <= 252 */
 };
 
 /* What the acceptor accepts; a NULL pointer means the defaults in brackets. 0 in a field also means its default. */
@@ -100,8 +108,16 @@ struct tzchan_linux_limits {
     uint32_t min_ring;         /* [1 KiB] */
     uint32_t max_ring;         /* [256 MiB] */
     uint64_t max_region_bytes; /* [1 GiB] the memory the acceptor is willing to map */
-    bool refuse_eventfd;       /* [false] refuse eventfd mode */
+    bool refuse_eventfd;       /* [false] refuse pollable-doorbell mode */
+    /* Appended later; a zero-initialised struct still means "anyone may connect". Who may connect, by the
+     * socket's SO_PEERCRED (the peer's ids when it called connect(), or when the socketpair was made). A
+     * refused peer gets R_PEER before anything it sent is looked at. */
+    uint32_t peer_check; /* [0 = anyone] TZCHAN_LINUX_PEER_UID and/or TZCHAN_LINUX_PEER_GID; other bits: EINVAL */
+    uint32_t peer_uid;   /* with TZCHAN_LINUX_PEER_UID: the one uid accepted (0 = root only) */
+    uint32_t peer_gid;   /* with TZCHAN_LINUX_PEER_GID: the one primary gid accepted */
 };
+#define TZCHAN_LINUX_PEER_UID 1u /* limits.peer_check: the peer's uid must be peer_uid */
+#define TZCHAN_LINUX_PEER_GID 2u /* limits.peer_check: the peer's gid must be peer_gid */
 
 struct tzchan_linux; /* a connection: region, socket, lanes; opaque */
 
@@ -111,15 +127,20 @@ struct tzchan_linux; /* a connection: region, socket, lanes; opaque */
  * (closed by tzchan_linux_close). Blocks; call from one thread per socket.
  * Returns 0; TZCHAN_EPROTO if refused (*reason says why when reason != NULL) or the answer is malformed (*reason
  * = TZCHAN_LINUX_R_MALFORMED); TZCHAN_EINVAL (bad config); TZCHAN_ENOMEM; TZCHAN_EIO (a system call failed);
- * TZCHAN_EPIPE (socket closed); TZCHAN_ETIMEDOUT; TZCHAN_EINTR (a signal while waiting for the answer). On
+ * TZCHAN_EPIPE (socket closed); TZCHAN_ETIMEDOUT (no answer in time, or the peer did not take the hello in time:
+ * timeout_ms bounds the whole call); TZCHAN_EINTR (a signal while waiting). On
  * failure `sock` stays open and the caller's (after EINTR/ETIMEDOUT an answer may still arrive on it). */
 int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan_linux_config *cfg, int timeout_ms,
                         unsigned *reason);
 
-/* Acceptor side (side B). Receives one hello on `sock` (waits up to timeout_ms), checks it against `lim`,
- * answers. Accepted: returns 0, *out owns `sock`. Refused: returns TZCHAN_EPROTO with *reason set (the refusal
- * was sent; `sock` stays the caller's and another hello may follow). Other failures: TZCHAN_EPIPE (peer closed),
- * TZCHAN_ETIMEDOUT, TZCHAN_EINTR, TZCHAN_ENOMEM, TZCHAN_EIO. Blocks; one thread per socket. */
+/* Acceptor side (side B). Receives one hello on `sock`, checks it against `lim`, answers; timeout_ms bounds the
+ * whole call, the answer included (it is sent without blocking: a creator that does not read cannot hold us).
+ * Accepted: returns 0, *out owns `sock`. TZCHAN_EINVAL: unknown bits in lim->peer_check (nothing read).
+ * Refused: returns TZCHAN_EPROTO with *reason set (the refusal was sent;
+ * `sock` stays the caller's and another hello may follow). Other failures: TZCHAN_EPIPE (peer closed),
+ * TZCHAN_ETIMEDOUT (no hello in time, or the answer could not be sent in time: then nothing is accepted and
+ * *reason holds the verdict that was not delivered), TZCHAN_EINTR, TZCHAN_ENOMEM, TZCHAN_EIO. Blocks; one thread
+ * per socket. */
 int tzchan_linux_accept(struct tzchan_linux **out, int sock, const struct tzchan_linux_limits *lim, int timeout_ms,
                         unsigned *reason);
 
@@ -173,7 +194,8 @@ int64_t tzchan_linux_recv_some(struct tzchan_linux *l, uint32_t lane, void *buf,
                                int timeout_ms);
 
 /* ---- event loops --------------------------------------------------------------------------------------------- */
-/* The lane's doorbell fd (eventfd mode only; TZCHAN_EINVAL with futexes): becomes readable when the peer rings.
+/* The lane's doorbell fd (pollable mode only; TZCHAN_EINVAL with futexes): becomes readable when the peer rings.
+ * It is a socket; do not read it yourself (disarm drains it).
  * The connection owns it. Use: arm -> 0: poll the fd (and tzchan_linux_socket for POLLHUP), then disarm and call
  * the non-blocking core calls on tzchan_linux_endpoint; 1: the condition already holds, go ahead now. */
 int tzchan_linux_fd(const struct tzchan_linux *l, uint32_t lane);
@@ -200,7 +222,7 @@ struct tzchan_linux_stats {
 /* Snapshot of one lane's counters (takes the lane's mutex briefly). Returns 0 or TZCHAN_EINVAL. */
 int tzchan_linux_get_stats(struct tzchan_linux *l, uint32_t lane, struct tzchan_linux_stats *st);
 
-/* Longest a blocked call sleeps before it checks the liveness socket again (futex sleeps; the one eventfd sleeper
+/* Longest a blocked call sleeps before it checks the liveness socket again (futex sleeps; the one doorbell poller
  * of a lane polls the socket together with its doorbell). Bounds the EPIPE delay after the peer's death. */
 #define TZCHAN_LINUX_SLICE_MS 20
 

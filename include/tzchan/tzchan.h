@@ -80,7 +80,7 @@ struct tzchan {
     uint32_t tx_pub;        /* last value published in *tx_prod */
     uint32_t tx_cons_seen;  /* last checked value of the peer's consumer index */
     uint32_t tx_rec_rem;    /* payload bytes still to write into the open record */
-    uint32_t tx_rec_pad;    /* zero bytes to write after it */
+    uint32_t tx_rec_pad;    /* zero bytes written together with its last payload byte */
     uint32_t tx_want;       /* consumer index our last EAGAIN needs (valid if tx_want_set) */
     uint32_t tx_reserved;   /* length handed out by tzchan_reserve (valid if tx_state == RESERVED) */
     uint32_t tx_state;      /* idle / stream open / reserved */
@@ -91,7 +91,7 @@ struct tzchan {
     uint32_t rx_pub;        /* last value published in *rx_cons */
     uint32_t rx_prod_seen;  /* last checked value of the peer's producer index */
     uint32_t rx_rec_rem;    /* payload bytes left in the current record (recv_some) */
-    uint32_t rx_rec_pad;    /* pad bytes after it */
+    uint32_t rx_rec_pad;    /* zero bytes after it (published with its last payload byte) */
     uint32_t rx_idle_prod;  /* producer index when a receive call last returned EAGAIN */
     uint32_t rx_peek_end;   /* index after the peeked record (valid if rx_state == PEEKED) */
     uint32_t rx_state;      /* idle / in a streamed message / in its last record / peeked */
@@ -115,12 +115,16 @@ struct tzchan {
 /* Opens side `side`'s endpoint on lane `lane` of the region at `mem` (`size` bytes: the mapping the caller may
  * touch). Validates the header and the lane's current indices, copies the geometry into `ch` and marks this side
  * open in the region. Returns 0; TZCHAN_EINVAL (NULL, misaligned, side/lane out of range, size smaller than the
- * region claims); TZCHAN_EPROTO (bad magic, inconsistent header, impossible indices); TZCHAN_EVERSION. */
+ * region claims); TZCHAN_EPROTO (bad magic, inconsistent header or non-zero reserved bytes, impossible indices or
+ * own indices not on an 8-byte boundary); TZCHAN_EVERSION. A reopen continues where the lane's indices stand; a
+ * side that closed in the middle of a message must not reopen the lane (docs/PROTOCOL.md s.3). */
 TZCHAN_API int tzchan_open(struct tzchan *ch, void *mem, size_t size, enum tzchan_side side, uint32_t lane);
 
-/* Marks this side closed in the region and rings the peer if it waits: the peer's receive calls return
- * TZCHAN_EPIPE once they have drained what was sent before, its send calls return TZCHAN_EPIPE at once.
- * Publishes anything batched first. The endpoint may not be used afterwards (calls return TZCHAN_EINVAL). */
+/* Publishes everything (batched messages, and the space freed by receives), marks this side closed in the region
+ * and rings the peer if it waits: the peer's receive calls return TZCHAN_EPIPE once they have drained what was sent
+ * before, its send calls return TZCHAN_EPIPE at once. A stream message not yet ended stays incomplete (the peer
+ * gets its published bytes from recv_some, then EPIPE); a reservation not committed is dropped. The endpoint may
+ * not be used afterwards (calls return TZCHAN_EINVAL). */
 TZCHAN_API int tzchan_close(struct tzchan *ch);
 
 /* Largest message tzchan_send/tzchan_recv/tzchan_reserve handle whole: ring_bytes / 2. */
@@ -133,9 +137,11 @@ TZCHAN_API size_t tzchan_max_msg(const struct tzchan *ch);
 TZCHAN_API int64_t tzchan_send(struct tzchan *ch, const void *buf, size_t len);
 
 /* Receives the next message into buf and frees its space. Returns its length; TZCHAN_EAGAIN (none complete
- * yet); TZCHAN_EMSGSIZE (longer than cap or than max_msg, or a stream of unknown length too long to sit in the
- * ring whole: read it with tzchan_recv_some; nothing consumed); TZCHAN_EINVAL (recv_some is in the middle of a
- * message, or a peek is outstanding); TZCHAN_EPIPE (peer closed and nothing is left); TZCHAN_EPROTO. */
+ * yet); TZCHAN_EMSGSIZE (longer than cap or than max_msg, or a message in several records, e.g. a stream of
+ * unknown length, that has not ended while fewer than TZCHAN_WIRE_STREAM_ROOM bytes of the ring are free, so it
+ * cannot arrive whole: read it with tzchan_recv_some; nothing of it consumed); TZCHAN_EINVAL (recv_some is in the
+ * middle of a message, or a peek is outstanding); TZCHAN_EPIPE (peer closed and nothing complete is left: a message
+ * it left unfinished is reported so too); TZCHAN_EPROTO. Never EAGAIN for a message it can never take whole. */
 TZCHAN_API int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap);
 
 /* ---- messages of any size ---------------------------------------------------------------------------------- */
@@ -145,7 +151,8 @@ TZCHAN_API int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap);
  * with tzchan_recv. */
 TZCHAN_API int tzchan_send_begin(struct tzchan *ch, uint64_t total_len);
 /* Takes up to len bytes of the open message; returns the number taken (visible to the peer on return), 0 when
- * the ring is full; EINVAL if no message is open or len goes past the declared total; EPIPE; EPROTO. */
+ * it cannot take a byte now (the ring is full, or only a record's last byte is left and the zero padding that goes
+ * with it does not fit yet); EINVAL if no message is open or len goes past the declared total; EPIPE; EPROTO. */
 TZCHAN_API int64_t tzchan_send_some(struct tzchan *ch, const void *buf, size_t len);
 /* Closes the open message. TZCHAN_EAGAIN if its closing record does not fit yet; EINVAL if fewer than the
  * declared bytes were sent (the message stays open) or none is open; EPIPE; EPROTO. */
@@ -196,10 +203,14 @@ TZCHAN_API void tzchan_set_notify(struct tzchan *ch, void (*notify)(void *ctx), 
  * cannot be withdrawn, since the peer may already rely on it (tzchan_close() withdraws it). Returns 0, EINVAL. */
 TZCHAN_API int tzchan_set_sleep_fence(struct tzchan *ch, void (*fence)(void *ctx), void *ctx);
 /* Before sleeping: publishes our own progress, announces the wait (what: DATA, ROOM, or both as (enum tzchan_wait)3) and
- * checks again. Returns 0: sleep now (the peer will ring); 1: no need, the condition already holds (DATA: a
- * receive call would not return EAGAIN; ROOM: the send call that last returned EAGAIN, or the send_some that
- * returned 0, would now make progress; either: the peer closed); EINVAL; EPROTO. After a 0, call
- * tzchan_wait_done() once awake (after a 1 it is not needed, but harmless). */
+ * checks again. Returns 0: sleep now (the peer will ring); 1: no need, the condition already holds; EINVAL;
+ * EPROTO. DATA holds when the peer published new bytes since the receive call that last returned EAGAIN (or, if
+ * none did since the last message was consumed, when anything is published): a receive call may then still find
+ * only part of a message and return EAGAIN again, after which DATA no longer holds, so a wait loop never spins;
+ * when DATA does not hold, a receive call would return EAGAIN. ROOM holds when the send call that last returned
+ * EAGAIN (or the send_some that returned 0) would now make progress, or when no send call is waiting for room.
+ * Either holds when the peer closed. After a 0, call tzchan_wait_done() once awake (after a 1 it is not needed,
+ * but harmless). */
 TZCHAN_API int tzchan_wait_prepare(struct tzchan *ch, enum tzchan_wait what);
 TZCHAN_API void tzchan_wait_done(struct tzchan *ch);
 /* The word a futex/WFE-style port sleeps on after wait_prepare returned 0: sleep while it still holds *expect.

@@ -26,7 +26,7 @@
 #define TZCHAN_WIRE_MAGIC 0x48435a54u /* bytes 'T' 'Z' 'C' 'H' in memory order */
 #define TZCHAN_WIRE_VERSION 1u
 
-#define TZCHAN_WIRE_SLOT 128u          /* control words are 128 B apart: see PROTOCOL.md s.3 */
+#define TZCHAN_WIRE_SLOT 128u          /* control words are 128 B apart: see PROTOCOL.md s.2.2 */
 #define TZCHAN_WIRE_HEADER_BYTES 128u  /* region header slot */
 #define TZCHAN_WIRE_LANE_CTRL 768u     /* six control slots per lane */
 #define TZCHAN_WIRE_MIN_RING 1024u     /* ring data area, bytes, power of two */
@@ -103,6 +103,11 @@ struct tzchan_wire_record_first {
 #define TZCHAN_WIRE_REC_KNOWN (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST | TZCHAN_WIRE_REC_PAD)
 #define TZCHAN_WIRE_REC_HDR 8u
 #define TZCHAN_WIRE_REC_HDR_FIRST 16u
+/* A producer of a message that is not one record (of unknown length, or declared <= ring/2) can always go on with
+ * it once this many bytes of the ring are free (its next record with a PAD before it, or its closing record); a
+ * consumer that takes messages whole reports EMSGSIZE, not EAGAIN, for such a message while it is incomplete and
+ * fewer bytes than this are free (PROTOCOL.md 4.3). */
+#define TZCHAN_WIRE_STREAM_ROOM 48u
 
 _Static_assert(sizeof(struct tzchan_wire_header) == TZCHAN_WIRE_HEADER_BYTES, "header is one slot");
 _Static_assert(offsetof(struct tzchan_wire_header, region_bytes) == 0x10, "header layout");

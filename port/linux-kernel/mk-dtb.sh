@@ -6,12 +6,15 @@
 #   - cpu@1 and the cpu-map that names it are deleted: the second CPU belongs to the secure payload;
 #   - a psci node (0.2, method smc): our monitor answers VERSION, MIGRATE_INFO_TYPE, SYSTEM_OFF/RESET;
 #   - the tzchan node: the driver binds to it and gets the secure side's doorbell SPI from it;
-#   - /chosen: bootargs and where the initramfs was loaded.
+#   - /chosen: bootargs (plus TZCHAN_INIT_ARGS from the environment for /init) and where the initramfs was loaded.
 # Usage: mk-dtb.sh <firmware.bin> <initramfs> <initrd address> <out.dtb> [qemu machine options...]
 set -eu
 fw=$1 initrd=$2 initrd_pa=$3 out=$4
 shift 4
 here=$(cd "$(dirname "$0")" && pwd)
+# arguments for /init (TZCHAN_INIT_ARGS), after "--" so the kernel passes them on untouched
+initargs=""
+[ -n "${TZCHAN_INIT_ARGS:-}" ] && initargs=" -- $TZCHAN_INIT_ARGS"
 spi=$(sed -n 's/^#define LK_DOORBELL_SPI \([0-9]*\)u.*/\1/p' "$here/common/lk_smc.h")
 work=$out.d
 mkdir -p "$work"
@@ -35,7 +38,7 @@ cat > "$work/tzchan.dts" <<DTS
 		interrupts = <0x00 $spi 0x01>; /* GIC_SPI, edge rising */
 	};
 	chosen {
-		bootargs = "console=ttyAMA0 earlycon=pl011,0x9000000 rdinit=/init panic=-1";
+		bootargs = "console=ttyAMA0 earlycon=pl011,0x9000000 rdinit=/init panic=-1$initargs";
 		linux,initrd-start = <0x00 $initrd_pa>;
 		linux,initrd-end = <0x00 $end>;
 	};

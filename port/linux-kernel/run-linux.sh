@@ -3,19 +3,27 @@
 # The whole Linux normal-world test, from sources to verdict:
 #   1. the kernel (Debian's linux-source-6.1, minimal arm64 config; cached by config hash: kernel/build-kernel.sh)
 #   2. the firmware (our EL3 monitor + secure payload, firmware/Makefile)
-#   3. tzchan.ko out of tree (module/build-module.sh) and the static test program (user/tzchan-test.c)
-#   4. the initramfs (/init = the test program, /tzchan.ko, /dev/console) with the kernel's gen_init_cpio
+#   3. tzchan.ko out of tree (module/build-module.sh, with the test hooks) and the static test programs
+#      (user/tzchan-test.c, user/tzchan-hostile.c)
+#   4. the initramfs (/init = the test program, /tzchan-hostile, /tzchan.ko, /dev/console) with gen_init_cpio
 #   5. the device tree (mk-dtb.sh)
 #   6. QEMU: virt, secure=on, GICv3, cortex-a53, 2 CPUs (CPU0 Linux at NS-EL1, CPU1 our payload at S-EL1)
-# and checks three things: the test program's RESULT line on the console, the secure side's VERDICT line on the
-# secure-only UART, and QEMU's exit status, which our monitor sets when Linux powers off (PSCI SYSTEM_OFF).
+# and checks four things: the test program's RESULT line on the console, the secure side's VERDICT line on the
+# secure-only UART, QEMU's exit status, which our monitor sets when Linux powers off (PSCI SYSTEM_OFF), and that
+# the kernel log is clean: the kernel is built with KASAN, lockdep, atomic-sleep, list, object and SLUB debugging,
+# and any report of theirs (or any oops, warning or stack dump) fails the run (the patterns are listed below).
 # Usage: run-linux.sh <work folder>      (the kernel cache lives in <work folder>/kernel unless
 #                                         TZCHAN_KERNEL_CACHE names another folder)
+# Env:   TZCHAN_INIT_ARGS: arguments for the test program (e.g. --only=intr,unbind, to try one hardening test)
+#        TZCHAN_QEMU_TIMEOUT: seconds QEMU may run (default 600)
 # Exit: 0 pass, 1 fail, 77 skip (tools or linux-source-6.1 absent).
 set -u
 work=$(mkdir -p "$1" && cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 jobs=${TZCHAN_JOBS:-2}
+# The whole boot takes 40 to 70 s of wall time with the debug kernel (KASAN, lockdep) under TCG; the limit allows
+# for a busy machine. The secure side gives up on its own after 600 s.
+qemu_limit=${TZCHAN_QEMU_TIMEOUT:-600}
 tarball=${TZCHAN_LINUX_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 cross=aarch64-linux-gnu-
 
@@ -43,19 +51,24 @@ make -s -C "$here/firmware" O="$work/firmware" CROSS="$cross" || die "firmware b
 fw=$work/firmware/tz-linux.bin
 
 step "module"
-ko=$("$here/module/build-module.sh" "$kobj" "$work/module" | tail -n 1) || die "module build"
+# the test needs the test hooks (scribble and verdict ioctls, debug_* parameters); a production build has none
+ko=$(TZCHAN_TEST_HOOKS=y "$here/module/build-module.sh" "$kobj" "$work/module" | tail -n 1) || die "module build"
 
 step "test program and initramfs"
 mkdir -p "$work/initramfs"
-${cross}gcc -static -O2 -Wall -Wextra -Werror -I"$here/common" -I"$here/module" \
+${cross}gcc -static -pthread -O2 -Wall -Wextra -Werror -I"$here/common" -I"$here/module" \
     -I"$here/../trustzone/common" -o "$work/initramfs/tzchan-test" "$here/user/tzchan-test.c" \
     "$here/../trustzone/common/tz_crc32.c" || die "test program build"
+${cross}gcc -static -pthread -O2 -Wall -Wextra -Werror -I"$here/common" -I"$here/module" \
+    -I"$here/../trustzone/common" -o "$work/initramfs/tzchan-hostile" "$here/user/tzchan-hostile.c" || \
+    die "hostile program build"
 cat > "$work/initramfs/list" <<LIST
 dir /dev 0755 0 0
 nod /dev/console 0600 0 0 c 5 1
 dir /proc 0755 0 0
 dir /sys 0755 0 0
 file /init $work/initramfs/tzchan-test 0755 0 0
+file /tzchan-hostile $work/initramfs/tzchan-hostile 0755 0 0
 file /tzchan.ko $ko 0644 0 0
 LIST
 "$kobj/usr/gen_init_cpio" "$work/initramfs/list" > "$work/initramfs.cpio" || die "initramfs"
@@ -63,7 +76,8 @@ LIST
 step "device tree"
 machine="-M virt,secure=on,gic-version=3 -cpu cortex-a53 -smp 2 -m 512M -net none"
 # shellcheck disable=SC2086
-"$here/mk-dtb.sh" "$fw" "$work/initramfs.cpio" "$(board LK_INITRD_PA)" "$work/tzchan.dtb" $machine || die "device tree"
+TZCHAN_INIT_ARGS=${TZCHAN_INIT_ARGS:-} "$here/mk-dtb.sh" "$fw" "$work/initramfs.cpio" "$(board LK_INITRD_PA)" \
+    "$work/tzchan.dtb" $machine || die "device tree"
 
 step "boot"
 log=$work/secure.log
@@ -77,14 +91,52 @@ set -- $machine -display none -monitor none -semihosting -bios "$fw" \
 echo "\$ qemu-system-aarch64 $*"
 tb=$(date +%s)
 rm -f "$work/qemu.rc"
-{ timeout -k 5 600 qemu-system-aarch64 "$@" </dev/null; echo $? > "$work/qemu.rc"; } | tee "$console"
+{ timeout -k 5 "$qemu_limit" qemu-system-aarch64 "$@" </dev/null; echo $? > "$work/qemu.rc"; } | tee "$console"
 rc=$(cat "$work/qemu.rc" 2>/dev/null || echo 255)
-[ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && echo "QEMU did not finish within 600 s"
+[ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && echo "QEMU did not finish within $qemu_limit s"
 te=$(date +%s)
 echo
 echo "--- secure-only UART ($log) ---"
 cat "$log" 2>/dev/null
 echo "--- QEMU exit status: $rc; boot to power-off $((te - tb)) s; whole run $((te - t0)) s"
+# The kernel log must be clean. What the debug kernel (and the kernel anyway) prints when something is wrong:
+# KASAN reports ("BUG: KASAN: ..."), lockdep ("WARNING: possible circular locking dependency", "... recursive
+# locking", "inconsistent lock state", "INFO: lockdep is turned off"; the boot banner "RCU lockdep checking is
+# enabled" is not a report), atomic-sleep ("BUG: sleeping function called
+# from invalid context", "scheduling while atomic"), DEBUG_LIST ("list_add corruption"), DEBUG_OBJECTS ("ODEBUG:"),
+# SLUB debugging ("BUG kmalloc-64 (Not tainted): Redzone overwritten"), WARN_ON, oopses, panics, hung tasks,
+# RCU stalls, and the stack dump every one of them comes with ("Call trace:").
+bad_patterns='BUG:
+BUG [^ ]* \([A-Za-z ]*tainted\)
+WARNING:
+KASAN:.*(out-of-bounds|use-after-free|double-free|invalid|wild|null-ptr|user-memory)
+lockdep is turned off
+trying to register non-static key
+possible circular locking
+possible recursive locking
+inconsistent lock state
+DEBUG_LOCKS_WARN_ON
+sleeping function called from invalid context
+scheduling while atomic
+list_add corruption
+list_del corruption
+ODEBUG:
+Oops
+Internal error:
+Unable to handle kernel
+Kernel panic
+kernel BUG at
+general protection fault
+blocked for more than
+rcu_sched self-detected stall
+detected stall
+Call trace:'
+if printf '%s\n' "$bad_patterns" | grep -E -f - "$console" > "$work/kernel-reports.txt"; then
+    echo "--- kernel log reports (patterns in run-linux.sh) ---"
+    cat "$work/kernel-reports.txt"
+    die "the kernel reported problems (KASAN, lockdep, atomic sleep, list/object/SLUB debugging, oops or warning)"
+fi
+echo "kernel log clean: no KASAN, lockdep, atomic-sleep, list/object/SLUB debugging reports, oops or warnings"
 grep -q '^RESULT PASS' "$console" || die "no 'RESULT PASS' from the test program on the console"
 grep -q '^VERDICT PASS linux' "$log" 2>/dev/null || die "no 'VERDICT PASS linux' on the secure UART"
 [ "$rc" -eq 0 ] || die "the verdicts say PASS but QEMU's exit status is $rc"

@@ -6,12 +6,15 @@
  * tzchan_open), maps it and answers. Also the unix socket helpers and tzchan_linux_close. docs/LINUX.md s.2-3.
  *
  * Trust: the acceptor trusts nothing in the hello; the creator trusts nothing in the answer (it checks the answer's
- * shape and that every attached doorbell fd really is an eventfd before it will ever write to one).
+ * shape, and closes every fd a hostile acceptor attaches to it, each once). Neither side ever blocks on anything
+ * the other controls: hand-off messages are sent with MSG_DONTWAIT against the caller's deadline, and the
+ * pollable doorbells are socket ends used only with MSG_DONTWAIT (docs/LINUX.md s.4 says why not eventfds).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -21,8 +24,10 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysinfo.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -47,7 +52,8 @@ const char *tzchan_linux_reason_str(unsigned reason)
     case TZCHAN_LINUX_R_GEOMETRY: return "geometry outside the acceptor's limits";
     case TZCHAN_LINUX_R_LAYOUT: return "region contents are not a valid tzchan region";
     case TZCHAN_LINUX_R_RESOURCES: return "acceptor could not map or allocate";
-    case TZCHAN_LINUX_R_BAD_EVENTFD: return "doorbell fd is not an eventfd";
+    case TZCHAN_LINUX_R_BAD_EVENTFD: return "doorbell fd is not a connected unix stream socket";
+    case TZCHAN_LINUX_R_PEER: return "peer's credentials not allowed";
     default: return "unknown reason";
     }
 }
@@ -65,42 +71,90 @@ static int errno_code(int e)
     return (e == ENOMEM || e == EMFILE || e == ENFILE || e == ENOSPC) ? TZCHAN_ENOMEM : TZCHAN_EIO;
 }
 
-/* Waits until sock is readable. 0; TZCHAN_ETIMEDOUT; TZCHAN_EINTR; TZCHAN_EIO. */
-static int wait_readable(int sock, int timeout_ms)
+/* ---- deadlines: every hand-off call is bounded by its caller's timeout as a whole ------------------------ */
+static uint64_t now_ns(void)
 {
-    struct pollfd p = {.fd = sock, .events = POLLIN};
-    int r = poll(&p, 1, timeout_ms < 0 ? -1 : timeout_ms);
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* The deadline for a timeout in ms (-1 = none: UINT64_MAX). */
+static uint64_t deadline_of(int timeout_ms)
+{
+    return timeout_ms < 0 ? UINT64_MAX : now_ns() + (uint64_t)timeout_ms * 1000000ull;
+}
+
+/* What is left of a deadline, as a poll() timeout: -1 (none), else 0 .. INT_MAX ms, rounded up. */
+static int ms_left(uint64_t deadline)
+{
+    if (deadline == UINT64_MAX)
+        return -1;
+    uint64_t t = now_ns();
+    if (t >= deadline)
+        return 0;
+    uint64_t ms = (deadline - t + 999999u) / 1000000u;
+    return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* Waits until sock has `events` or the deadline passes. 0; TZCHAN_ETIMEDOUT; TZCHAN_EINTR; TZCHAN_EIO. */
+static int wait_sock(int sock, short events, uint64_t deadline)
+{
+    struct pollfd p = {.fd = sock, .events = events};
+    int r = poll(&p, 1, ms_left(deadline));
     if (r < 0)
         return errno == EINTR ? TZCHAN_EINTR : TZCHAN_EIO;
     return r == 0 ? TZCHAN_ETIMEDOUT : 0;
 }
 
-/* Sends one message of len bytes with nfds fds attached. 0, TZCHAN_EPIPE or TZCHAN_EIO. */
-static int send_msg(int sock, const void *buf, size_t len, const int *fds, int nfds)
+static int wait_readable(int sock, int timeout_ms)
+{
+    return wait_sock(sock, POLLIN, deadline_of(timeout_ms));
+}
+
+/* Sends one message of len bytes with nfds fds attached, never blocking past the deadline: the peer decides
+ * when it reads, so a peer that never does must not hold us (each sendmsg is MSG_DONTWAIT whatever the socket's
+ * own flags, and we wait for room with poll). A stream socket may take the bytes in pieces; the fds travel with
+ * the first. 0, TZCHAN_EPIPE, TZCHAN_ETIMEDOUT, TZCHAN_EINTR or TZCHAN_EIO. Mutant "sendmsg without
+ * MSG_DONTWAIT": test_handoff_deadline. */
+static int send_msg(int sock, const void *buf, size_t len, const int *fds, int nfds, uint64_t deadline)
 {
     union {
         struct cmsghdr h;
         unsigned char b[CMSG_SPACE(sizeof(int) * MAX_FDS)];
     } cm;
-    struct iovec iov = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (nfds > 0) {
-        memset(&cm, 0, sizeof cm);
-        m.msg_control = cm.b;
-        m.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-        memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+    size_t done = 0;
+    while (done < len) {
+        struct iovec iov = {.iov_base = (unsigned char *)(uintptr_t)buf + done, .iov_len = len - done};
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+        if (nfds > 0 && done == 0) {
+            memset(&cm, 0, sizeof cm);
+            m.msg_control = cm.b;
+            m.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+            struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+            c->cmsg_level = SOL_SOCKET;
+            c->cmsg_type = SCM_RIGHTS;
+            c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+            memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+        }
+        ssize_t r = sendmsg(sock, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (r > 0) {
+            done += (size_t)r;
+            continue;
+        }
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            int e = wait_sock(sock, POLLOUT, deadline);
+            if (e)
+                return e;
+            continue;
+        }
+        if (r < 0 && (errno == EPIPE || errno == ECONNRESET))
+            return TZCHAN_EPIPE;
+        return TZCHAN_EIO;
     }
-    ssize_t r;
-    do
-        r = sendmsg(sock, &m, MSG_NOSIGNAL);
-    while (r < 0 && errno == EINTR);
-    if (r < 0)
-        return (errno == EPIPE || errno == ECONNRESET) ? TZCHAN_EPIPE : TZCHAN_EIO;
-    return (size_t)r == len ? 0 : TZCHAN_EIO;
+    return 0;
 }
 
 /* Receives one message (up to cap bytes; *truncated if it was longer) and its fds (close-on-exec). Returns the
@@ -132,16 +186,30 @@ static ssize_t recv_msg(int sock, void *buf, size_t cap, bool *truncated, int *f
     return r;
 }
 
-/* True if fd is an eventfd (by its /proc link; refuses when /proc cannot tell). */
-static bool is_eventfd(int fd)
+/* True if the peer has closed its end (so a zero-byte read was the end, not an empty message). */
+static bool hung_up(int sock)
 {
-    char path[64], link[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(path, link, sizeof link - 1);
-    if (n < 0)
+    struct pollfd p = {.fd = sock, .events = POLLIN | POLLRDHUP};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR)) != 0;
+}
+
+/* True if fd is a connected AF_UNIX stream socket: the only doorbell we accept (we send and receive on it with
+ * MSG_DONTWAIT, which no peer-set file flag can override). */
+static bool is_bell_socket(int fd)
+{
+    struct stat st;
+    int v = 0;
+    socklen_t len = sizeof v;
+    if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
         return false;
-    link[n] = 0;
-    return strcmp(link, "anon_inode:[eventfd]") == 0;
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) != 0 || v != AF_UNIX)
+        return false;
+    len = sizeof v;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) != 0 || v != SOCK_STREAM)
+        return false;
+    struct sockaddr_un a;
+    len = sizeof a;
+    return getpeername(fd, (struct sockaddr *)&a, &len) == 0; /* connected */
 }
 
 /* ---- the connection ----------------------------------------------------------------------------------- */
@@ -152,10 +220,10 @@ static void free_conn(struct tzchan_linux *l)
     if (l->lane != NULL) {
         for (uint32_t i = 0; i < l->lanes; i++) {
             struct tzchan__lane *ln = &l->lane[i];
-            if (ln->efd_wait >= 0)
-                close(ln->efd_wait);
-            if (ln->efd_ring >= 0)
-                close(ln->efd_ring);
+            if (ln->bell_fd >= 0)
+                close(ln->bell_fd);
+            if (ln->wake_fd >= 0)
+                close(ln->wake_fd);
             pthread_mutex_destroy(&ln->mu);
         }
         free(l->lane);
@@ -189,7 +257,7 @@ static struct tzchan_linux *alloc_conn(uint32_t lanes, uint32_t ring, bool creat
         pthread_mutex_init(&ln->mu, NULL);
         ln->conn = l;
         ln->idx = i;
-        ln->efd_wait = ln->efd_ring = -1;
+        ln->bell_fd = ln->wake_fd = -1;
     }
     return l;
 }
@@ -216,16 +284,31 @@ static int open_lanes(struct tzchan_linux *l)
     return 0;
 }
 
-static int make_eventfds(struct tzchan_linux *l, int *fds)
+/* Pollable mode: each lane's private wake eventfd (for our own threads only; never sent). */
+static int make_wake_fds(struct tzchan_linux *l)
 {
     for (uint32_t i = 0; i < l->lanes; i++) {
         int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (fd < 0)
             return errno_code(errno);
-        l->lane[i].efd_wait = fd;
-        fds[i] = fd;
+        l->lane[i].wake_fd = fd;
     }
     return 0;
+}
+
+/* Creator, pollable mode: one doorbell socketpair per lane; we keep one end, peer_ends[i] goes to the peer. */
+static int make_bells(struct tzchan_linux *l, int *peer_ends)
+{
+    for (uint32_t i = 0; i < l->lanes; i++)
+        peer_ends[i] = -1;
+    for (uint32_t i = 0; i < l->lanes; i++) {
+        int sp[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sp) != 0)
+            return errno_code(errno);
+        l->lane[i].bell_fd = sp[0];
+        peer_ends[i] = sp[1];
+    }
+    return make_wake_fds(l);
 }
 
 /* ---- creator ---------------------------------------------------------------------------------------------- */
@@ -239,6 +322,7 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
     if (out == NULL || sock < 0)
         return TZCHAN_EINVAL;
     *out = NULL;
+    uint64_t deadline = deadline_of(timeout_ms);
     bool evfd = cfg != NULL && cfg->eventfd;
     uint32_t ring = (cfg != NULL && cfg->ring_bytes) ? cfg->ring_bytes : DEFAULT_RING;
     uint32_t lanes = cfg != NULL ? cfg->lanes : 0;
@@ -260,6 +344,8 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
     if (l == NULL)
         return TZCHAN_ENOMEM;
     int fds[MAX_FDS];
+    int peer_ends[MAX_FDS]; /* pollable mode: the doorbell ends we hand over (closed here once sent) */
+    uint32_t n_peer_ends = 0;
     int e, memfd = memfd_create("tzchan", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (memfd < 0) {
         e = errno_code(errno);
@@ -278,9 +364,14 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
     l->size = size;
     if ((e = tzchan_region_init(mem, size, lanes, ring)) != 0 || (e = open_lanes(l)) != 0)
         goto fail;
+    if (evfd) {
+        n_peer_ends = lanes;
+        if ((e = make_bells(l, peer_ends)) != 0)
+            goto fail;
+    }
     fds[0] = memfd;
-    if (evfd && (e = make_eventfds(l, fds + 1)) != 0)
-        goto fail;
+    for (uint32_t i = 0; i < n_peer_ends; i++)
+        fds[1 + i] = peer_ends[i];
 
     struct tzchan_linux_hello h;
     memset(&h, 0, sizeof h);
@@ -290,27 +381,41 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
     h.ring_bytes = ring;
     h.region_bytes = size;
     h.flags = evfd ? TZCHAN_LINUX_HELLO_EVENTFD : 0;
-    h.nfds = 1u + (evfd ? lanes : 0u);
-    if ((e = send_msg(sock, &h, sizeof h, fds, (int)h.nfds)) != 0)
-        goto fail;
-    close(memfd); /* the mapping keeps the region; the peer has its own fd */
+    h.nfds = 1u + n_peer_ends;
+    e = send_msg(sock, &h, sizeof h, fds, (int)h.nfds, deadline);
+    /* sent or not, our copies go: the mapping keeps the region, the peer has its own fds */
+    close(memfd);
     memfd = -1;
+    close_fds(peer_ends, (int)n_peer_ends);
+    n_peer_ends = 0;
+    if (e != 0)
+        goto fail;
 
-    if ((e = wait_readable(sock, timeout_ms)) != 0)
+    if ((e = wait_sock(sock, POLLIN, deadline)) != 0)
         goto fail;
     struct tzchan_linux_answer a;
     bool trunc = false;
     int nrx = 0;
     ssize_t n = recv_msg(sock, &a, sizeof a, &trunc, fds, &nrx);
+    /* An answer never carries fds (hand-off version 2): every fd a hostile acceptor attaches is closed here, once,
+     * whatever else is wrong with the answer. Mutants "no close on the zero-length path", "a fd closed here and
+     * again by free_conn": test_handoff_answer_fds. */
+    close_fds(fds, nrx);
     if (n <= 0) {
-        e = n == 0 ? TZCHAN_EPIPE : (int)n;
+        /* zero bytes is the end of the socket only if it hung up; otherwise an empty message, no answer */
+        if (n < 0) {
+            e = (int)n;
+        } else if (nrx == 0 && hung_up(sock)) {
+            e = TZCHAN_EPIPE;
+        } else {
+            *reason = TZCHAN_LINUX_R_MALFORMED;
+            e = TZCHAN_EPROTO;
+        }
         goto fail;
     }
-    uint32_t want_fds = (a.reason == TZCHAN_LINUX_ACCEPTED && evfd) ? lanes : 0u;
     if (trunc || (size_t)n != sizeof a || a.magic != TZCHAN_LINUX_ANSWER_MAGIC ||
-        a.version != TZCHAN_LINUX_HANDOFF_VERSION || a.nfds != want_fds || (uint32_t)nrx != want_fds ||
+        a.version != TZCHAN_LINUX_HANDOFF_VERSION || a.nfds != 0 || nrx != 0 ||
         a.reserved[0] | a.reserved[1] | a.reserved[2] | a.reserved[3]) {
-        close_fds(fds, nrx);
         *reason = TZCHAN_LINUX_R_MALFORMED;
         e = TZCHAN_EPROTO;
         goto fail;
@@ -320,35 +425,44 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
         e = TZCHAN_EPROTO;
         goto fail;
     }
-    for (uint32_t i = 0; i < want_fds; i++) {
-        if (!is_eventfd(fds[i]) || fcntl(fds[i], F_SETFL, O_NONBLOCK) != 0) {
-            close_fds(fds, nrx);
-            *reason = TZCHAN_LINUX_R_BAD_EVENTFD;
-            e = TZCHAN_EPROTO;
-            goto fail;
-        }
-        l->lane[i].efd_ring = fds[i];
-    }
     l->sock = sock;
     *out = l;
     return 0;
 fail:
     if (memfd >= 0)
         close(memfd);
+    close_fds(peer_ends, (int)n_peer_ends);
     free_conn(l);
     return e;
 }
 
 /* ---- acceptor --------------------------------------------------------------------------------------------- */
-static int answer(int sock, unsigned reason, const int *fds, int nfds)
+/* The answer: never with fds (hand-off version 2). */
+static int answer(int sock, unsigned reason, uint64_t deadline)
 {
     struct tzchan_linux_answer a;
     memset(&a, 0, sizeof a);
     a.magic = TZCHAN_LINUX_ANSWER_MAGIC;
     a.version = TZCHAN_LINUX_HANDOFF_VERSION;
     a.reason = reason;
-    a.nfds = (uint32_t)nfds;
-    return send_msg(sock, &a, sizeof a, fds, nfds);
+    return send_msg(sock, &a, sizeof a, NULL, 0, deadline);
+}
+
+/* True if the socket's peer credentials pass the limits (no check asked: true; cannot tell: false). Mutant "no
+ * credential check": test_handoff_peercred. */
+static bool peer_allowed(int sock, const struct tzchan_linux_limits *lim)
+{
+    if (lim->peer_check == 0)
+        return true;
+    struct ucred cr;
+    socklen_t len = sizeof cr;
+    if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 || len != sizeof cr)
+        return false;
+    if ((lim->peer_check & TZCHAN_LINUX_PEER_UID) && (uint32_t)cr.uid != lim->peer_uid)
+        return false;
+    if ((lim->peer_check & TZCHAN_LINUX_PEER_GID) && (uint32_t)cr.gid != lim->peer_gid)
+        return false;
+    return true;
 }
 
 /* Checks the hello and its fds against the limits; returns a reason (0 = acceptable so far). */
@@ -383,20 +497,31 @@ static unsigned check_hello(const struct tzchan_linux_hello *h, size_t n, bool t
         return TZCHAN_LINUX_R_SIZE;
     if (need > max_region)
         return TZCHAN_LINUX_R_GEOMETRY;
-    /* the region fd: a read-write memfd, sealed so it can neither shrink (SIGBUS for us) nor grow nor reseal */
+    /* the region fd: a read-write memfd, sealed so it can neither shrink (SIGBUS for us) nor grow nor reseal.
+     * Order matters: seals first, size second. The creator still holds the file and may resize it until the
+     * shrink and grow seals are on; a size read before the seals could be stale by the time the seals are seen
+     * (shrink, then seal, between the two calls) and the mapping would outrun the file. Once the seals are
+     * on, the size read after them is final. Mutant "fstat before F_GET_SEALS": test_handoff_sealrace. */
     int fl = fcntl(fds[0], F_GETFL);
-    struct stat st;
-    if (fl < 0 || (fl & O_ACCMODE) != O_RDWR || fstat(fds[0], &st) != 0 || !S_ISREG(st.st_mode))
+    if (fl < 0 || (fl & O_ACCMODE) != O_RDWR)
         return TZCHAN_LINUX_R_NOT_MEMFD;
     int seals = fcntl(fds[0], F_GET_SEALS);
     if (seals < 0)
         return TZCHAN_LINUX_R_NOT_MEMFD;
     if ((seals & REQUIRED_SEALS) != REQUIRED_SEALS || (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
         return TZCHAN_LINUX_R_NOT_SEALED;
+    struct stat st;
+    if (fstat(fds[0], &st) != 0 || !S_ISREG(st.st_mode))
+        return TZCHAN_LINUX_R_NOT_MEMFD;
+    /* a plain (shmem) memfd only: a hugetlbfs one can also be sealed, but a hole the creator punches in it gives
+     * its pages and their reservation back, and our next fault there is a SIGBUS when the huge page pool is dry */
+    struct statfs sf;
+    if (fstatfs(fds[0], &sf) != 0 || sf.f_type != TMPFS_MAGIC)
+        return TZCHAN_LINUX_R_NOT_MEMFD;
     if (st.st_size < 0 || (uint64_t)st.st_size != h->region_bytes)
         return TZCHAN_LINUX_R_SIZE;
     for (int i = 1; i < nfds; i++)
-        if (!is_eventfd(fds[i]))
+        if (!is_bell_socket(fds[i]))
             return TZCHAN_LINUX_R_BAD_EVENTFD;
     return TZCHAN_LINUX_ACCEPTED;
 }
@@ -414,7 +539,10 @@ int tzchan_linux_accept(struct tzchan_linux **out, int sock, const struct tzchan
     *out = NULL;
     if (lim == NULL)
         lim = &defaults;
-    int e = wait_readable(sock, timeout_ms);
+    if (lim->peer_check & ~(TZCHAN_LINUX_PEER_UID | TZCHAN_LINUX_PEER_GID))
+        return TZCHAN_EINVAL;
+    uint64_t deadline = deadline_of(timeout_ms); /* covers the wait, the checks and the answer */
+    int e = wait_sock(sock, POLLIN, deadline);
     if (e)
         return e;
     union {
@@ -435,7 +563,8 @@ int tzchan_linux_accept(struct tzchan_linux **out, int sock, const struct tzchan
         return (int)n;
     }
     struct tzchan_linux_hello h = msg.h; /* private copy */
-    unsigned why = check_hello(&h, (size_t)n, trunc, fds, nfds, lim);
+    unsigned why =
+        peer_allowed(sock, lim) ? check_hello(&h, (size_t)n, trunc, fds, nfds, lim) : TZCHAN_LINUX_R_PEER;
     struct tzchan_linux *l = NULL;
     if (why == TZCHAN_LINUX_ACCEPTED) {
         bool evfd = (h.flags & TZCHAN_LINUX_HELLO_EVENTFD) != 0;
@@ -452,12 +581,12 @@ int tzchan_linux_accept(struct tzchan_linux **out, int sock, const struct tzchan
         }
         if (why == TZCHAN_LINUX_ACCEPTED && evfd) {
             for (uint32_t i = 0; i < h.lanes; i++) {
-                l->lane[i].efd_ring = fds[1 + i];
+                /* our end of the lane's doorbell; its file flags are the creator's to set as well, so none is
+                 * relied on: every call on it passes MSG_DONTWAIT */
+                l->lane[i].bell_fd = fds[1 + i];
                 fds[1 + i] = -1; /* now owned by the lane */
-                fcntl(l->lane[i].efd_ring, F_SETFL, O_NONBLOCK);
             }
-            int mine[MAX_FDS];
-            if (make_eventfds(l, mine) != 0)
+            if (make_wake_fds(l) != 0)
                 why = TZCHAN_LINUX_R_RESOURCES;
         }
     }
@@ -465,15 +594,10 @@ int tzchan_linux_accept(struct tzchan_linux **out, int sock, const struct tzchan
     if (why != TZCHAN_LINUX_ACCEPTED) {
         free_conn(l);
         *reason = why;
-        e = answer(sock, why, NULL, 0);
+        e = answer(sock, why, deadline);
         return e ? e : TZCHAN_EPROTO;
     }
-    int mine[MAX_FDS];
-    int nmine = 0;
-    if (l->eventfd)
-        for (uint32_t i = 0; i < l->lanes; i++)
-            mine[nmine++] = l->lane[i].efd_wait;
-    e = answer(sock, TZCHAN_LINUX_ACCEPTED, mine, nmine);
+    e = answer(sock, TZCHAN_LINUX_ACCEPTED, deadline);
     if (e) {
         free_conn(l);
         return e;

@@ -21,10 +21,14 @@ struct tzchan__lane {
     struct tzchan_linux *conn;
     uint32_t idx;
     uint32_t *my_bell;            /* SHARED: our bell counter in the region, the word the peer's futex sleeps on */
-    int efd_wait;                 /* eventfd mode: the fd we sleep on (the peer writes it), else -1 */
-    int efd_ring;                 /* eventfd mode: the peer's fd we write to ring it, else -1 */
+    int bell_fd;                  /* pollable mode: our end of the lane's doorbell (a connected AF_UNIX stream
+                                     socket whose other end the peer holds): its rings arrive here, ours leave
+                                     from here. Only ever used with MSG_DONTWAIT (the peer may share this file
+                                     description and set its flags). Else -1 */
+    int wake_fd;                  /* pollable mode: a private eventfd (never leaves this process) by which our
+                                     own threads wake the lane's poller. Else -1 */
     unsigned n_sleepers;          /* threads of ours asleep on this lane */
-    bool efd_sleeper;             /* eventfd mode: one of them polls efd_wait (the others use the futex) */
+    bool bell_sleeper;            /* pollable mode: one of them polls bell_fd (the others use the futex) */
     unsigned n_data, n_room;      /* ... of which waiting for data / for room */
     bool tx_owned, rx_owned;      /* a streamed message is open in that direction ... */
     pthread_t tx_owner, rx_owner; /* ... and belongs to this thread */

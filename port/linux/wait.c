@@ -7,9 +7,16 @@
  * Sleeping: a blocked call sleeps in slices of at most TZCHAN_LINUX_SLICE_MS. In futex mode it sleeps on the
  * peer's bell word (FUTEX_WAIT, shared: the word is in a MAP_SHARED memfd mapping, so the kernel keys it by the
  * file page and both processes meet there) and polls the socket after each slice that ended without a ring. In
- * eventfd mode one sleeper per lane polls the lane's eventfd and the socket together (and is the only one to
- * drain the eventfd, so it cannot eat another sleeper's ring); further sleepers of that lane use the futex word
- * and are woken by it. Either way the peer's death is seen within one slice.
+ * pollable mode (cfg.eventfd) one sleeper per lane polls the lane's doorbell socket, its private wake eventfd and
+ * the liveness socket together (and is the only one to drain the doorbell, so it cannot eat another sleeper's
+ * ring); further sleepers of that lane use the futex word and are woken by it. Either way the peer's death is
+ * seen within one slice.
+ *
+ * Nothing here blocks on anything the peer controls. The doorbell socket's file description may be shared with
+ * the peer (it made the pair and may have kept a copy), so its O_NONBLOCK is the peer's to clear: every send and
+ * recv on it passes MSG_DONTWAIT, which holds per call whatever the flags say. A full doorbell (the peer does not
+ * drain) only means our ring is already pending; an empty one only means nothing to drain. The wake eventfd
+ * never leaves this process. docs/LINUX.md s.4 says why the doorbells are no longer eventfds.
  *
  * Several threads on one lane: the lane mutex serialises every core call. A thread about to sleep announces the
  * union of what it and the lane's other sleepers wait for (the core keeps one waiting word per side and lane),
@@ -24,6 +31,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,31 +65,70 @@ static long futex(const uint32_t *word, int op, uint32_t val, const struct times
     return syscall(SYS_futex, word, op, val, ts, NULL, 0);
 }
 
-static void efd_signal(int fd)
+/* Rings through a doorbell socket: one byte, never waiting. EAGAIN (the peer's queue is full: it has rings it
+ * has not drained, so it is readable anyway) and EPIPE (gone: the liveness line reports it) need nothing more.
+ * Mutant "send without MSG_DONTWAIT": test_doorbell_hostile (filler). */
+static void bell_ring(int fd)
+{
+    const unsigned char one = 1;
+    ssize_t r = send(fd, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    (void)r;
+}
+
+/* Empties a doorbell socket without ever blocking; false if the peer closed its end (or it failed). */
+static bool bell_drain(int fd)
+{
+    unsigned char buf[256];
+    /* bounded: a peer that keeps sending cannot keep us here; what is left keeps the fd readable and the caller
+     * loops, within its own deadline. Mutant "recv without MSG_DONTWAIT": test_doorbell_hostile (drainer,
+     * stealer). */
+    for (int i = 0; i < 16; i++) {
+        ssize_t r = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (r == (ssize_t)sizeof buf)
+            continue;
+        if (r > 0)
+            return true;
+        if (r == 0)
+            return false; /* the peer closed its end */
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+            return true;
+        return false;
+    }
+    return true;
+}
+
+/* Wakes our own lane poller through its private eventfd (ours alone, non-blocking: it never waits). */
+static void wake_signal(int fd)
 {
     uint64_t one = 1;
-    /* non-blocking; a full counter (2^64-2 rings unread) already means "readable" */
     ssize_t r = write(fd, &one, sizeof one);
     (void)r;
 }
 
-/* Rings the peer: a futex wake on our bell word, or a write to the peer's eventfd. */
+static void wake_drain(int fd)
+{
+    uint64_t v;
+    ssize_t r = read(fd, &v, sizeof v);
+    (void)r;
+}
+
+/* Rings the peer: a futex wake on our bell word, or a byte on the lane's doorbell socket. */
 static void ring_remote(struct tzchan__lane *ln)
 {
     if (ln->conn->eventfd)
-        efd_signal(ln->efd_ring);
+        bell_ring(ln->bell_fd);
     else
         futex(ln->my_bell, FUTEX_WAKE, INT_MAX, NULL); /* shared futex: no FUTEX_PRIVATE_FLAG */
 }
 
-/* Wakes our own sleepers of this lane: those on the peer's bell word (futex) and, in eventfd mode, the one
- * polling our eventfd. Lane mutex held. */
+/* Wakes our own sleepers of this lane: those on the peer's bell word (futex) and, in pollable mode, the one
+ * polling the doorbell (through its wake eventfd). Lane mutex held. */
 static void wake_local(struct tzchan__lane *ln)
 {
     uint32_t expect;
     futex(tzchan_wait_word(&ln->ch, &expect), FUTEX_WAKE, INT_MAX, NULL);
     if (ln->conn->eventfd)
-        efd_signal(ln->efd_wait);
+        wake_signal(ln->wake_fd);
 }
 
 void tzchan__linux_notify(void *ctx)
@@ -118,10 +165,10 @@ bool tzchan_linux_peer_gone(struct tzchan_linux *l)
     return closed;
 }
 
-/* One sleep of at most slice_ms, on the peer's bell word (futex) or, with `poll_efd`, on our eventfd and the
- * socket. Returns 0 (rung, or no need to sleep), SLICE_OVER (the slice ended and the socket says the peer is
- * alive), TZCHAN_EINTR (a signal), TZCHAN_EPIPE (the socket says the peer is gone). Called without the lane
- * mutex. */
+/* One sleep of at most slice_ms, on the peer's bell word (futex) or, with `poll_efd`, on the doorbell socket,
+ * the wake eventfd and the liveness socket. Returns 0 (rung, or no need to sleep), SLICE_OVER (the slice ended and
+ * the socket says the peer is alive), TZCHAN_EINTR (a signal), TZCHAN_EPIPE (the socket says the peer is gone).
+ * Called without the lane mutex. */
 #define SLICE_OVER 1
 static int sleep_once(struct tzchan__lane *ln, const uint32_t *word, uint32_t expect, int slice_ms, bool poll_efd)
 {
@@ -130,21 +177,21 @@ static int sleep_once(struct tzchan__lane *ln, const uint32_t *word, uint32_t ex
     if (atomic_load_explicit((_Atomic uint32_t *)(uintptr_t)word, memory_order_relaxed) != expect)
         return 0;
     if (poll_efd) {
-        struct pollfd p[2] = {{.fd = ln->efd_wait, .events = POLLIN},
-                              {.fd = l->sock, .events = POLLIN | POLLRDHUP}};
-        int r = poll(p, 2, slice_ms);
+        struct pollfd p[3] = {{.fd = ln->bell_fd, .events = POLLIN},
+                              {.fd = l->sock, .events = POLLIN | POLLRDHUP},
+                              {.fd = ln->wake_fd, .events = POLLIN}};
+        int r = poll(p, 3, slice_ms);
         if (r < 0)
             return errno == EINTR ? TZCHAN_EINTR : 0;
-        if (p[1].revents != 0) {
+        if (p[2].revents & POLLIN)
+            wake_drain(ln->wake_fd);
+        /* a doorbell the peer closed (or broke) means it is gone, like the liveness socket; only the lane's
+         * one poller drains the doorbell, so no other sleeper's ring is eaten */
+        if (p[1].revents != 0 || (p[0].revents & (POLLHUP | POLLERR | POLLNVAL)) ||
+            ((p[0].revents & POLLIN) && !bell_drain(ln->bell_fd))) {
+            /* relaxed: a sticky flag, read with relaxed loads; nothing else is published through it */
             atomic_store_explicit(&l->dead, true, memory_order_relaxed);
             return TZCHAN_EPIPE;
-        }
-        if (p[0].revents & POLLIN) {
-            /* only the lane's one eventfd sleeper drains it, so no other sleeper's ring is eaten */
-            uint64_t v;
-            ssize_t n = read(ln->efd_wait, &v, sizeof v);
-            (void)n;
-            return 0;
         }
         return r == 0 ? SLICE_OVER : 0;
     }
@@ -229,10 +276,10 @@ static int64_t run_blocking(struct tzchan__lane *ln, unsigned what, int timeout_
         }
         uint32_t expect;
         const uint32_t *word = tzchan_wait_word(&ln->ch, &expect);
-        /* eventfd mode: one sleeper polls the eventfd (and drains it), any others sleep on the futex word and are
-         * woken by that one; the word's value check keeps them from missing a ring */
-        bool poll_efd = l->eventfd && !ln->efd_sleeper;
-        ln->efd_sleeper |= poll_efd;
+        /* pollable mode: one sleeper polls the doorbell (and drains it), any others sleep on the futex word and
+         * are woken by that one; the word's value check keeps them from missing a ring */
+        bool poll_efd = l->eventfd && !ln->bell_sleeper;
+        ln->bell_sleeper |= poll_efd;
         ln->n_sleepers++;
         ln->n_data += (what & TZCHAN_WAIT_DATA) != 0;
         ln->n_room += (what & TZCHAN_WAIT_ROOM) != 0;
@@ -248,7 +295,7 @@ static int64_t run_blocking(struct tzchan__lane *ln, unsigned what, int timeout_
         ln->n_data -= (what & TZCHAN_WAIT_DATA) != 0;
         ln->n_room -= (what & TZCHAN_WAIT_ROOM) != 0;
         if (poll_efd) {
-            ln->efd_sleeper = false;
+            ln->bell_sleeper = false;
             if (ln->n_sleepers != 0) /* pass the ring on to the futex sleepers */
                 futex(word, FUTEX_WAKE, INT_MAX, NULL);
         }
@@ -410,7 +457,7 @@ int tzchan_linux_fd(const struct tzchan_linux *l, uint32_t lane)
 {
     if (l == NULL || lane >= l->lanes || !l->eventfd)
         return TZCHAN_EINVAL;
-    return l->lane[lane].efd_wait;
+    return l->lane[lane].bell_fd;
 }
 
 int tzchan_linux_arm(struct tzchan_linux *l, uint32_t lane, enum tzchan_wait what)
@@ -432,10 +479,11 @@ void tzchan_linux_disarm(struct tzchan_linux *l, uint32_t lane)
     struct tzchan__lane *ln = lane_of(l, lane);
     if (ln == NULL)
         return;
-    if (ln->efd_wait >= 0) {
-        uint64_t v;
-        ssize_t n = read(ln->efd_wait, &v, sizeof v);
-        (void)n;
+    if (ln->bell_fd >= 0) {
+        /* never blocks (MSG_DONTWAIT), whatever the peer did to the shared file flags or the queue */
+        if (!bell_drain(ln->bell_fd))
+            atomic_store_explicit(&l->dead, true, memory_order_relaxed); /* relaxed: the sticky flag, as above */
+        wake_drain(ln->wake_fd);
     }
     pthread_mutex_lock(&ln->mu);
     if (ln->n_sleepers == 0)

@@ -8,8 +8,10 @@
 #define TZCHAN_TEST_LX_H
 
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -44,7 +46,7 @@ static inline double lx_ms_since(uint64_t t0)
 /* ---- raw hand-off messages ---------------------------------------------------------------------------- */
 static inline int lx_send_raw(int sock, const void *buf, size_t len, const int *fds, int nfds)
 {
-    char cbuf[CMSG_SPACE(sizeof(int) * 16)];
+    char cbuf[CMSG_SPACE(sizeof(int) * 253)]; /* SCM_MAX_FD */
     memset(cbuf, 0, sizeof cbuf);
     struct iovec iov = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
     struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
@@ -68,6 +70,88 @@ static inline int lx_read_answer(int sock)
     if (n != (ssize_t)sizeof a || a.magic != TZCHAN_LINUX_ANSWER_MAGIC)
         return -1;
     return (int)a.reason;
+}
+
+/* A valid hello for a region of (lanes, ring) with one fd (the memfd) and futex doorbells. */
+static inline struct tzchan_linux_hello lx_hello(uint32_t lanes, uint32_t ring)
+{
+    struct tzchan_linux_hello h;
+    memset(&h, 0, sizeof h);
+    h.magic = TZCHAN_LINUX_HELLO_MAGIC;
+    h.version = TZCHAN_LINUX_HANDOFF_VERSION;
+    h.lanes = lanes;
+    h.ring_bytes = ring;
+    h.region_bytes = tzchan_region_size(lanes, ring);
+    h.nfds = 1;
+    return h;
+}
+
+/* ---- watchdog: fails the test (exit 1) when a watched call outlives its limit ------------------------------ */
+/* A call under watch: lx_watch_begin(slot, limit_ms, name) before it, lx_watch_end(slot) after. A thread checks
+ * every 10 ms and, if a call is still running past its limit, prints it and exits 1: a call that blocks forever
+ * makes the test fail in bounded time instead of hanging it. Limits are generous (timeout + seconds of slack):
+ * this detects hangs, it does not measure speed. */
+#define LX_WATCH_SLOTS 8
+static _Atomic uint64_t lx_watch_start[LX_WATCH_SLOTS]; /* 0 = idle */
+static _Atomic uint64_t lx_watch_limit[LX_WATCH_SLOTS];
+static const char *_Atomic lx_watch_name[LX_WATCH_SLOTS];
+
+static inline void lx_watch_begin(int slot, uint64_t limit_ms, const char *name)
+{
+    /* relaxed: the name and limit are published by the release store of the start below */
+    atomic_store_explicit(&lx_watch_name[slot], name, memory_order_relaxed);
+    atomic_store_explicit(&lx_watch_limit[slot], limit_ms * 1000000ull, memory_order_relaxed);
+    /* release: publishes name and limit; pairs with the acquire load of start in lx_watchdog */
+    atomic_store_explicit(&lx_watch_start[slot], lx_now_ns(), memory_order_release);
+}
+
+static inline void lx_watch_end(int slot)
+{
+    /* relaxed: only ends the watch; a late view of it at worst delays nothing (the limit is generous) */
+    atomic_store_explicit(&lx_watch_start[slot], 0, memory_order_relaxed);
+}
+
+static inline void *lx_watchdog(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        usleep(10 * 1000);
+        for (int i = 0; i < LX_WATCH_SLOTS; i++) {
+            /* acquire: pairs with the release store in lx_watch_begin, so name and limit are that call's */
+            uint64_t t0 = atomic_load_explicit(&lx_watch_start[i], memory_order_acquire);
+            if (t0 == 0)
+                continue;
+            uint64_t lim = atomic_load_explicit(&lx_watch_limit[i], memory_order_relaxed);
+            uint64_t now = lx_now_ns();
+            if (now > t0 && now - t0 > lim) {
+                fprintf(stderr, "FAIL: %s still blocked after %.0f ms (limit %.0f ms)\n",
+                        atomic_load_explicit(&lx_watch_name[i], memory_order_relaxed), (double)(now - t0) / 1e6,
+                        (double)lim / 1e6);
+                fflush(stdout);
+                _exit(T_EXIT_FAIL);
+            }
+        }
+    }
+    return NULL;
+}
+
+static inline void lx_watchdog_start(void)
+{
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, lx_watchdog, NULL) == 0);
+    pthread_detach(t);
+}
+
+/* Open file descriptors of this process (entries of /proc/self/fd, minus the one the count uses). */
+static inline int lx_count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    CHECK(d != NULL);
+    int n = 0;
+    while (readdir(d) != NULL)
+        n++;
+    closedir(d);
+    return n - 3; /* ".", ".." and the directory's own fd */
 }
 
 /* ---- a connected pair in one process: create on sv[0] (side A), accept on sv[1] (side B) ---------------- */

@@ -93,8 +93,8 @@ static void refusals(void)
     x.flags = 0x80;
     expect_refusal("unknown flag", &x, sizeof x, &good, 1, NULL, TZCHAN_LINUX_R_MALFORMED);
     x = h;
-    x.version = 2;
-    expect_refusal("hand-off version 2", &x, sizeof x, &good, 1, NULL, TZCHAN_LINUX_R_VERSION);
+    x.version = TZCHAN_LINUX_HANDOFF_VERSION + 1;
+    expect_refusal("a later hand-off version", &x, sizeof x, &good, 1, NULL, TZCHAN_LINUX_R_VERSION);
 
     int unsealed = make_memfd(size, lanes, ring, 0);
     expect_refusal("unsealed memfd", &h, sizeof h, &unsealed, 1, NULL, TZCHAN_LINUX_R_NOT_SEALED);
@@ -112,6 +112,15 @@ static void refusals(void)
     x = h;
     x.region_bytes += 64;
     expect_refusal("region_bytes not the geometry's", &x, sizeof x, &good, 1, NULL, TZCHAN_LINUX_R_SIZE);
+
+    /* a sealed hugetlbfs memfd: refused whatever its size (a hole punched in it can SIGBUS us later) */
+    int huge = memfd_create("huge", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
+    if (huge >= 0 && ftruncate(huge, 2 << 20) == 0 && fcntl(huge, F_ADD_SEALS, SEALS) == 0)
+        expect_refusal("sealed hugetlbfs memfd", &h, sizeof h, &huge, 1, NULL, TZCHAN_LINUX_R_NOT_MEMFD);
+    else
+        printf("  %-44s -> skipped (no hugetlbfs memfd here)\n", "sealed hugetlbfs memfd");
+    if (huge >= 0)
+        close(huge);
 
     char tmpl[] = "/tmp/tzchan-test-XXXXXX";
     int file = mkstemp(tmpl);
@@ -146,17 +155,43 @@ static void refusals(void)
     int other = make_memfd(size, 1, 2 * ring, SEALS); /* laid out with another geometry of similar size */
     expect_refusal("region laid out with another geometry", &h, sizeof h, &other, 1, NULL, TZCHAN_LINUX_R_LAYOUT);
 
-    /* eventfd mode: fds must be eventfds, one per lane; the acceptor may refuse the mode */
+    /* pollable mode: doorbells must be connected unix stream sockets, one per lane; the acceptor may refuse the
+     * mode. Eventfds (hand-off version 1's doorbells, which a peer can make block) are refused. */
+    int bell[2][2], dgram[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, bell[0]) == 0);
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, bell[1]) == 0);
+    CHECK(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, dgram) == 0);
+    int lone = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0); /* not connected */
+    CHECK(lone >= 0);
     int efd[2] = {eventfd(0, EFD_CLOEXEC), eventfd(0, EFD_CLOEXEC)};
-    int fds[3] = {good, efd[0], efd[1]};
+    int fds[3] = {good, bell[0][1], bell[1][1]};
     x = h;
     x.flags = TZCHAN_LINUX_HELLO_EVENTFD;
     x.nfds = 3;
-    expect_refusal("eventfd mode, one eventfd short", &x, sizeof x, fds, 2, NULL, TZCHAN_LINUX_R_MALFORMED);
-    int fds_bad[3] = {good, efd[0], p[1]};
-    expect_refusal("eventfd mode, a pipe as doorbell", &x, sizeof x, fds_bad, 3, NULL, TZCHAN_LINUX_R_BAD_EVENTFD);
+    expect_refusal("pollable mode, one doorbell short", &x, sizeof x, fds, 2, NULL, TZCHAN_LINUX_R_MALFORMED);
+    int fds_bad[3] = {good, bell[0][1], p[1]};
+    expect_refusal("pollable mode, a pipe as doorbell", &x, sizeof x, fds_bad, 3, NULL, TZCHAN_LINUX_R_BAD_EVENTFD);
+    int fds_efd[3] = {good, efd[0], efd[1]};
+    expect_refusal("pollable mode, eventfds as doorbells", &x, sizeof x, fds_efd, 3, NULL,
+                   TZCHAN_LINUX_R_BAD_EVENTFD);
+    int fds_dgram[3] = {good, bell[0][1], dgram[1]};
+    expect_refusal("pollable mode, a datagram socket as doorbell", &x, sizeof x, fds_dgram, 3, NULL,
+                   TZCHAN_LINUX_R_BAD_EVENTFD);
+    int fds_lone[3] = {good, lone, bell[1][1]};
+    expect_refusal("pollable mode, an unconnected socket as doorbell", &x, sizeof x, fds_lone, 3, NULL,
+                   TZCHAN_LINUX_R_BAD_EVENTFD);
     lim = (struct tzchan_linux_limits){.refuse_eventfd = true};
-    expect_refusal("eventfd mode, acceptor refuses it", &x, sizeof x, fds, 3, &lim, TZCHAN_LINUX_R_GEOMETRY);
+    expect_refusal("pollable mode, acceptor refuses it", &x, sizeof x, fds, 3, &lim, TZCHAN_LINUX_R_GEOMETRY);
+    x = h;
+    x.version = 1;
+    expect_refusal("hand-off version 1 (eventfd doorbells)", &x, sizeof x, &good, 1, NULL, TZCHAN_LINUX_R_VERSION);
+    close(bell[0][0]);
+    close(bell[0][1]);
+    close(bell[1][0]);
+    close(bell[1][1]);
+    close(dgram[0]);
+    close(dgram[1]);
+    close(lone);
 
     /* after all that, a raw but correct hello on the same socket is accepted */
     CHECK(lx_send_raw(sv[0], &h, sizeof h, &good, 1) == 0);

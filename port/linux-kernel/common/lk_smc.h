@@ -6,7 +6,9 @@
  * module, the user-space test program and the firmware, so it holds macros and fixed-width layouts only.
  *
  * Registration, unregistration and the status query keep the IDs and register use of tz_smc.h
- * (TZ_SMC_REGISTER, TZ_SMC_UNREGISTER, TZ_SMC_STATUS).
+ * (TZ_SMC_REGISTER, TZ_SMC_UNREGISTER, TZ_SMC_STATUS), including the registration generation (REGISTER returns
+ * it in w1; the other calls take it in w1, where 0 means "the current one", so a driver that passes 0 keeps
+ * working) and the takeover: a REGISTER while a region is registered replaces it (tz_smc.h).
  */
 #ifndef LK_SMC_H
 #define LK_SMC_H
@@ -16,7 +18,8 @@
 /* Fast SMC32 calls in the Trusted OS range (owning entity 50), reserved in tz_smc.h clear of its 0x01..0x05. */
 #define LK_SMC_DOORBELL TZ_SMC_LK_DOORBELL /* 0xb2000010 */
     /* "the ring has something for you / I freed room". Served by the monitor itself on the calling CPU: it raises
-     * the secure payload's doorbell SGI and returns at once (no waiting for the payload). out: w0 = 0. */
+     * the secure payload's doorbell SGI and returns at once (no waiting for the payload). in: w1 = generation or
+     * 0 (current). out: w0 = 0, or TZ_REG_ESTALE (-25) for a generation that is not current (nothing rung). */
 #define LK_SMC_VERDICT TZ_SMC_LK_VERDICT /* 0xb2000011 */
     /* The normal world's test result before it powers off: w1 = 0 (all verified) or a failure count,
      * w2 = messages it verified. The payload prints its own summary and combines both into the status that

@@ -17,7 +17,9 @@
 #include "a64_gic.h"
 #include "el3_common.h"
 #include "tz_board.h"
+#include "mailbox.h"
 #include "tz_print.h"
+#include "tz_region.h"
 #include "tz_smc.h"
 #include "lk_smc.h"
 #include "lk_board.h"
@@ -95,10 +97,18 @@ void el3_smc(uint64_t *regs)
             break;
         }
     } else if (fid == LK_SMC_DOORBELL) {
-        DSB(sy); /* the caller's ring writes are visible before the interrupt can be */
-        SYSREG_W(ICC_SGI0R_EL1, a64_sgi_value(TZ_IRQ_SGI_TO_SECURE, 1));
-        ISB();
-        r[0] = 0;
+        /* w1 = generation, 0 = current (what the driver passes). acquire: pairs with the payload's release in
+         * tz_sp_publish_gen(). mutant: ringing for any w1 lets a stale caller wake the payload for a region
+         * it no longer owns; harmless to the payload but a broken ABI promise (tz_smc.h) */
+        uint32_t cur = __atomic_load_n(&tz_mbox.gen, __ATOMIC_ACQUIRE);
+        if (a[0] != 0 && a[0] != cur) {
+            r[0] = (uint32_t)TZ_REG_ESTALE;
+        } else {
+            DSB(sy); /* the caller's ring writes are visible before the interrupt can be */
+            SYSREG_W(ICC_SGI0R_EL1, a64_sgi_value(TZ_IRQ_SGI_TO_SECURE, 1));
+            ISB();
+            r[0] = 0;
+        }
     } else if (oen == TZ_SMC_OEN_TOS || oen == TZ_SMC_OEN_TOS_GENERIC) {
         el3_forward(fid, a, r);
         if (fid == LK_SMC_VERDICT && r[0] == 0)

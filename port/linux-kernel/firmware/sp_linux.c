@@ -3,8 +3,10 @@
  * The secure payload's service for the Linux normal world (implements tz_secure.h; variant of
  * port/trustzone/common/tz_secure.c, whose registration checks it reuses through tz_region.c). It serves:
  *   - TZ_SMC_REGISTER: sanitised arguments -> tz_region_check() against the memory map (non-secure RAM only,
- *     never secure RAM, flash or this image) -> map the range Non-secure -> open side B of every lane, which
- *     validates the header the normal world wrote (a scribbled region is refused here with TZCHAN_EPROTO);
+ *     never secure RAM, flash or this image) -> take over from a registered region (retired unwritten,
+ *     unmapped) -> map the range Non-secure -> open side B of every lane, which validates the header the normal
+ *     world wrote (a scribbled region is refused here with TZCHAN_EPROTO, stale memory with TZ_REG_ENOTFRESH);
+ *     every refusal after mapping unmaps again; an accepted one gets a new generation (w1, tz_smc.h);
  *   - TZ_SMC_UNREGISTER, TZ_SMC_STATUS and the Trusted OS queries, as tz_smc.h describes them;
  *   - LK_SMC_VERDICT: prints the summary on the secure-only UART and returns the exit status;
  * and moves traffic: lane 0 answers every message with its length and CRC-32, lane 1 also generates messages
@@ -48,6 +50,8 @@ struct lane {
 
 static struct {
     bool registered;
+    uint32_t gen, gen_next;  /* current generation (0: none), the next one to hand out */
+    uint32_t takeovers, stale_refused;
     void *va;
     uint64_t pa, size;
     uint32_t lanes, ring;
@@ -69,6 +73,7 @@ static struct tz_memmap memmap;
 void tz_sp_init(void)
 {
     memset(&sp, 0, sizeof sp);
+    sp.gen_next = 1;
     tz_sp_board_memmap(&memmap, 1, LK_MAX_LANES, 4096, 1u << 20);
     sp.deadline = tz_arch_now() + (uint64_t)DEADLINE_SECONDS * tz_arch_freq();
     tz_printf("tzchan secure payload for Linux (%s): up, serving SMC owner %u, doorbell SPI %u\n", tz_sp_arch_name,
@@ -109,29 +114,58 @@ static void drop_region(bool close)
     memset(sp.lane, 0, sizeof sp.lane);
     sp.registered = false;
     sp.va = NULL;
+    sp.gen = 0;
+    tz_sp_publish_gen(0);
 }
 
-static int do_register(uint64_t pa, uint64_t size, uint32_t lanes, uint32_t ring)
+bool tz_sp_chatty(void)
+{
+    return true;
+}
+
+/* Is gen (w1 of a call) the current generation? 0 always is ("whichever is current": what the driver passes). */
+static bool gen_current(uint32_t gen)
+{
+    if (gen == 0 || gen == sp.gen)
+        return true;
+    sp.stale_refused++;
+    return false;
+}
+
+static int do_register(uint64_t pa, uint64_t size, uint32_t lanes, uint32_t ring, uint32_t *gen_out)
 {
     struct tz_reg_req req = {pa, size, lanes, ring};
+    struct tz_fresh_snap snap;
     int rc;
 
-    if (sp.registered)
-        return refuse(TZ_REG_EBUSY, pa, size);
+    /* 1. the checks that need no memory: a refusal here changes nothing */
     rc = tz_region_check(&memmap, &req);
     if (rc != TZ_REG_OK)
         return refuse(rc, pa, size);
+    /* 2. takeover (tz_smc.h): the normal world restarted; the old region is not written again. The lanes'
+     *    users are this file's pumps, which simply stop; the status reports TZCHAN_EPIPE for them. */
+    if (sp.registered) {
+        sp.takeovers++;
+        tz_printf("register: takes over from generation %u: old region retired unwritten and unmapped\n", sp.gen);
+        drop_region(false);
+        sp.last_error = TZCHAN_EPIPE;
+    }
+    /* 3. map, 4. fresh? (side B's words, before our open writes them), header and lanes; unmap on refusal */
     sp.va = tz_sp_map_ns(pa, size);
     if (!sp.va)
-        return refuse(TZ_REG_ESIZE, pa, size);
+        return refuse(TZ_REG_EMAP, pa, size);
+    tz_region_snap_b(&snap, sp.va, lanes, ring);
     memset(sp.lane, 0, sizeof sp.lane);
     for (uint32_t i = 0; i < lanes; i++) {
         rc = tzchan_open(&sp.lane[i].ch, sp.va, (size_t)size, TZCHAN_SIDE_B, i);
         /* the header may claim another geometry than the SMC did: the SMC's is the one we validated */
         if (rc == 0 && tzchan_max_msg(&sp.lane[i].ch) != ring / 2)
             rc = TZ_REG_EGEOMETRY;
+        if (rc == 0 && i + 1 == lanes && snap.nonzero)
+            rc = TZ_REG_ENOTFRESH;
         if (rc < 0) {
             tz_sp_unmap_ns(sp.va, size);
+            memset(sp.lane, 0, sizeof sp.lane);
             sp.va = NULL;
             return refuse(rc, pa, size);
         }
@@ -143,8 +177,13 @@ static int do_register(uint64_t pa, uint64_t size, uint32_t lanes, uint32_t ring
     sp.lanes = lanes;
     sp.ring = ring;
     sp.accepted++;
-    tz_printf("register %#llx+%#llx: accepted, %u lanes of %u-byte rings, mapped non-secure at %p\n",
-              (unsigned long long)pa, (unsigned long long)size, lanes, ring, sp.va);
+    sp.gen = sp.gen_next++;
+    if (sp.gen_next == 0)
+        sp.gen_next = 1; /* 0 means "current" in every call: never hand it out */
+    *gen_out = sp.gen;
+    tz_sp_publish_gen(sp.gen);
+    tz_printf("register %#llx+%#llx: accepted as generation %u, %u lanes of %u-byte rings, mapped non-secure at "
+              "%p\n", (unsigned long long)pa, (unsigned long long)size, sp.gen, lanes, ring, sp.va);
     return 0;
 }
 
@@ -173,10 +212,10 @@ static int verdict(uint32_t normal_failures, uint32_t normal_msgs)
               (unsigned long long)rang, (unsigned long long)sp.sgis, (unsigned long long)sp.calls);
     put_ratio(rang + (sp.sgis - sp.calls), sp.msgs_in + sp.msgs_out);
     tz_printf(" per message both ways; slept in wfi %llu times\n", (unsigned long long)sp.sleeps);
-    tz_printf("registrations: %u accepted, %u refused (last: %s), %u unregistered; TZCHAN_EPROTO caught %u; "
-              "other errors %u\n",
+    tz_printf("registrations: %u accepted, %u refused (last: %s), %u unregistered, %u taken over; "
+              "TZCHAN_EPROTO caught %u; other errors %u; stale generations refused %u\n",
               sp.accepted, sp.refused, sp.refused ? code_name(sp.last_refusal) : "none", sp.unregistered,
-              sp.eproto_seen, sp.other_errors);
+              sp.takeovers, sp.eproto_seen, sp.other_errors, sp.stale_refused);
     tz_printf("normal world reports: %u messages verified, %u failures\n", normal_msgs, normal_failures);
     pass = normal_failures == 0 && normal_msgs > 0 && sp.msgs_in > 0 && sp.eproto_seen == 1 &&
            sp.accepted >= 3 && sp.unregistered >= 1 && sp.refused >= 2 && sp.other_errors == 0;
@@ -190,9 +229,13 @@ void tz_sp_call(uint32_t fid, const uint32_t a[6], uint32_t r[4])
     sp.calls++;
     switch (fid) {
     case TZ_SMC_REGISTER:
-        r[0] = (uint32_t)do_register((uint64_t)a[1] << 32 | a[0], a[2], a[3], a[4]);
+        r[0] = (uint32_t)do_register((uint64_t)a[1] << 32 | a[0], a[2], a[3], a[4], &r[1]);
         break;
     case TZ_SMC_UNREGISTER:
+        if (!gen_current(a[0])) {
+            r[0] = (uint32_t)TZ_REG_ESTALE;
+            break;
+        }
         if (!sp.registered) {
             r[0] = (uint32_t)TZ_REG_ENOTREG;
             break;
@@ -202,9 +245,11 @@ void tz_sp_call(uint32_t fid, const uint32_t a[6], uint32_t r[4])
         tz_printf("unregister: region closed and unmapped\n");
         break;
     case TZ_SMC_STATUS:
+        if (!gen_current(a[0]))
+            r[0] = (uint32_t)TZ_REG_ESTALE;
         r[1] = (uint32_t)sp.last_error;
         r[2] = sp.refused;
-        r[3] = sp.registered;
+        r[3] = sp.gen; /* 0: nothing registered; non-zero still reads as "registered" to older drivers */
         break;
     case LK_SMC_VERDICT:
         r[1] = (uint32_t)verdict(a[0], a[1]);

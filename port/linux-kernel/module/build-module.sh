@@ -4,6 +4,8 @@
 # holds only links: to Kbuild and tzchan_drv.c here, and to the portable core (src/tzchan.c, src/strerror.c),
 # which is compiled unchanged. Prints the path of tzchan.ko on its last line.
 # Usage: build-module.sh <kernel build folder> <module build folder>
+# Env:   TZCHAN_TEST_HOOKS=y builds the test hooks in (scribble/verdict ioctls, debug_* parameters); the QEMU test
+#        sets it, a production build leaves it unset.
 set -eu
 kobj=$(cd "$1" && pwd)
 out=$(mkdir -p "$2" && cd "$2" && pwd)
@@ -15,5 +17,6 @@ ln -sf "$here/Kbuild" "$out/Kbuild"
 ln -sf "$here/tzchan_drv.c" "$out/tzchan_drv.c"
 ln -sf "$top/src/tzchan.c" "$out/core_tzchan.c"
 ln -sf "$top/src/strerror.c" "$out/core_strerror.c"
-make -s -C "$kobj" ARCH=arm64 CROSS_COMPILE="$cross" M="$out" TZCHAN_TOP="$top" modules >&2
+make -s -C "$kobj" ARCH=arm64 CROSS_COMPILE="$cross" M="$out" TZCHAN_TOP="$top" \
+    TZCHAN_TEST_HOOKS="${TZCHAN_TEST_HOOKS:-}" modules >&2
 echo "$out/tzchan.ko"

@@ -9,7 +9,11 @@
  *
  * /dev/tzchan (a misc device): write() sends one message of any size, read() returns one message (a short
  * buffer gets the rest on the next read), poll() reports readiness, O_NONBLOCK gives EAGAIN, ioctls give
- * statistics, the lane choice, the state of a partly read message, and two test hooks (scribble, verdict).
+ * statistics, the lane choice and the state of a partly read message.
+ *
+ * Test hooks (the scribble and verdict ioctls, the debug_* module parameters) exist only in a build with
+ * TZCHAN_TEST_HOOKS defined (Kbuild: TZCHAN_TEST_HOOKS=y, which the QEMU test sets); even there the ioctls
+ * need CAP_SYS_ADMIN, because a scribble wipes every lane of every user and makes the secure side drop the region.
  *
  * Lanes: writers are serialised per lane (a mutex held for a whole message) and so are readers; the lane is
  * chosen per open file. Not one lane per CPU: a write() of several MiB streams through the ring, sleeps while
@@ -24,6 +28,7 @@
  * See docs/LINUX-KERNEL.md for the design and the exact read/write/poll rules.
  */
 #include <linux/arm-smccc.h>
+#include <linux/capability.h>
 #include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
@@ -57,7 +62,8 @@ struct tzc_lane {
 	spinlock_t lock;
 	struct mutex tx_mutex;	/* one writer at a time, for a whole write() */
 	struct mutex rx_mutex;	/* one reader at a time */
-	wait_queue_head_t wq;	/* readers, writers and pollers of this lane */
+	wait_queue_head_t wq;	/* readers and writers of this lane */
+	wait_queue_head_t pollq;	/* pollers of this lane (apart, so that a poller's kick does not wake itself) */
 	unsigned int kick;	/* bumped (under lock) to make sleepers re-check without an interrupt */
 	unsigned int sleep_data, sleep_room;	/* threads asleep for data / room (under lock) */
 	bool poll_data, poll_room;	/* a poller is interested (under lock) */
@@ -77,7 +83,7 @@ struct tzc_lane {
 };
 
 static struct tzc_dev {
-	struct platform_device *pdev;
+	struct platform_device *pdev;	/* the one device bound (set first in probe, cleared last): see tzc_probe */
 	void *region;
 	size_t size;
 	phys_addr_t pa;
@@ -94,14 +100,31 @@ static struct tzc_dev {
 	atomic64_t doorbells_out, doorbells_in, sleeps, protocol_errors;
 } tzc;
 
+#ifdef TZCHAN_TEST_HOOKS
 /* Debug: register this physical address instead of the region's (e.g. secure RAM), to see the secure side refuse
  * it and the module refuse to load. 0: the real region. */
 static unsigned long long debug_register_pa;
 module_param(debug_register_pa, ullong, 0400);
 MODULE_PARM_DESC(debug_register_pa, "debug: physical address to register instead of the region's");
 
+/* Debug: fail the probe after the region is registered (as if misc_register failed), to run its error path. */
+static bool debug_fail_probe;
+module_param(debug_fail_probe, bool, 0400);
+MODULE_PARM_DESC(debug_fail_probe, "debug: fail the probe after registering the region");
+
+/* Debug: after the real TZ_SMC_UNREGISTER, act as if it had answered this code (0: its real answer), to run the
+ * branch that leaks the region. The secure side did unmap it, so nothing is at risk. */
+static int debug_unregister_result;
+module_param(debug_unregister_result, int, 0400);
+MODULE_PARM_DESC(debug_unregister_result, "debug: pretend TZ_SMC_UNREGISTER answered this code");
+#else
+#define debug_register_pa 0ull
+#define debug_fail_probe false
+#define debug_unregister_result 0
+#endif
+
 struct tzc_file {
-	u32 lane;
+	u32 lane;	/* changed only under the old lane's tx_mutex (SET_LANE); READ_ONCE elsewhere */
 };
 
 /* ---- SMC calls ------------------------------------------------------------------------------------------- */
@@ -172,6 +195,28 @@ static int tzc_layout(void)
 }
 
 /* ---- doorbells and sleeping ------------------------------------------------------------------------------ */
+/* Makes the lane's sleepers (readers and writers) re-check. Called with l->lock held. */
+static void lane_kick_sleepers(struct tzc_lane *l)
+{
+	l->kick++;
+	wake_up_interruptible_all(&l->wq);
+}
+
+/* Makes everybody on the lane re-check: sleepers and pollers. */
+static void lane_wake(struct tzc_lane *l)
+{
+	wake_up_interruptible_all(&l->wq);
+	wake_up_interruptible_all(&l->pollq);
+}
+
+/* Makes every sleeper and poller of the lane re-check (a sleeper whose own condition does not hold while
+ * another's does). Called with l->lock held. */
+static void lane_kick(struct tzc_lane *l)
+{
+	lane_kick_sleepers(l);
+	wake_up_interruptible_all(&l->pollq);
+}
+
 static irqreturn_t tzc_irq(int irq, void *data)
 {
 	u32 i;
@@ -179,7 +224,7 @@ static irqreturn_t tzc_irq(int irq, void *data)
 	atomic64_inc(&tzc.doorbells_in);
 	atomic_inc(&tzc.seq);
 	for (i = 0; i < tzc.lanes; i++)
-		wake_up_interruptible_all(&tzc.lane[i].wq);
+		lane_wake(&tzc.lane[i]);
 	return IRQ_HANDLED;
 }
 
@@ -199,12 +244,6 @@ static int lane_arm(struct tzc_lane *l)
 		return 0;
 	}
 	return tzchan_wait_prepare(&l->ch, (enum tzchan_wait)bits);
-}
-
-static void lane_kick(struct tzc_lane *l)
-{
-	l->kick++;
-	wake_up_interruptible_all(&l->wq);
 }
 
 static int tzc_errno(int code)
@@ -273,30 +312,41 @@ static int lane_wait(struct tzc_lane *l, unsigned int what, bool nonblock)
 static ssize_t tzc_write(struct file *file, const char __user *ubuf, size_t len, loff_t *ppos)
 {
 	struct tzc_file *f = file->private_data;
-	struct tzc_lane *l = &tzc.lane[f->lane];
 	bool nonblock = file->f_flags & O_NONBLOCK;
-	size_t whole_max = min_t(size_t, TZC_BOUNCE, tzchan_max_msg(&l->ch));
+	struct tzc_lane *l;
+	size_t whole_max;
 	ssize_t ret;
+	u32 lane;
 	s64 r;
 
 	if (!READ_ONCE(tzc.registered))
 		return -EPIPE;	/* the secure side dropped the region and no fresh one was accepted */
+relock:
+	lane = READ_ONCE(f->lane);
+	l = &tzc.lane[lane];
 	if (nonblock) {
 		if (!mutex_trylock(&l->tx_mutex))
 			return -EAGAIN;
 	} else if (mutex_lock_interruptible(&l->tx_mutex)) {
 		return -ERESTARTSYS;
 	}
+	/* SET_LANE changes the lane only under the old lane's writer mutex: if it did so while we waited, follow
+	 * it. From here on the file's lane stays `lane` until we unlock, so a message this write leaves open stays
+	 * on the lane the file uses (SET_LANE refuses to leave it). */
+	if (READ_ONCE(f->lane) != lane) {
+		mutex_unlock(&l->tx_mutex);
+		goto relock;
+	}
 	/* a message another file left halfway must be finished by that file first */
-	while (l->tx_open && l->tx_owner != file) {
+	if (l->tx_open && l->tx_owner != file) {
 		mutex_unlock(&l->tx_mutex);
 		if (nonblock)
 			return -EAGAIN;
 		if (wait_event_interruptible(l->wq, !READ_ONCE(l->tx_open)))
 			return -ERESTARTSYS;
-		if (mutex_lock_interruptible(&l->tx_mutex))
-			return -ERESTARTSYS;
+		goto relock;
 	}
+	whole_max = min_t(size_t, TZC_BOUNCE, tzchan_max_msg(&l->ch));
 	if (l->tx_open && l->tx_total != len) {
 		ret = -EINVAL;	/* a resumed write must repeat the interrupted one */
 		goto out;
@@ -376,7 +426,7 @@ static ssize_t tzc_write(struct file *file, const char __user *ubuf, size_t len,
 	}
 	l->tx_open = false;
 	l->tx_owner = NULL;
-	wake_up_interruptible_all(&l->wq);	/* writers waiting for this message to end */
+	lane_wake(l);	/* writers and pollers waiting for this message to end */
 sent:
 	atomic64_inc(&tzc.msgs_sent);
 	atomic64_add(len, &tzc.bytes_sent);
@@ -414,13 +464,13 @@ static void tzc_abandon(struct tzc_lane *l)
 		schedule_timeout_uninterruptible(1);
 	}
 	if (r < 0 || l->tx_done < l->tx_total)
-		pr_warn("tzchan: lane %u: could not complete an abandoned message (%lld)\n", l->ch.lane, r);
+		pr_warn_ratelimited("tzchan: lane %u: could not complete an abandoned message (%lld)\n", l->ch.lane, r);
 	else
-		pr_info("tzchan: lane %u: a writer closed halfway; its message was completed with zeros\n",
-			l->ch.lane);
+		pr_info_ratelimited("tzchan: lane %u: a writer closed halfway; its message was completed with zeros\n",
+				    l->ch.lane);
 	l->tx_open = false;
 	l->tx_owner = NULL;
-	wake_up_interruptible_all(&l->wq);
+	lane_wake(l);
 	mutex_unlock(&l->tx_mutex);
 }
 
@@ -436,7 +486,7 @@ static void rx_message_ended(struct tzc_lane *l)
 static ssize_t tzc_read(struct file *file, char __user *ubuf, size_t count, loff_t *ppos)
 {
 	struct tzc_file *f = file->private_data;
-	struct tzc_lane *l = &tzc.lane[f->lane];
+	struct tzc_lane *l = &tzc.lane[READ_ONCE(f->lane)];
 	bool nonblock = file->f_flags & O_NONBLOCK;
 	size_t done = 0;
 	ssize_t ret = 0;
@@ -511,11 +561,11 @@ static ssize_t tzc_read(struct file *file, char __user *ubuf, size_t count, loff
 static __poll_t tzc_poll(struct file *file, poll_table *wait)
 {
 	struct tzc_file *f = file->private_data;
-	struct tzc_lane *l = &tzc.lane[f->lane];
+	struct tzc_lane *l = &tzc.lane[READ_ONCE(f->lane)];
 	__poll_t mask = 0;
 	int r;
 
-	poll_wait(file, &l->wq, wait);
+	poll_wait(file, &l->pollq, wait);
 	spin_lock(&l->lock);
 	if (l->rx_off < l->rx_have || l->rx_end) {
 		mask |= EPOLLIN | EPOLLRDNORM;
@@ -541,44 +591,69 @@ static __poll_t tzc_poll(struct file *file, poll_table *wait)
 		l->poll_data = false;
 	if (mask & EPOLLOUT)
 		l->poll_room = false;
+	/* Something announced holds that our mask does not report (a sleeper's condition): make the sleepers look
+	 * again. Not the pollers: a poller woken here would poll again, find the same and wake itself again,
+	 * and on a kernel without preemption that loop in poll() would never give the CPU to the sleeper that
+	 * is to consume the condition (the hostile test found this livelock). */
 	if (lane_arm(l) > 0)
-		lane_kick(l);	/* it changed in between: make everybody (us included) look again */
+		lane_kick_sleepers(l);
 	spin_unlock(&l->lock);
 	return mask;
 }
 
 /* ---- ioctl ----------------------------------------------------------------------------------------------- */
-static void lock_all(void)
+#ifdef TZCHAN_TEST_HOOKS
+static void unlock_lanes(u32 n)
+{
+	while (n-- > 0) {
+		mutex_unlock(&tzc.lane[n].rx_mutex);
+		mutex_unlock(&tzc.lane[n].tx_mutex);
+	}
+}
+
+/* Takes every lane's writer and reader mutex, in lane order (under tzc.admin, so no two callers interleave).
+ * Interruptible: a caller queued behind a blocked reader or writer can be killed. Lockdep sees one class per
+ * mutex kind, so each lane gets its own subclass. Returns 0 or -ERESTARTSYS (nothing held). */
+static int lock_all(void)
 {
 	u32 i;
 
+	BUILD_BUG_ON(LK_LANES > MAX_LOCKDEP_SUBCLASSES);
 	for (i = 0; i < tzc.lanes; i++) {
-		mutex_lock(&tzc.lane[i].tx_mutex);
-		mutex_lock(&tzc.lane[i].rx_mutex);
+		if (mutex_lock_interruptible_nested(&tzc.lane[i].tx_mutex, i))
+			goto fail;
+		if (mutex_lock_interruptible_nested(&tzc.lane[i].rx_mutex, i)) {
+			mutex_unlock(&tzc.lane[i].tx_mutex);
+			goto fail;
+		}
 	}
+	return 0;
+fail:
+	unlock_lanes(i);
+	return -ERESTARTSYS;
 }
 
 static void unlock_all(void)
 {
-	u32 i;
-
-	for (i = tzc.lanes; i-- > 0;) {
-		mutex_unlock(&tzc.lane[i].rx_mutex);
-		mutex_unlock(&tzc.lane[i].tx_mutex);
-	}
+	unlock_lanes(tzc.lanes);
 }
 
 /* Debug: behaves like a hostile normal world. Overwrites the whole region with garbage and rings the secure
  * side, waits (up to 2 s) for it to give the region up, registers the scribbled region again (it must be
- * refused), then lays out a fresh region and registers that, so the device works again afterwards. */
+ * refused), then lays out a fresh region and registers that, so the device works again afterwards.
+ * Returns 0, or -ERESTARTSYS if a signal came while it waited for the lanes (then nothing was changed). */
 static int tzc_scribble(struct tzchan_ioc_scribble *out)
 {
 	struct arm_smccc_res res;
 	unsigned long end;
 	int r;
 
-	mutex_lock(&tzc.admin);
-	lock_all();
+	if (mutex_lock_interruptible(&tzc.admin))
+		return -ERESTARTSYS;
+	if (lock_all()) {
+		mutex_unlock(&tzc.admin);
+		return -ERESTARTSYS;
+	}
 	memset(tzc.region, 0xa5, tzc.size);
 	tzc_ring_secure(NULL);
 	end = jiffies + 2 * HZ;
@@ -611,6 +686,7 @@ static int tzc_scribble(struct tzchan_ioc_scribble *out)
 	mutex_unlock(&tzc.admin);
 	return 0;
 }
+#endif /* TZCHAN_TEST_HOOKS */
 
 static long tzc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
@@ -629,44 +705,70 @@ static long tzc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			.sleeps = atomic64_read(&tzc.sleeps),
 			.protocol_errors = atomic64_read(&tzc.protocol_errors),
 			.lanes = tzc.lanes,
-			.lane = f->lane,
+			.lane = READ_ONCE(f->lane),
 			.ring_bytes = tzc.ring,
-			.max_msg = (u32)tzchan_max_msg(&tzc.lane[f->lane].ch),
+			.max_msg = (u32)tzchan_max_msg(&tzc.lane[0].ch),	/* the same on every lane */
 		};
 		return copy_to_user(uarg, &st, sizeof st) ? -EFAULT : 0;
 	}
 	case TZCHAN_IOC_SET_LANE: {
-		u32 lane;
+		struct tzc_lane *old;
+		u32 lane, cur;
+		int r = 0;
 
 		if (get_user(lane, (u32 __user *)uarg))
 			return -EFAULT;
 		if (lane >= tzc.lanes)
 			return -EINVAL;
-		if (tzc.lane[f->lane].tx_open && tzc.lane[f->lane].tx_owner == file)
-			return -EBUSY;
-		f->lane = lane;
-		return 0;
+		/* Under the current lane's writer mutex (which a write of this file holds while it decides its lane
+		 * and for as long as it writes): no write can be halfway through choosing the old lane, so none can
+		 * leave a message open there after we switch. Refused while this file has a message open. */
+		for (;;) {
+			cur = READ_ONCE(f->lane);
+			old = &tzc.lane[cur];
+			if (mutex_lock_interruptible(&old->tx_mutex))
+				return -ERESTARTSYS;
+			if (READ_ONCE(f->lane) == cur)
+				break;
+			mutex_unlock(&old->tx_mutex);	/* another SET_LANE of this file won: start over */
+		}
+		if (old->tx_open && old->tx_owner == file)
+			r = -EBUSY;
+		else
+			WRITE_ONCE(f->lane, lane);
+		mutex_unlock(&old->tx_mutex);
+		return r;
 	}
 	case TZCHAN_IOC_RX_INFO: {
-		struct tzc_lane *l = &tzc.lane[f->lane];
+		struct tzc_lane *l = &tzc.lane[READ_ONCE(f->lane)];
 		struct tzchan_ioc_rxinfo info = { 0 };
 
-		mutex_lock(&l->rx_mutex);
+		/* interruptible: a reader blocked in read() holds this mutex for as long as it waits */
+		if (mutex_lock_interruptible(&l->rx_mutex))
+			return -ERESTARTSYS;
 		info.in_message = l->rx_in_msg;
 		info.delivered = l->rx_delivered;
 		mutex_unlock(&l->rx_mutex);
 		return copy_to_user(uarg, &info, sizeof info) ? -EFAULT : 0;
 	}
+#ifdef TZCHAN_TEST_HOOKS
 	case TZCHAN_IOC_SCRIBBLE: {
 		struct tzchan_ioc_scribble out = { 0 };
+		int r;
 
-		tzc_scribble(&out);
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
+		r = tzc_scribble(&out);
+		if (r)
+			return r;
 		return copy_to_user(uarg, &out, sizeof out) ? -EFAULT : 0;
 	}
 	case TZCHAN_IOC_VERDICT: {
 		struct tzchan_ioc_verdict v;
 		struct arm_smccc_res res;
 
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
 		if (copy_from_user(&v, uarg, sizeof v))
 			return -EFAULT;
 		if (tzc_smc(LK_SMC_VERDICT, v.failures, v.messages, 0, 0, 0, &res) != 0)
@@ -674,6 +776,7 @@ static long tzc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		v.status = (s32)res.a1;
 		return copy_to_user(uarg, &v, sizeof v) ? -EFAULT : 0;
 	}
+#endif /* TZCHAN_TEST_HOOKS */
 	default:
 		return -ENOTTY;
 	}
@@ -722,6 +825,37 @@ static struct miscdevice tzc_misc = {
 };
 
 /* ---- probe / load / unload ------------------------------------------------------------------------------- */
+/* Asks the secure side to close its ends and unmap the region. Returns its answer. */
+static int tzc_unregister(void)
+{
+	struct arm_smccc_res res;
+	int r = tzc_smc(TZ_SMC_UNREGISTER, 0, 0, 0, 0, 0, &res);
+
+	if (debug_unregister_result)
+		r = debug_unregister_result;
+	tzc.registered = false;
+	return r;
+}
+
+/*
+ * The one rule for giving the region's pages back, for the probe's error path and for remove alike: free them only
+ * when the secure side said it no longer maps them (`unreg`, the answer to TZ_SMC_UNREGISTER: closed and unmapped
+ * now, or nothing registered because it dropped the region earlier). Otherwise leak them on purpose, logged:
+ * pages another world may still write must never go back to the allocator.
+ */
+static void tzc_release_region(struct device *dev, int unreg)
+{
+	if (unreg == 0 || unreg == TZ_REG_ENOTREG) {
+		free_pages_exact(tzc.region, tzc.size);
+		dev_info(dev, "region unregistered (%s) and freed\n",
+			 unreg ? "the secure side had dropped it" : "the secure side closed and unmapped it");
+	} else {
+		dev_warn(dev, "unregister failed (%s, %d): leaking the region %pa+%#zx rather than reusing pages the "
+			 "secure side may still write\n", tzc_code_name(unreg), unreg, &tzc.pa, tzc.size);
+	}
+	tzc.region = NULL;
+}
+
 static void tzc_free_lanes(void)
 {
 	u32 i;
@@ -735,12 +869,20 @@ static void tzc_free_lanes(void)
 
 static int tzc_probe(struct platform_device *pdev)
 {
-	struct arm_smccc_res res;
+	struct platform_device *owner;
 	size_t need;
 	u32 i;
-	int r;
+	int r, unreg;
 
-	tzc.pdev = pdev;
+	/* One instance only: the state is global (one region registered with the secure side, which accepts one,
+	 * and one /dev/tzchan). A second device (another tzchan node, or one forced on us through driver_override)
+	 * must not re-initialise the state the first one uses. */
+	owner = cmpxchg(&tzc.pdev, NULL, pdev);
+	if (owner) {
+		dev_err(&pdev->dev, "not binding: the tzchan driver serves one device and %s has it\n",
+			dev_name(&owner->dev));
+		return -EBUSY;
+	}
 	tzc.lanes = LK_LANES;
 	tzc.ring = LK_RING_BYTES;
 	need = tzchan_region_size(tzc.lanes, tzc.ring);
@@ -752,6 +894,7 @@ static int tzc_probe(struct platform_device *pdev)
 		mutex_init(&l->tx_mutex);
 		mutex_init(&l->rx_mutex);
 		init_waitqueue_head(&l->wq);
+		init_waitqueue_head(&l->pollq);
 		l->tx_buf = kmalloc(TZC_BOUNCE, GFP_KERNEL);
 		l->rx_buf = kmalloc(TZC_BOUNCE, GFP_KERNEL);
 		if (!l->tx_buf || !l->rx_buf) {
@@ -792,7 +935,7 @@ static int tzc_probe(struct platform_device *pdev)
 		goto fail_irq;
 	}
 	tzc.registered = true;
-	r = misc_register(&tzc_misc);
+	r = debug_fail_probe ? -EIO : misc_register(&tzc_misc);
 	if (r)
 		goto fail_unregister;
 	tzc.misc_up = true;
@@ -801,45 +944,39 @@ static int tzc_probe(struct platform_device *pdev)
 	return 0;
 
 fail_unregister:
-	tzc_smc(TZ_SMC_UNREGISTER, 0, 0, 0, 0, 0, &res);
-	tzc.registered = false;
+	unreg = tzc_unregister();
+	free_irq(tzc.irq, &tzc);
+	tzc_release_region(&pdev->dev, unreg);
+	goto fail;
 fail_irq:
 	free_irq(tzc.irq, &tzc);
 fail_region:
+	/* never registered (or refused): the secure side does not map it */
 	free_pages_exact(tzc.region, tzc.size);
 	tzc.region = NULL;
 fail:
 	tzc_free_lanes();
 	tzc.probe_err = r;
+	smp_store_release(&tzc.pdev, NULL);	/* last: the state is free for another probe */
 	return r;
 }
 
 static int tzc_remove(struct platform_device *pdev)
 {
-	struct arm_smccc_res res;
 	u32 i;
-	int r;
+	int unreg;
 
 	if (tzc.misc_up)
 		misc_deregister(&tzc_misc);
 	tzc.misc_up = false;
 	/* the secure side closes its ends and unmaps first; only then is the memory ours alone again */
-	r = tzc_smc(TZ_SMC_UNREGISTER, 0, 0, 0, 0, 0, &res);
+	unreg = tzc_unregister();
 	for (i = 0; i < tzc.lanes; i++)
 		tzchan_close(&tzc.lane[i].ch);
 	free_irq(tzc.irq, &tzc);
-	if (r == 0 || r == TZ_REG_ENOTREG) {
-		/* the secure side no longer maps it: the pages are ours again */
-		free_pages_exact(tzc.region, tzc.size);
-		dev_info(&pdev->dev, "region unregistered (%s) and freed\n",
-			 r ? "the secure side had dropped it" : "the secure side closed and unmapped it");
-	} else {
-		dev_warn(&pdev->dev, "unregister failed (%s): leaking the region rather than reusing shared pages\n",
-			 tzc_code_name(r));
-	}
-	tzc.region = NULL;
-	tzc.registered = false;
+	tzc_release_region(&pdev->dev, unreg);
 	tzc_free_lanes();
+	smp_store_release(&tzc.pdev, NULL);	/* last: the state is free for another probe */
 	return 0;
 }
 
@@ -849,12 +986,18 @@ static const struct of_device_id tzc_of_match[] = {
 };
 MODULE_DEVICE_TABLE(of, tzc_of_match);
 
+/*
+ * No bind/unbind files in sysfs: an unbind would run remove while files are open and free the lanes' buffers and
+ * the region under them. Without those files the device goes away only with the module, which its open files
+ * pin (fops.owner), so remove never runs while a file is open.
+ */
 static struct platform_driver tzc_driver = {
 	.probe = tzc_probe,
 	.remove = tzc_remove,
 	.driver = {
 		.name = "tzchan",
 		.of_match_table = tzc_of_match,
+		.suppress_bind_attrs = true,
 	},
 };
 

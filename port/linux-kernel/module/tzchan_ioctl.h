@@ -33,7 +33,9 @@ struct tzchan_ioc_rxinfo {
 	__u64 delivered;	/* bytes of it already returned by read() */
 };
 
-/* Result of the scribble test (debug): codes are TZCHAN_E* / TZ_REG_E* as the secure side returned them. */
+/* Result of the scribble test (debug): codes are TZCHAN_E* / TZ_REG_E* as the secure side returned them.
+ * SCRIBBLE and VERDICT exist only in a driver built with the test hooks (TZCHAN_TEST_HOOKS=y), and need
+ * CAP_SYS_ADMIN there (EPERM otherwise); a production driver answers them with ENOTTY. */
 struct tzchan_ioc_scribble {
 	__s32 secure_error;	/* the error the secure side reported after the scribble (expect TZCHAN_EPROTO) */
 	__s32 secure_registered;	/* 0: it dropped the region */
@@ -51,9 +53,10 @@ struct tzchan_ioc_verdict {
 
 #define TZCHAN_IOC_MAGIC 'z'
 #define TZCHAN_IOC_GET_STATS _IOR(TZCHAN_IOC_MAGIC, 1, struct tzchan_ioc_stats)
-#define TZCHAN_IOC_SET_LANE _IOW(TZCHAN_IOC_MAGIC, 2, __u32)	/* before the file's first read or write */
+#define TZCHAN_IOC_SET_LANE _IOW(TZCHAN_IOC_MAGIC, 2, __u32)	/* EBUSY while this file has a message open */
 #define TZCHAN_IOC_RX_INFO _IOR(TZCHAN_IOC_MAGIC, 3, struct tzchan_ioc_rxinfo)
-#define TZCHAN_IOC_SCRIBBLE _IOR(TZCHAN_IOC_MAGIC, 0x70, struct tzchan_ioc_scribble)	/* debug: breaks the region */
+/* test builds only, CAP_SYS_ADMIN: */
+#define TZCHAN_IOC_SCRIBBLE _IOR(TZCHAN_IOC_MAGIC, 0x70, struct tzchan_ioc_scribble)	/* breaks the region */
 #define TZCHAN_IOC_VERDICT _IOWR(TZCHAN_IOC_MAGIC, 0x71, struct tzchan_ioc_verdict)
 
 #endif /* TZCHAN_IOCTL_H */

@@ -26,12 +26,16 @@ static struct tz_mmu el3_mmu;
 
 struct tz_mailbox tz_mbox;
 
+/* How long EL3 waits for the payload to answer a forwarded call. The payload answers within microseconds; only
+ * an emulator whose host deschedules the payload's CPU comes near this (the images end after 60 s anyway). */
+#define EL3_FORWARD_TIMEOUT_S 5u
+
 static void el3_mmu_build(void)
 {
     const uint64_t ro = TZ_PTE_NORMAL | TZ_PTE_RO | TZ_PTE_AP1;
     const uint64_t rw = TZ_PTE_NORMAL | TZ_PTE_AP1 | TZ_PTE_XN;
     const uint64_t dev = TZ_PTE_DEVICE | TZ_PTE_AP1 | TZ_PTE_XN;
-    tz_mmu_init(&el3_mmu, el3_l1, el3_pool, 4);
+    tz_mmu_init(&el3_mmu, el3_l1, el3_pool, 4, NULL); /* built once, before the MMU is on */
     if (tz_mmu_map(&el3_mmu, TZ_FLASH_BASE, TZ_FLASH_BASE, TZ_FLASH_SIZE, ro) ||
         tz_mmu_map(&el3_mmu, TZ_SRAM_BASE, TZ_SRAM_BASE, TZ_SRAM_SIZE, rw) ||
         tz_mmu_map(&el3_mmu, 0x08000000u, 0x08000000u, 0x200000u, dev) ||
@@ -84,15 +88,28 @@ void el3_main_cpu1(void)
 void el3_forward(uint32_t fid, const uint32_t a[6], uint32_t r[4])
 {
     uint32_t req = tz_mbox.req + 1u;
-    uint64_t end;
+    uint64_t end = a64_now() + EL3_FORWARD_TIMEOUT_S * SYSREG_R(cntfrq_el0);
 
+    /* A call that timed out below may still be in the payload's hands: it reads fid and a[] after it saw req,
+     * so posting the next call now could hand it a mix of both. Wait for it to finish first, or answer this
+     * call "unknown" without touching the mailbox. mutant: posting at once is what the smcfuzz images would
+     * catch as an unexpected answer after a stall (only under a host too loaded to run the payload's CPU for
+     * seconds) */
+    while (__atomic_load_n(&tz_mbox.done, __ATOMIC_ACQUIRE) != tz_mbox.req) { /* pairs with the payload's release */
+        if (a64_now() > end) {
+            r[0] = TZ_SMC_UNKNOWN;
+            r[1] = r[2] = r[3] = 0;
+            return;
+        }
+        __asm__ volatile("wfe");
+    }
     tz_mbox.fid = fid;
     memcpy(tz_mbox.a, a, sizeof tz_mbox.a);
     __atomic_store_n(&tz_mbox.req, req, __ATOMIC_RELEASE); /* pairs with the acquire load in the payload */
     DSB(sy);
     SYSREG_W(ICC_SGI0R_EL1, a64_sgi_value(TZ_IRQ_SGI_TO_SECURE, 1));
     ISB();
-    end = a64_now() + SYSREG_R(cntfrq_el0);
+    end = a64_now() + EL3_FORWARD_TIMEOUT_S * SYSREG_R(cntfrq_el0);
     while (__atomic_load_n(&tz_mbox.done, __ATOMIC_ACQUIRE) != req) { /* pairs with the payload's release */
         if (a64_now() > end) {
             r[0] = TZ_SMC_UNKNOWN;

@@ -12,6 +12,8 @@ struct tz_mailbox {
     uint32_t fid;
     uint32_t a[6];
     uint32_t r[4];
+    uint32_t gen;     /* payload -> EL3: current registration generation, 0 for none (release/acquire), for the
+                       * calls EL3 answers itself (TZ_SMC_LK_DOORBELL) */
 };
 
 extern struct tz_mailbox tz_mbox;

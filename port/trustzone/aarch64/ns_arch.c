@@ -56,6 +56,25 @@ void tz_ns_smc(uint32_t fid, const uint32_t a[6], uint32_t r[4])
     r[3] = (uint32_t)x3;
 }
 
+void tz_ns_smc_raw(const uint64_t x[7], uint32_t r[4])
+{
+    register uint64_t x0 __asm__("x0") = x[0];
+    register uint64_t x1 __asm__("x1") = x[1];
+    register uint64_t x2 __asm__("x2") = x[2];
+    register uint64_t x3 __asm__("x3") = x[3];
+    register uint64_t x4 __asm__("x4") = x[4];
+    register uint64_t x5 __asm__("x5") = x[5];
+    register uint64_t x6 __asm__("x6") = x[6];
+    __asm__ volatile("smc #0"
+                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6)
+                     :
+                     : "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "memory");
+    r[0] = (uint32_t)x0;
+    r[1] = (uint32_t)x1;
+    r[2] = (uint32_t)x2;
+    r[3] = (uint32_t)x3;
+}
+
 uint64_t tz_ns_va_to_pa(const void *va)
 {
     uint64_t par;
@@ -135,7 +154,7 @@ void el1_unexpected(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far)
 void ns_main(void)
 {
     const uint64_t ram = TZ_PTE_NORMAL, dev = TZ_PTE_DEVICE | TZ_PTE_XN | TZ_PTE_PXN;
-    tz_mmu_init(&ns_mmu, ns_l1, ns_pool, 8);
+    tz_mmu_init(&ns_mmu, ns_l1, ns_pool, 8, NULL); /* built once, before the MMU is on */
     if (tz_mmu_map(&ns_mmu, TZ_NS_RAM_BASE, TZ_NS_RAM_BASE, TZ_NS_RAM_SIZE, ram) ||
         tz_mmu_map(&ns_mmu, 0x08000000u, 0x08000000u, 0x200000u, dev) ||
         tz_mmu_map(&ns_mmu, 0x09000000u, 0x09000000u, 0x200000u, dev) ||

@@ -68,6 +68,13 @@ void tz_arch_exit(int status) { a64_semihost_exit(status); }
 void tz_arch_putc(char c) { a64_pl011_putc(TZ_UART1_BASE, c); }
 
 /* ---- tz_secure.h ------------------------------------------------------------------------------------------ */
+/* tz_mmu's break-before-make flush: the invalid descriptors reach the table walker (dsb ishst), every S-EL1 TLB and
+ * walk-cache entry goes (tlbi vmalle1is), and that completes (dsb ish) before the next instruction (isb). */
+static void sp_tlb_flush(void)
+{
+    __asm__ volatile("dsb ishst; tlbi vmalle1is; dsb ish; isb" ::: "memory");
+}
+
 void *tz_sp_map_ns(uint64_t pa, uint64_t size)
 {
 #if TZ_SP_WINDOW_CHECK
@@ -77,10 +84,8 @@ void *tz_sp_map_ns(uint64_t pa, uint64_t size)
         return NULL;
     /* Non-secure, normal write-back cacheable, inner shareable: the same attributes the normal world uses, so
      * no cache maintenance is needed; never executable, never secure */
-    if (tz_mmu_map(&sp_mmu, TZ_SP_WINDOW_VA, pa, size, TZ_PTE_NORMAL | TZ_PTE_NS | TZ_PTE_XN | TZ_PTE_PXN)) {
-        tz_sp_unmap_ns((void *)(uintptr_t)TZ_SP_WINDOW_VA, size);
-        return NULL;
-    }
+    if (tz_mmu_map(&sp_mmu, TZ_SP_WINDOW_VA, pa, size, TZ_PTE_NORMAL | TZ_PTE_NS | TZ_PTE_XN | TZ_PTE_PXN))
+        return NULL; /* tz_mmu_map left nothing behind */
     DSB(ishst);
     ISB();
 #if TZ_SP_WINDOW_CHECK
@@ -88,8 +93,10 @@ void *tz_sp_map_ns(uint64_t pa, uint64_t size)
     __asm__ volatile("at s1e1r, %0" : : "r"((uint64_t)TZ_SP_WINDOW_VA));
     ISB();
     par = SYSREG_R(par_el1);
-    tz_printf("window check (AT S1E1R): VA %#x -> PA %#llx, NS=%u, attr %#x\n", TZ_SP_WINDOW_VA,
-              (unsigned long long)(par & 0x0000fffffffff000ull), (unsigned)((par >> 9) & 1u), (unsigned)(par >> 56));
+    if (tz_sp_chatty())
+        tz_printf("window check (AT S1E1R): VA %#x -> PA %#llx, NS=%u, attr %#x\n", TZ_SP_WINDOW_VA,
+                  (unsigned long long)(par & 0x0000fffffffff000ull), (unsigned)((par >> 9) & 1u),
+                  (unsigned)(par >> 56));
     if ((par & 1u) || (par & 0x0000fffffffff000ull) != (pa & ~0xfffull) || !(par & (1u << 9)) || (par >> 56) != 0xffu) {
         tz_sp_unmap_ns((void *)(uintptr_t)TZ_SP_WINDOW_VA, size);
         return NULL;
@@ -100,14 +107,18 @@ void *tz_sp_map_ns(uint64_t pa, uint64_t size)
 
 void tz_sp_unmap_ns(void *va, uint64_t size)
 {
-    tz_mmu_unmap(&sp_mmu, (uintptr_t)va, size);
-    __asm__ volatile("dsb ishst; tlbi vmalle1is; dsb ish; isb" ::: "memory");
+    tz_mmu_unmap(&sp_mmu, (uintptr_t)va, size); /* invalidates, flushes the TLB (sp_tlb_flush), frees tables */
 #if TZ_SP_WINDOW_CHECK
     __asm__ volatile("at s1e1r, %0" : : "r"((uint64_t)(uintptr_t)va));
     ISB();
     if (!(SYSREG_R(par_el1) & 1u)) /* the translation must be gone */
         tz_panic("window still mapped after unmap");
 #endif
+}
+
+void tz_sp_publish_gen(uint32_t gen)
+{
+    __atomic_store_n(&tz_mbox.gen, gen, __ATOMIC_RELEASE); /* pairs with EL3's acquire in its doorbell check */
 }
 
 void tz_sp_ring_normal(void *ctx)
@@ -128,7 +139,7 @@ static void mmu_on(void)
     const uint64_t ro = TZ_PTE_NORMAL | TZ_PTE_RO;
     const uint64_t rw = TZ_PTE_NORMAL | TZ_PTE_XN | TZ_PTE_PXN;
     const uint64_t dev = TZ_PTE_DEVICE | TZ_PTE_XN | TZ_PTE_PXN;
-    tz_mmu_init(&sp_mmu, sp_l1, sp_pool, 16);
+    tz_mmu_init(&sp_mmu, sp_l1, sp_pool, 16, sp_tlb_flush);
     if (tz_mmu_map(&sp_mmu, TZ_FLASH_BASE, TZ_FLASH_BASE, TZ_FLASH_SIZE, ro) ||
         tz_mmu_map(&sp_mmu, TZ_SRAM_BASE, TZ_SRAM_BASE, TZ_SRAM_SIZE, rw) ||
         tz_mmu_map(&sp_mmu, 0x08000000u, 0x08000000u, 0x200000u, dev) ||

@@ -56,6 +56,15 @@ void tz_ns_smc(uint32_t fid, const uint32_t a[6], uint32_t r[4])
     r[3] = r3;
 }
 
+void tz_ns_smc_raw(const uint64_t x[7], uint32_t r[4])
+{
+    uint32_t a[6];
+    unsigned i;
+    for (i = 0; i < 6; i++)
+        a[i] = (uint32_t)x[i + 1]; /* 32-bit registers: there are no upper halves to smuggle anything in */
+    tz_ns_smc((uint32_t)x[0], a, r);
+}
+
 uint64_t tz_ns_va_to_pa(const void *va)
 {
     uint64_t par;
@@ -69,7 +78,7 @@ uint64_t tz_ns_va_to_pa(const void *va)
 
 void tz_ns_ring_secure(void *ctx)
 {
-    uint32_t a[6] = {0, 0, 0, 0, 0, 0}, r[4];
+    uint32_t a[6] = {tz_ns_gen, 0, 0, 0, 0, 0}, r[4];
     (void)ctx;
     tz_ns_smc(TZ_SMC_DOORBELL, a, r); /* the secure side drains and refills, then returns */
 }
@@ -130,7 +139,7 @@ void ns_unexpected(uint32_t kind, uint32_t lr, uint32_t dfsr, uint32_t dfar)
 void ns_main(void)
 {
     const uint64_t ram = TZ_PTE_NORMAL, dev = TZ_PTE_DEVICE | TZ_PTE_XN | TZ_PTE_PXN;
-    tz_mmu_init(&ns_mmu, ns_l1, ns_pool, 8);
+    tz_mmu_init(&ns_mmu, ns_l1, ns_pool, 8, NULL); /* built once, before the MMU is on */
     if (tz_mmu_map(&ns_mmu, TZ_NS_RAM_BASE, TZ_NS_RAM_BASE, TZ_NS_RAM_SIZE, ram) ||
         tz_mmu_map(&ns_mmu, 0x08000000u, 0x08000000u, 0x200000u, dev) ||
         tz_mmu_map(&ns_mmu, 0x09000000u, 0x09000000u, 0x200000u, dev) ||

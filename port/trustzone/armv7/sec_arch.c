@@ -70,23 +70,33 @@ void tz_arch_exit(int status) { a32_semihost_exit(status); }
 void tz_arch_putc(char c) { a32_pl011_putc(TZ_UART1_BASE, c); }
 
 /* ---- tz_secure.h ------------------------------------------------------------------------------------------ */
+/* tz_mmu's break-before-make flush: the invalid descriptors are written (DSB), every secure PL1 TLB and walk-cache
+ * entry goes (TLBIALL), and that completes (DSB) before the next instruction (ISB). */
+static void sec_tlb_flush(void)
+{
+    DSB();
+    CP15_W(0, c8, c7, 0, 0); /* TLBIALL */
+    DSB();
+    ISB();
+}
+
 void *tz_sp_map_ns(uint64_t pa, uint64_t size)
 {
     uint64_t par;
     if (size > TZ_SP_WINDOW_SIZE)
         return NULL;
-    if (tz_mmu_map(&sec_mmu, TZ_SP_WINDOW_VA, pa, size, TZ_PTE_NORMAL | TZ_PTE_NS | TZ_PTE_XN | TZ_PTE_PXN)) {
-        tz_sp_unmap_ns((void *)(uintptr_t)TZ_SP_WINDOW_VA, size);
-        return NULL;
-    }
+    if (tz_mmu_map(&sec_mmu, TZ_SP_WINDOW_VA, pa, size, TZ_PTE_NORMAL | TZ_PTE_NS | TZ_PTE_XN | TZ_PTE_PXN))
+        return NULL; /* tz_mmu_map left nothing behind */
     DSB();
     ISB();
     /* ask the MMU what it made of it: the window must translate to the registered PA, Non-secure, Normal WB */
     CP15_W(0, c7, c8, 0, TZ_SP_WINDOW_VA); /* ATS1CPR */
     ISB();
     par = CP15_R64(0, c7);
-    tz_printf("window check (ATS1CPR): VA %#x -> PA %#llx, NS=%u, attr %#x\n", (unsigned)TZ_SP_WINDOW_VA,
-              (unsigned long long)(par & 0x000000fffffff000ull), (unsigned)((par >> 9) & 1u), (unsigned)(par >> 56));
+    if (tz_sp_chatty())
+        tz_printf("window check (ATS1CPR): VA %#x -> PA %#llx, NS=%u, attr %#x\n", (unsigned)TZ_SP_WINDOW_VA,
+                  (unsigned long long)(par & 0x000000fffffff000ull), (unsigned)((par >> 9) & 1u),
+                  (unsigned)(par >> 56));
     if ((par & 1u) || (par & 0x000000fffffff000ull) != (pa & ~0xfffull) || !(par & (1u << 9)) || (par >> 56) != 0xffu) {
         tz_sp_unmap_ns((void *)(uintptr_t)TZ_SP_WINDOW_VA, size);
         return NULL;
@@ -96,15 +106,16 @@ void *tz_sp_map_ns(uint64_t pa, uint64_t size)
 
 void tz_sp_unmap_ns(void *va, uint64_t size)
 {
-    tz_mmu_unmap(&sec_mmu, (uintptr_t)va, size);
-    DSB();
-    CP15_W(0, c8, c7, 0, 0); /* TLBIALL (secure) */
-    DSB();
-    ISB();
+    tz_mmu_unmap(&sec_mmu, (uintptr_t)va, size); /* invalidates, flushes the TLB (sec_tlb_flush), frees tables */
     CP15_W(0, c7, c8, 0, (uintptr_t)va); /* ATS1CPR: the translation must be gone */
     ISB();
     if (!(CP15_R64(0, c7) & 1u))
         tz_panic("window still mapped after unmap");
+}
+
+void tz_sp_publish_gen(uint32_t gen)
+{
+    (void)gen; /* the monitor forwards every tzchan call to the payload: nobody else checks generations */
 }
 
 void tz_sp_ring_normal(void *ctx)
@@ -223,7 +234,7 @@ void sec_main(void)
 
     /* the normal world's image goes to non-secure RAM while the MMU is still off */
     memcpy((void *)(uintptr_t)TZ_NS_IMAGE, __ns_image_start, (size_t)(__ns_image_end - __ns_image_start));
-    tz_mmu_init(&sec_mmu, sec_l1, sec_pool, 16);
+    tz_mmu_init(&sec_mmu, sec_l1, sec_pool, 16, sec_tlb_flush);
     if (tz_mmu_map(&sec_mmu, TZ_FLASH_BASE, TZ_FLASH_BASE, TZ_FLASH_SIZE, ro) ||
         tz_mmu_map(&sec_mmu, TZ_SRAM_BASE, TZ_SRAM_BASE, TZ_SRAM_SIZE, rw) ||
         tz_mmu_map(&sec_mmu, 0x08000000u, 0x08000000u, 0x200000u, dev) ||

@@ -80,6 +80,28 @@ int tz_region_check(const struct tz_memmap *map, const struct tz_reg_req *req)
     return TZ_REG_OK;
 }
 
+void tz_region_snap_b(struct tz_fresh_snap *snap, const volatile void *region, uint32_t lanes, uint32_t ring_bytes)
+{
+    const volatile unsigned char *base = region;
+    uint64_t stride = (uint64_t)TZCHAN_WIRE_LANE_CTRL + 2u * (uint64_t)ring_bytes;
+    uint32_t i;
+
+    snap->nonzero = 0;
+    for (i = 0; i < lanes; i++) {
+        const volatile struct tzchan_wire_lane *l =
+            (const volatile struct tzchan_wire_lane *)(const volatile void *)(base + TZCHAN_WIRE_HEADER_BYTES +
+                                                                             (uint64_t)i * stride);
+        /* each word read once; the peer may change it right after, which only matters for a region that was
+         * fresh when we looked (then side B's own open takes the words over) */
+        snap->nonzero += l->ab_cons.value != 0;
+        snap->nonzero += l->ba_prod.value != 0;
+        snap->nonzero += l->sleep_b.waiting != 0;
+        snap->nonzero += l->sleep_b.want_cons != 0;
+        snap->nonzero += l->sleep_b.bell != 0;
+        snap->nonzero += l->sleep_b.state != 0;
+    }
+}
+
 const char *tz_region_strerror(int code)
 {
     switch (code) {
@@ -92,6 +114,9 @@ const char *tz_region_strerror(int code)
     case TZ_REG_ESIZE: return "TZ_REG_ESIZE: size does not match the geometry";
     case TZ_REG_EBUSY: return "TZ_REG_EBUSY: a region is already registered";
     case TZ_REG_ENOTREG: return "TZ_REG_ENOTREG: no region registered";
+    case TZ_REG_EMAP: return "TZ_REG_EMAP: the secure side could not map it";
+    case TZ_REG_ESTALE: return "TZ_REG_ESTALE: stale registration generation";
+    case TZ_REG_ENOTFRESH: return "TZ_REG_ENOTFRESH: not a freshly laid-out region";
     default: return "TZ_REG_E?: unknown code";
     }
 }

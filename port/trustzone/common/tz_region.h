@@ -21,8 +21,13 @@
 #define TZ_REG_ENOTRAM (-19)   /* not wholly inside one non-secure RAM bank */
 #define TZ_REG_EGEOMETRY (-20) /* lanes or ring size not accepted by this secure side */
 #define TZ_REG_ESIZE (-21)     /* too small for the geometry, or larger than the secure side will map */
-#define TZ_REG_EBUSY (-22)     /* a region is already registered */
+#define TZ_REG_EBUSY (-22)     /* a region is already registered (no longer returned: REGISTER takes over, tz_smc.h) */
 #define TZ_REG_ENOTREG (-23)   /* unregister without a registered region */
+#define TZ_REG_EMAP (-24)      /* the secure side could not map the region (no translation table left, window in
+                                * use, or the MMU did not translate it as asked); nothing stays mapped */
+#define TZ_REG_ESTALE (-25)    /* the call names a registration generation that is no longer the current one */
+#define TZ_REG_ENOTFRESH (-26) /* the region's side-B words are not those of a fresh tzchan_region_init() layout:
+                                * the memory still holds an earlier registration's state */
 
 struct tz_range {
     uint64_t base;
@@ -57,6 +62,14 @@ uint64_t tz_region_bytes(uint32_t lanes, uint32_t ring_bytes);
  * Returns TZ_REG_OK or the first TZ_REG_E* that applies. Pure function; map must itself be sane (align a power of
  * two). Never reads or writes the region. */
 int tz_region_check(const struct tz_memmap *map, const struct tz_reg_req *req);
+
+/* Side B's words of each lane (ab_cons, ba_prod and the sleep_b slot), read once from a mapped region whose
+ * size the SMC's geometry was checked against (tz_region_check() said TZ_REG_OK for lanes and ring_bytes).
+ * The only function here that reads the region. Take the snapshot before side B opens the region. */
+struct tz_fresh_snap {
+    uint32_t nonzero; /* side-B words that were not 0 */
+};
+void tz_region_snap_b(struct tz_fresh_snap *snap, const volatile void *region, uint32_t lanes, uint32_t ring_bytes);
 
 /* "TZ_REG_ESECURE: overlaps secure memory"; never NULL. */
 const char *tz_region_strerror(int code);

@@ -17,6 +17,9 @@
 void *tz_sp_map_ns(uint64_t pa, uint64_t size);
 /* Removes that mapping, with the TLB maintenance that makes it final. */
 void tz_sp_unmap_ns(void *va, uint64_t size);
+/* Tells whoever answers calls besides the payload (the AArch64 monitor's own doorbell, TZ_SMC_LK_DOORBELL) the
+ * current registration generation, 0 for none. May do nothing where nobody else needs it. */
+void tz_sp_publish_gen(uint32_t gen);
 /* Rings the normal world's doorbell (an SGI). */
 void tz_sp_ring_normal(void *ctx);
 /* Architecture name for the verdict line, and the secure image's own extents (for the registration checks). */
@@ -33,6 +36,8 @@ void tz_sp_board_memmap(struct tz_memmap *m, uint32_t min_lanes, uint32_t max_la
 
 /* ---- provided by tz_secure.c ----------------------------------------------------------------------------- */
 void tz_sp_init(void);
+/* Whether a per-registration line should go to the secure UART now (false once a flood of calls has been logged). */
+bool tz_sp_chatty(void);
 /* Serves one call from the normal world. fid and a[0..5] are the caller's w0..w6/r0..r6, already cut to 32 bits;
  * r[0..3] receive w0..w3. */
 void tz_sp_call(uint32_t fid, const uint32_t a[6], uint32_t r[4]);

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tzchan/wire.h"
+
 static int failures;
 
 static void expect(const char *what, const struct tz_memmap *m, uint64_t base, uint64_t size, uint32_t lanes,
@@ -60,11 +62,51 @@ static uint64_t pick_size(void)
     }
 }
 
+/* tz_region_snap_b: only side B's words count (those the secure side itself writes), on every lane.
+ * mutant killed: a snapshot that skips a word, a lane, or counts side A's words */
+static void snap_cases(void)
+{
+    static uint64_t mem[(128 + 3 * (768 + 2 * 1024)) / 8];
+    unsigned char *base = (unsigned char *)mem;
+    const size_t stride = 768 + 2 * 1024;
+    static const size_t b_words[] = {0x080, 0x100, 0x280, 0x284, 0x288, 0x28c}; /* ab_cons ba_prod sleep_b.* */
+    static const size_t a_words[] = {0x000, 0x180, 0x200, 0x204, 0x208, 0x20c}; /* ab_prod ba_cons sleep_a.* */
+    struct tz_fresh_snap snap;
+    size_t lane, k;
+
+    tz_region_snap_b(&snap, mem, 3, 1024);
+    if (snap.nonzero != 0) {
+        printf("FAIL snap: a zeroed region is not fresh\n");
+        failures++;
+    }
+    for (lane = 0; lane < 3; lane++) {
+        for (k = 0; k < 6; k++) {
+            uint32_t *w = (uint32_t *)(void *)(base + TZCHAN_WIRE_HEADER_BYTES + lane * stride + b_words[k]);
+            *w = 1;
+            tz_region_snap_b(&snap, mem, 3, 1024);
+            if (snap.nonzero != 1) {
+                printf("FAIL snap: side-B word %#zx of lane %zu not seen\n", b_words[k], lane);
+                failures++;
+            }
+            *w = 0;
+            w = (uint32_t *)(void *)(base + TZCHAN_WIRE_HEADER_BYTES + lane * stride + a_words[k]);
+            *w = 7;
+        }
+    }
+    tz_region_snap_b(&snap, mem, 3, 1024);
+    if (snap.nonzero != 0) {
+        printf("FAIL snap: side A's words (which the normal world writes at open) made the region look stale\n");
+        failures++;
+    }
+}
+
 int main(void)
 {
     const uint64_t good = 0x40100000u, need = 128 + 2 * (768 + 2 * 4096); /* 18048 -> 5 pages */
     struct tz_memmap m = qemu_map;
     long i, accepted = 0;
+
+    snap_cases();
 
     /* one case per code */
     expect("good", &m, good, 5 * 4096, 2, 4096, TZ_REG_OK);

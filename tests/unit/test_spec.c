@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The rules of docs/PROTOCOL.md that a foreign peer relies on, one test each: side A's records are written by
+ * hand here, as a peer written from the spec alone would write them (or as a hostile one would break them), and
+ * side B is the tzchan core. Each test names the section and the mutant of src/tzchan.c it kills.
+ * Exit 0 pass, 1 fail.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/check.h"
+#include "tzchan/tzchan.h"
+#include "tzchan/wire.h"
+
+#define RING 1024u
+#define MAXM (RING / 2u)
+
+static _Alignas(64) unsigned char g_mem[128 + 768 + 2 * RING];
+static struct tzchan g_b, g_a;
+static uint32_t g_prod; /* the hand-written producer's index */
+
+static struct tzchan_wire_lane *lane(void)
+{
+    return (struct tzchan_wire_lane *)(void *)(g_mem + TZCHAN_WIRE_HEADER_BYTES);
+}
+static unsigned char *ab_data(void)
+{
+    return g_mem + TZCHAN_WIRE_HEADER_BYTES + TZCHAN_WIRE_LANE_CTRL;
+}
+
+/* A region with side B open on lane 0 (and side A too when `with_a`, for tests that use the core on both). */
+static void fresh(uint32_t base, bool with_a)
+{
+    CHECK_EQ(tzchan_region_init(g_mem, sizeof g_mem, 1, RING), 0);
+    lane()->ab_prod.value = lane()->ab_cons.value = base;
+    g_prod = base;
+    CHECK_EQ(tzchan_open(&g_b, g_mem, sizeof g_mem, TZCHAN_SIDE_B, 0), 0);
+    if (with_a)
+        CHECK_EQ(tzchan_open(&g_a, g_mem, sizeof g_mem, TZCHAN_SIDE_A, 0), 0);
+}
+
+/* Writes a record at the hand-written producer's index (not published): header, optional total, payload
+ * 0,1,2,..., zero padding. Returns its span. */
+static uint32_t rec(uint32_t len, uint32_t flags, uint64_t total)
+{
+    unsigned char *d = ab_data();
+    uint32_t off = g_prod & (RING - 1u);
+    uint32_t hdr = (flags & 3u) == TZCHAN_WIRE_REC_FIRST ? 16u : 8u;
+    if (flags & TZCHAN_WIRE_REC_PAD)
+        len = RING - off - 8u; /* a PAD's len is fixed by where it stands */
+    memcpy(d + off, &len, 4);
+    memcpy(d + off + 4, &flags, 4);
+    if (hdr == 16) {
+        uint32_t lo = (uint32_t)total, hi = (uint32_t)(total >> 32);
+        memcpy(d + off + 8, &lo, 4);
+        memcpy(d + off + 12, &hi, 4);
+    }
+    if (flags & TZCHAN_WIRE_REC_PAD)
+        return RING - off;
+    for (uint32_t i = 0; i < len; i++)
+        d[off + hdr + i] = (unsigned char)i;
+    uint32_t span = hdr + ((len + 7u) & ~7u);
+    memset(d + off + hdr + len, 0, span - hdr - len);
+    return span;
+}
+static void advance(uint32_t n)
+{
+    g_prod += n;
+}
+static void publish(uint32_t upto)
+{
+    lane()->ab_prod.value = upto;
+}
+
+static void check_payload(const unsigned char *p, uint32_t n, uint32_t from)
+{
+    for (uint32_t i = 0; i < n; i++)
+        CHECK_EQ(p[i], (unsigned char)(from + i));
+}
+
+/* 4: more bytes than the declared total is the peer's broken promise: EPROTO, never EMSGSIZE, in recv and in
+ * recv_some. Mutant: recv_multi answering EMSGSIZE for it. */
+static void test_total_exceeded(void)
+{
+    static unsigned char buf[4096];
+    fresh(0, false);
+    advance(rec(40, TZCHAN_WIRE_REC_FIRST, 30));
+    advance(rec(0, TZCHAN_WIRE_REC_LAST, 0));
+    publish(g_prod);
+    CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), TZCHAN_EPROTO);
+    fresh(0, false);
+    advance(rec(20, TZCHAN_WIRE_REC_FIRST, 30));
+    advance(rec(20, TZCHAN_WIRE_REC_LAST, 0));
+    publish(g_prod);
+    CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), TZCHAN_EPROTO);
+    fresh(0, false);
+    advance(rec(20, TZCHAN_WIRE_REC_FIRST, 30));
+    advance(rec(20, TZCHAN_WIRE_REC_LAST, 0));
+    publish(g_prod);
+    bool eom = false;
+    CHECK_EQ(tzchan_recv_some(&g_b, buf, sizeof buf, &eom), 20);
+    CHECK_EQ(tzchan_recv_some(&g_b, buf, sizeof buf, &eom), TZCHAN_EPROTO);
+}
+
+/* 4.1: prod stops only inside a payload or at a record boundary. Inside a header, inside the padding after a
+ * payload, or inside a PAD: EPROTO. Mutants: the padding check in recv_some, rec_whole's wait_below, rec_read's
+ * header check. */
+static void test_prod_positions(void)
+{
+    static unsigned char buf[4096];
+    bool eom;
+    /* inside a header */
+    for (uint32_t k = 1; k < 8; k++) {
+        fresh(0, false);
+        rec(5, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST, 0);
+        publish(k);
+        CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), TZCHAN_EPROTO);
+    }
+    for (uint32_t k = 9; k < 16; k++) { /* inside a 16-byte first header */
+        fresh(0, false);
+        rec(100, TZCHAN_WIRE_REC_FIRST, 200);
+        publish(k);
+        CHECK_EQ(tzchan_recv_some(&g_b, buf, sizeof buf, &eom), TZCHAN_EPROTO);
+    }
+    /* inside a payload: wait */
+    fresh(0, false);
+    rec(5, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST, 0);
+    publish(8 + 4);
+    CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), TZCHAN_EAGAIN);
+    CHECK_EQ(tzchan_recv_some(&g_b, buf, 2, &eom), 2);
+    check_payload(buf, 2, 0);
+    /* inside the padding: the last byte came without it */
+    fresh(0, false);
+    rec(5, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST, 0);
+    publish(8 + 5);
+    CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), TZCHAN_EPROTO);
+    fresh(0, false);
+    rec(5, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST, 0);
+    publish(8 + 5);
+    size_t len;
+    CHECK(tzchan_peek(&g_b, &len) == NULL && tzchan_error(&g_b) == TZCHAN_EPROTO);
+    fresh(0, false);
+    rec(5, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST, 0);
+    publish(8 + 5);
+    CHECK_EQ(tzchan_recv_some(&g_b, buf, sizeof buf, &eom), TZCHAN_EPROTO);
+    /* inside a PAD */
+    fresh(RING - 64, false);
+    rec(0, TZCHAN_WIRE_REC_PAD, 0);
+    publish(RING - 64 + 8);
+    CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), TZCHAN_EPROTO);
+}
+
+/* 4: the legal shapes a foreign producer may use, each received as one message. Mutant: any receive path that
+ * refuses one (e.g. an empty continuation record taken for the end). */
+static void test_legal_shapes(void)
+{
+    static unsigned char buf[4096];
+    bool eom;
+    /* a multi-record message with a declared total <= max_msg: tzchan_recv takes it whole */
+    fresh(0, false);
+    advance(rec(10, TZCHAN_WIRE_REC_FIRST, 30));
+    advance(rec(0, 0, 0)); /* an empty continuation record */
+    advance(rec(10, 0, 0));
+    advance(rec(10, TZCHAN_WIRE_REC_LAST, 0));
+    publish(g_prod);
+    CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), 30);
+    check_payload(buf, 10, 0);
+    check_payload(buf + 10, 10, 0);
+    /* FIRST whose total equals its own len, then an empty LAST; FIRST with total 0 */
+    fresh(8, false);
+    advance(rec(7, TZCHAN_WIRE_REC_FIRST, 7));
+    advance(rec(0, TZCHAN_WIRE_REC_LAST, 0));
+    advance(rec(0, TZCHAN_WIRE_REC_FIRST, 0));
+    advance(rec(0, TZCHAN_WIRE_REC_LAST, 0));
+    publish(g_prod);
+    CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), 7);
+    CHECK_EQ(tzchan_recv_some(&g_b, buf, 1, &eom), 0);
+    CHECK(eom);
+    /* one record of R-8 bytes: EMSGSIZE for recv and peek, read by recv_some */
+    fresh(0, false);
+    advance(rec(RING - 8, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST, 0));
+    publish(g_prod);
+    CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), TZCHAN_EMSGSIZE);
+    size_t len;
+    CHECK(tzchan_peek(&g_b, &len) == NULL && tzchan_error(&g_b) == TZCHAN_EMSGSIZE);
+    uint32_t got = 0;
+    do {
+        int64_t r = tzchan_recv_some(&g_b, buf + got, 100, &eom);
+        CHECK(r >= 0);
+        got += (uint32_t)r;
+    } while (!eom);
+    CHECK_EQ(got, RING - 8);
+    check_payload(buf, RING - 8, 0);
+}
+
+/* 4.3 rule 2: a PAD consumed by a receive call that returns EMSGSIZE (recv, peek) or by recv_total is published
+ * before the call returns. Mutant: rx_fail() not publishing, or EMSGSIZE returned without it. */
+static void test_pad_published(void)
+{
+    static unsigned char buf[4096];
+    for (int how = 0; how < 3; how++) {
+        fresh(RING - 64, false);
+        advance(rec(0, TZCHAN_WIRE_REC_PAD, 0));
+        advance(rec(MAXM + 8, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST, 0)); /* > max_msg: EMSGSIZE */
+        publish(g_prod);
+        size_t len;
+        uint64_t total;
+        if (how == 0)
+            CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), TZCHAN_EMSGSIZE);
+        else if (how == 1)
+            CHECK(tzchan_peek(&g_b, &len) == NULL && tzchan_error(&g_b) == TZCHAN_EMSGSIZE);
+        else
+            CHECK(tzchan_recv_total(&g_b, &total) == 0 && total == MAXM + 8);
+        CHECK_EQ(lane()->ab_cons.value, RING); /* the PAD's 64 bytes are free again */
+    }
+}
+
+/* 3, 7: what an opener checks. Mutants: the reserved-bytes check, the own-index alignment checks. */
+static void test_open_checks(void)
+{
+    struct tzchan c;
+    CHECK_EQ(tzchan_region_init(g_mem, sizeof g_mem, 1, RING), 0);
+    CHECK_EQ(tzchan_open(&c, g_mem + 8, sizeof g_mem - 8, TZCHAN_SIDE_B, 0), TZCHAN_EINVAL); /* misaligned */
+    CHECK_EQ(tzchan_open(&c, g_mem, 127, TZCHAN_SIDE_B, 0), TZCHAN_EINVAL);                  /* < 128 bytes */
+    g_mem[0x7f] = 1;
+    CHECK_EQ(tzchan_open(&c, g_mem, sizeof g_mem, TZCHAN_SIDE_B, 0), TZCHAN_EPROTO); /* reserved byte */
+    g_mem[0x7f] = 0;
+    g_mem[0x34] = 1;
+    CHECK_EQ(tzchan_open(&c, g_mem, sizeof g_mem, TZCHAN_SIDE_B, 0), TZCHAN_EPROTO);
+    g_mem[0x34] = 0;
+    /* own indices must be multiples of 8; the peer's may stand anywhere within the ring */
+    lane()->ab_prod.value = 13; /* B's peer index: fine */
+    lane()->ab_cons.value = 8;
+    CHECK_EQ(tzchan_open(&c, g_mem, sizeof g_mem, TZCHAN_SIDE_B, 0), 0);
+    lane()->ab_cons.value = 9; /* B's own cons */
+    CHECK_EQ(tzchan_open(&c, g_mem, sizeof g_mem, TZCHAN_SIDE_B, 0), TZCHAN_EPROTO);
+    lane()->ab_cons.value = 8;
+    lane()->ab_prod.value = 12; /* A's own prod */
+    CHECK_EQ(tzchan_open(&c, g_mem, sizeof g_mem, TZCHAN_SIDE_A, 0), TZCHAN_EPROTO);
+    lane()->ab_prod.value = 8 + RING + 8; /* more than a ring ahead */
+    CHECK_EQ(tzchan_open(&c, g_mem, sizeof g_mem, TZCHAN_SIDE_B, 0), TZCHAN_EPROTO);
+}
+
+/* 7: close publishes everything, the freed space included, and rings a waiter once; the peer then drains and
+ * gets EPIPE, and a half-sent stream ends in EPIPE after its published bytes. Mutant: close without rx_publish. */
+static int g_rings;
+static void count_ring(void *ctx)
+{
+    (void)ctx;
+    g_rings++;
+}
+static void test_close(void)
+{
+    static unsigned char buf[4096];
+    fresh(0, true);
+    CHECK_EQ(tzchan_send(&g_a, buf, 100), 100);
+    bool eom;
+    CHECK_EQ(tzchan_recv_some(&g_b, buf, 10, &eom), 10); /* B freed 18 bytes (header and payload): published */
+    uint32_t cons = lane()->ab_cons.value;
+    CHECK_EQ(tzchan_recv_some(&g_b, buf, 10, &eom), 10);
+    CHECK_EQ(lane()->ab_cons.value, cons + 10);
+    /* A waits for room; B's close must publish and ring */
+    for (int i = 0; tzchan_send(&g_a, buf, 200) == 200; i++)
+        CHECK(i < 10);
+    CHECK_EQ(tzchan_wait_prepare(&g_a, TZCHAN_WAIT_ROOM), 0);
+    tzchan_set_notify(&g_b, count_ring, NULL);
+    g_rings = 0;
+    CHECK_EQ(tzchan_close(&g_b), 0);
+    CHECK_EQ(g_rings, 1);
+    CHECK_EQ(tzchan_send(&g_a, buf, 1), TZCHAN_EPIPE);
+    /* a half-sent stream: the peer gets its published bytes, then EPIPE */
+    fresh(0, true);
+    CHECK_EQ(tzchan_send_begin(&g_a, 2000), 0);
+    CHECK_EQ(tzchan_send_some(&g_a, buf, 300), 300);
+    CHECK_EQ(tzchan_close(&g_a), 0);
+    CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), TZCHAN_EMSGSIZE); /* declared > max_msg */
+    uint32_t got = 0;
+    int64_t r;
+    while ((r = tzchan_recv_some(&g_b, buf, sizeof buf, &eom)) > 0)
+        got += (uint32_t)r;
+    CHECK_EQ(got, 300);
+    CHECK_EQ(r, TZCHAN_EPIPE);
+}
+
+/* 4.3: a PAD and the record after it can need more than an empty ring: the send returns EAGAIN once with the PAD
+ * published; the consumer's next receive call consumes it and the send then goes through. 6: ROOM holds when no
+ * send waits for room. */
+static void test_pad_alone(void)
+{
+    static unsigned char buf[4096];
+    fresh(MAXM, true);
+    CHECK_EQ(tzchan_wait_prepare(&g_a, TZCHAN_WAIT_ROOM), 1);
+    CHECK_EQ(tzchan_send(&g_a, buf, MAXM), TZCHAN_EAGAIN); /* empty ring, offset 512: PAD 512 + 520 > 1024 */
+    CHECK_EQ(lane()->ab_prod.value, RING);                  /* the PAD went out alone */
+    CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), TZCHAN_EAGAIN);
+    CHECK_EQ(lane()->ab_cons.value, RING); /* ... and was consumed and published */
+    CHECK_EQ(tzchan_wait_prepare(&g_a, TZCHAN_WAIT_ROOM), 1);
+    CHECK_EQ(tzchan_send(&g_a, buf, MAXM), MAXM);
+    CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), MAXM);
+}
+
+/* 4.2: a declared stream longer than max_msg that fits in one record is one FIRST|LAST record (len > max_msg),
+ * read with recv_some after recv's EMSGSIZE. */
+static void test_declared_one_record(void)
+{
+    static unsigned char src[4096], buf[4096];
+    for (unsigned i = 0; i < sizeof src; i++)
+        src[i] = (unsigned char)i;
+    fresh(0, true);
+    CHECK_EQ(tzchan_send_begin(&g_a, MAXM + 100), 0);
+    CHECK_EQ(tzchan_send_some(&g_a, src, MAXM + 100), MAXM + 100);
+    CHECK_EQ(tzchan_send_end(&g_a), 0);
+    uint32_t fl;
+    memcpy(&fl, ab_data() + 4, 4);
+    CHECK_EQ(fl, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST);
+    CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), TZCHAN_EMSGSIZE);
+    bool eom = false;
+    CHECK_EQ(tzchan_recv_some(&g_b, buf, sizeof buf, &eom), MAXM + 100);
+    CHECK(eom);
+    check_payload(buf, MAXM + 100, 0);
+}
+
+int main(void)
+{
+    test_total_exceeded();
+    test_prod_positions();
+    test_legal_shapes();
+    test_pad_published();
+    test_open_checks();
+    test_close();
+    test_pad_alone();
+    test_declared_one_record();
+    printf("test_spec: pass\n");
+    return 0;
+}
