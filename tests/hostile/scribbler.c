@@ -1226,12 +1226,20 @@ int main(int argc, char **argv)
     pthread_t ta, tw;
     CHECK(pthread_create(&ta, NULL, adversary, &g_adv) == 0);
     CHECK(pthread_create(&tw, NULL, watchdog, NULL) == 0);
-    uint64_t t_end = now_ns() + (uint64_t)(secs * 1e9);
+    /* The run must see both sides of the story: violations, deliveries, deliveries checked byte for byte. A starved
+     * victim (a loaded machine) may not within the time asked for, so it goes on until it has, up to four times as
+     * long: the evidence, not the clock, decides. */
+    uint64_t t0 = now_ns(), t_end = t0 + (uint64_t)(secs * 1e9), t_cap = t0 + (uint64_t)(4 * secs * 1e9);
     for (uint64_t i = 0;; i++) {
         victim_step(v, vrnd(v, LANES));
-        if ((i & 255) == 0 && now_ns() >= t_end)
-            break;
+        if ((i & 255) == 0) {
+            uint64_t t = now_ns();
+            bool enough = v->eproto > 0 && v->delivered_msgs > 0 && v->content_checked > 0;
+            if ((t >= t_end && enough) || t >= t_cap)
+                break;
+        }
     }
+    double ran = (double)(now_ns() - t0) / 1e9;
     atomic_store(&g_stop, true);
     pthread_join(ta, NULL);
     pthread_join(tw, NULL);
@@ -1265,10 +1273,17 @@ int main(int argc, char **argv)
         printf(" %" PRIu64, g_adv.moves[m]);
     printf("\n");
     /* the run must have exercised both sides of the story */
-    CHECK(v->eproto > 0);
-    CHECK(v->delivered_msgs > 0);
-    CHECK(v->content_checked > 0);
-    printf("scribbler: pass\n");
+    if (v->eproto == 0 || v->delivered_msgs == 0 || v->content_checked == 0) {
+        fprintf(stderr,
+                "scribbler: FAIL (seed %" PRIu64 "): in %.1f s, no %s: the run cannot show anything (is the victim "
+                "starved?)\n",
+                g_seed, ran,
+                v->eproto == 0           ? "violation detected"
+                : v->delivered_msgs == 0 ? "message delivered"
+                                         : "delivery content-checked");
+        return T_EXIT_FAIL;
+    }
+    printf("scribbler: pass (%.1f s)\n", ran);
     munmap(bm, blen + page);
     for (unsigned l = 0; l < LANES; l++)
         guard_region_unmap(&g_reg[l].g);
