@@ -40,8 +40,10 @@
  * the lane's byte taint count when it began writing it. The taint count goes odd before every move that writes
  * anything the victim's receive side reads other than honestly (any attack except those on the victim's send
  * ring, the doorbell words and the state word; the adversary's own resynchronisations and lane resets) and even
- * after it; the byte taint count moves too if the move may rewrite bytes of messages already written (noise in
- * the ring or anywhere, resynchronisations, resets; the other attacks only append records or move indices). A
+ * after it; the byte taint count moves too if the move may rewrite bytes of messages already written: noise in the
+ * ring or anywhere, a header written without asking for room, anything that may change the victim's consumer
+ * index word (our honest writes size their room by it), resynchronisations and resets; the other attacks only
+ * move the producer index or append records where there is room. A
  * delivery (recv, a whole message from recv_some, peek) is content-checked when (1) the taint count read after it
  * returned is even and the same as before the victim's latest open of the lane (the victim reopens, when idle,
  * soon after a taint, to get a fresh view), (2) the victim's own consumer index stood at a logged message's
@@ -511,6 +513,15 @@ static bool move_taints(uint32_t move)
     return !(move == 4 || move == 5 || move == 6 || move == 16 || move == 17);
 }
 
+/* Tainting moves that cannot rewrite bytes of honest messages already written: they only move the producer index
+ * or append records where there is room (adv_record). All others may: a header written at P without asking for
+ * room lands on the oldest unconsumed record when the ring is full (7-9); noise in the ring (15, 20); and any move
+ * that may change the victim's consumer index word (18-21), since our later honest writes size their room by it. */
+static bool move_keeps_bytes(uint32_t move)
+{
+    return move <= 3 || (move >= 10 && move <= 14);
+}
+
 static void adv_attack(struct adv *a, unsigned l)
 {
     struct lview v = view(l);
@@ -521,7 +532,7 @@ static void adv_attack(struct adv *a, unsigned l)
     adv_sync(a, l);
     bool taint = move_taints(move);
     if (taint)
-        taint_begin(a, l, move == 15 || move == 20); /* payload noise, noise anywhere */
+        taint_begin(a, l, !move_keeps_bytes(move));
     uint32_t off = al->P & (RING - 1u);
     unsigned char *at = v.v_rxdata + off;
     size_t size = g_reg[l].g.size;
