@@ -10,9 +10,10 @@
 #   6. QEMU: virt, secure=on, GICv3, cortex-a53, 2 CPUs (CPU0 Linux at NS-EL1, CPU1 our payload at S-EL1)
 # and checks four things: the test program's RESULT line on the console (and, for the whole test, its restart
 # line: the secure side took over from a driver that vanished without unregistering), the secure side's VERDICT
-# line on the secure-only UART, QEMU's exit status, which our monitor sets when Linux powers off (PSCI SYSTEM_OFF), and that
-# the kernel log is clean: the kernel is built with KASAN, lockdep, atomic-sleep, list, object and SLUB debugging,
-# and any report of theirs (or any oops, warning or stack dump) fails the run (the patterns are listed below).
+# line on the secure-only UART, QEMU's exit status, which our monitor sets when Linux powers off (PSCI
+# SYSTEM_OFF), and that the kernel log is clean: the kernel is built with KASAN, lockdep, atomic-sleep, list,
+# object and SLUB debugging, and any report of theirs (or any oops, warning or stack dump) fails the run (the
+# patterns are listed below).
 # Usage: run-linux.sh <work folder>      (the kernel cache lives in <work folder>/kernel unless
 #                                         TZCHAN_KERNEL_CACHE names another folder)
 # Env:   TZCHAN_INIT_ARGS: arguments for the test program (e.g. --only=intr,unbind, to try one hardening test)

@@ -537,7 +537,8 @@ static void on_usr1(int sig)
 	(void)sig;
 }
 
-/* Item: the test ioctls need CAP_SYS_ADMIN. A child that holds an open fd drops to nobody (no capabilities). */
+/* Item: the test ioctls need CAP_SYS_ADMIN. A child that holds an open fd drops to nobody (no capabilities). The
+ * generation ioctl refuses before any SMC, so the secure side's count of stale generations is not touched. */
 static void test_priv(void)
 {
 	int fd = open_lane(0, 0), status = 0;
@@ -548,6 +549,7 @@ static void test_priv(void)
 	if (pid == 0) {
 		struct tzchan_ioc_scribble s;
 		struct tzchan_ioc_verdict v = {0};
+		struct tzchan_ioc_generation g = {0};
 		struct tzchan_ioc_stats st;
 		int bad = 0, r;
 		if (setgroups(0, NULL) || setgid(65534) || setuid(65534)) {
@@ -566,6 +568,14 @@ static void test_priv(void)
 			printf("FAIL: TZCHAN_IOC_VERDICT without CAP_SYS_ADMIN: %d (%s), want EPERM\n", r, strerror(errno));
 			bad++;
 		}
+		errno = 0;
+		g.stale = 12345; /* would make a doorbell, STATUS and UNREGISTER with it */
+		r = ioctl(fd, TZCHAN_IOC_GENERATION, &g);
+		if (r != -1 || errno != EPERM) {
+			printf("FAIL: TZCHAN_IOC_GENERATION without CAP_SYS_ADMIN: %d (%s), want EPERM\n", r,
+			       strerror(errno));
+			bad++;
+		}
 		if (ioctl(fd, TZCHAN_IOC_GET_STATS, &st) != 0) {
 			printf("FAIL: TZCHAN_IOC_GET_STATS as nobody: %s\n", strerror(errno));
 			bad++;
@@ -575,7 +585,8 @@ static void test_priv(void)
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		failures++; /* the child said why */
 	else
-		printf("privilege: as nobody with an open fd, the scribble and verdict ioctls get EPERM; GET_STATS works\n");
+		printf("privilege: as nobody with an open fd, the scribble, verdict and generation ioctls get EPERM; "
+		       "GET_STATS works\n");
 	close(fd);
 }
 
