@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * An epoll event loop serving several lanes: the server process puts every lane's doorbell fd (eventfd mode) and
+ * An epoll event loop serving several lanes: the server process puts every lane's doorbell fd (pollable mode,
+ * cfg.eventfd: the name is kept for source compatibility, the fd is our end of the lane's unix socketpair) and
  * the liveness socket into one epoll set and answers requests with the non-blocking core calls; it never blocks
  * in tzchan and never busy-waits. The client process runs one thread per lane with the blocking calls.
  */

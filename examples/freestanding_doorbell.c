@@ -19,7 +19,7 @@
 #include <string.h>
 #include <tzchan/tzchan.h>
 
-/* ---- the doorbell: one per direction; a futex, an eventfd, an SGI or an SMC in a real port ---- */
+/* ---- the doorbell: one per direction; a futex, a socket, an SGI or an SMC in a real port ---- */
 struct doorbell {
     pthread_mutex_t m;
     pthread_cond_t c;

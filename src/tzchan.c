@@ -1048,8 +1048,8 @@ int tzchan_open(struct tzchan *ch, void *mem, size_t size, enum tzchan_side side
         return TZCHAN_EVERSION;
     size_t need = tzchan_region_size(lanes, ring);
     uint64_t stride = TZCHAN_WIRE_LANE_CTRL + 2u * (uint64_t)ring;
-    if (need == 0 || region_bytes != need || reserved != 0 || lane_offset != TZCHAN_WIRE_HEADER_BYTES || lane_stride != stride ||
-        off_ab != TZCHAN_WIRE_LANE_CTRL || off_ba != TZCHAN_WIRE_LANE_CTRL + ring)
+    if (need == 0 || region_bytes != need || reserved != 0 || lane_offset != TZCHAN_WIRE_HEADER_BYTES ||
+        lane_stride != stride || off_ab != TZCHAN_WIRE_LANE_CTRL || off_ba != TZCHAN_WIRE_LANE_CTRL + ring)
         return TZCHAN_EPROTO;
     if (size < need || lane >= lanes)
         return TZCHAN_EINVAL;

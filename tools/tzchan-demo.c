@@ -36,7 +36,7 @@
 static uint32_t opt_lanes; /* 0: one per CPU */
 static uint32_t opt_ring = 64u * 1024u;
 static uint64_t opt_size = 256ull << 20; /* the largest message */
-static bool opt_eventfd;
+static bool opt_eventfd; /* --eventfd: pollable (socket) doorbells; the name is historical */
 
 static void usage(FILE *f)
 {
@@ -45,7 +45,8 @@ static void usage(FILE *f)
                "  --lanes N      lanes (one client thread and one server thread each); default: one per CPU\n"
                "  --ring BYTES   ring size per direction, a power of two, 1K .. 16M; default 64K\n"
                "  --size BYTES   largest message sent on every lane; default 256M\n"
-               "  --eventfd      eventfd doorbells instead of futexes\n"
+               "  --eventfd      pollable doorbells (one unix socketpair per lane, rung with a byte) instead of\n"
+               "                 futexes; the option keeps its old name, they are no longer eventfds\n"
                "  --help         this text\n"
                "BYTES take a K, M or G suffix (powers of 1024). Exit status 0 only if every message verified.\n");
 }
@@ -347,7 +348,7 @@ static int normal_world(int sock, pid_t secure)
                      F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL, lanes);
     printf("[normal] registering the real region: memfd sealed shrink|grow|seal, %u lanes x 2 rings x %u KiB, "
            "%zu KiB in all, %s doorbells\n",
-           lanes, opt_ring / 1024, size / 1024, opt_eventfd ? "eventfd" : "futex");
+           lanes, opt_ring / 1024, size / 1024, opt_eventfd ? "socket" : "futex");
     fflush(stdout);
     unsigned reason = 0;
     int e = tzchan_linux_create(&N, sock, &cfg, 10000, &reason);
@@ -436,8 +437,8 @@ static int normal_world(int sock, pid_t secure)
     snprintf(sb, sizeof sb, "%5.2f s / %5.2f s", tss, tbs);
     printf("  %4s  %8" PRIu64 "  %10" PRIu64 "  %9.1f  %13.3f  %-21s  %s\n", "all", tm, tb,
            (double)tb / 1048576.0 / wall, tm ? (double)tr / (double)tm : 0.0, nb, sb);
-    printf("\n  wall time %.2f s; doorbells counted on both sides (a ring is a futex wake or eventfd write, sent "
-           "only to a side that said it sleeps)\n",
+    printf("\n  wall time %.2f s; doorbells counted on both sides (a ring is a futex wake or a byte on the "
+           "lane's doorbell socket, sent only to a side that said it sleeps)\n",
            wall);
     tzchan_linux_close(N);
     for (uint32_t i = 0; i < lanes; i++) {

@@ -8,10 +8,12 @@
 #   4. the initramfs (/init = the test program, /tzchan-hostile, /tzchan.ko, /dev/console) with gen_init_cpio
 #   5. the device tree (mk-dtb.sh)
 #   6. QEMU: virt, secure=on, GICv3, cortex-a53, 2 CPUs (CPU0 Linux at NS-EL1, CPU1 our payload at S-EL1)
-# and checks four things: the test program's RESULT line on the console, the secure side's VERDICT line on the
-# secure-only UART, QEMU's exit status, which our monitor sets when Linux powers off (PSCI SYSTEM_OFF), and that
-# the kernel log is clean: the kernel is built with KASAN, lockdep, atomic-sleep, list, object and SLUB debugging,
-# and any report of theirs (or any oops, warning or stack dump) fails the run (the patterns are listed below).
+# and checks four things: the test program's RESULT line on the console (and, for the whole test, its restart
+# line: the secure side took over from a driver that vanished without unregistering), the secure side's VERDICT
+# line on the secure-only UART, QEMU's exit status, which our monitor sets when Linux powers off (PSCI
+# SYSTEM_OFF), and that the kernel log is clean: the kernel is built with KASAN, lockdep, atomic-sleep, list,
+# object and SLUB debugging, and any report of theirs (or any oops, warning or stack dump) fails the run (the
+# patterns are listed below).
 # Usage: run-linux.sh <work folder>      (the kernel cache lives in <work folder>/kernel unless
 #                                         TZCHAN_KERNEL_CACHE names another folder)
 # Env:   TZCHAN_INIT_ARGS: arguments for the test program (e.g. --only=intr,unbind, to try one hardening test)
@@ -138,6 +140,12 @@ if printf '%s\n' "$bad_patterns" | grep -E -f - "$console" > "$work/kernel-repor
 fi
 echo "kernel log clean: no KASAN, lockdep, atomic-sleep, list/object/SLUB debugging reports, oops or warnings"
 grep -q '^RESULT PASS' "$console" || die "no 'RESULT PASS' from the test program on the console"
+# The whole test (no --only) must have shown the peer restart: driver dropped without UNREGISTER, reloaded, the
+# secure side took over with a new generation and traffic verified again.
+if [ -z "${TZCHAN_INIT_ARGS:-}" ]; then
+    grep -q '^restart: driver reloaded without unregister, takeover generation [0-9]* -> [0-9]*, [1-9][0-9]* messages' \
+        "$console" || die "no 'restart: ... takeover generation N -> M' line from the test program on the console"
+fi
 grep -q '^VERDICT PASS linux' "$log" 2>/dev/null || die "no 'VERDICT PASS linux' on the secure UART"
 [ "$rc" -eq 0 ] || die "the verdicts say PASS but QEMU's exit status is $rc"
 echo "PASS: test program, secure side and exit status agree"

@@ -61,6 +61,7 @@ struct script {
     uint32_t ring, base; /* ring bytes; the lane's indices start at base (offset and wrap) */
     int n;
     bool close_at_end;
+    bool poll; /* both sides retry a call that said EAGAIN instead of waiting (busy-polling users) */
     struct msg m[MAX_MSGS];
 };
 
@@ -222,7 +223,7 @@ static bool prod_step(char *lab, size_t n)
             g_p.i++;
             g_p.pending = m->meth == M_MORE;
         } else if (r == TZCHAN_EAGAIN) {
-            g_p.blocked = 1;
+            g_p.blocked = !g_s->poll;
             g_p.pending = 0; /* an EAGAIN publishes the batch */
         } else {
             fail("A: send returned %s%" PRId64, "", r);
@@ -236,7 +237,7 @@ static bool prod_step(char *lab, size_t n)
                 memcpy(q, pat(i), m->len);
                 g_p.reserved = 1;
             } else if (tzchan_error(&g_a) == TZCHAN_EAGAIN) {
-                g_p.blocked = 1;
+                g_p.blocked = !g_s->poll;
             } else {
                 fail("A: reserve failed with %s%" PRId64, "", tzchan_error(&g_a));
             }
@@ -270,7 +271,7 @@ static bool prod_step(char *lab, size_t n)
             if (r > 0 && r <= (int64_t)piece)
                 g_p.sent += (uint32_t)r;
             else if (r == 0)
-                g_p.blocked = 1;
+                g_p.blocked = !g_s->poll;
             else
                 fail("A: send_some returned %s%" PRId64, "", r);
             return true;
@@ -281,7 +282,7 @@ static bool prod_step(char *lab, size_t n)
             g_p.begun = 0;
             g_p.i++;
         } else if (r == TZCHAN_EAGAIN) {
-            g_p.blocked = 1;
+            g_p.blocked = !g_s->poll;
         } else {
             fail("A: send_end returned %s%" PRId64, "", r);
         }
@@ -359,7 +360,7 @@ static bool cons_step(char *lab, size_t n)
                 fail("B: recv_total said %s%" PRId64, "", (int64_t)t);
             g_c.total_done = 1;
         } else if (r == TZCHAN_EAGAIN) {
-            g_c.blocked = 1;
+            g_c.blocked = !g_s->poll;
         } else {
             fail("B: recv_total returned %s%" PRId64, "", r);
         }
@@ -374,7 +375,7 @@ static bool cons_step(char *lab, size_t n)
             check_bytes(buf, (uint32_t)r, j, 0);
             cons_finish();
         } else if (r == TZCHAN_EAGAIN) {
-            g_c.blocked = 1;
+            g_c.blocked = !g_s->poll;
         } else if (r == TZCHAN_EMSGSIZE && msgsize_ok(m, false)) {
             g_c.some_mode = 1;
         } else {
@@ -401,7 +402,7 @@ static bool cons_step(char *lab, size_t n)
             check_bytes(q, (uint32_t)len, j, 0);
             g_c.peeked = 1;
         } else if (tzchan_error(&g_b) == TZCHAN_EAGAIN) {
-            g_c.blocked = 1;
+            g_c.blocked = !g_s->poll;
         } else if (tzchan_error(&g_b) == TZCHAN_EMSGSIZE && msgsize_ok(m, true)) {
             g_c.some_mode = 1;
         } else {
@@ -425,7 +426,7 @@ static bool cons_step(char *lab, size_t n)
             cons_finish();
         }
     } else if (r == TZCHAN_EAGAIN) {
-        g_c.blocked = 1;
+        g_c.blocked = !g_s->poll;
     } else {
         fail("B: recv_some returned %s%" PRId64, "", r);
     }
@@ -505,7 +506,7 @@ static uint64_t state_hash(void)
 struct hset {
     uint64_t *k;
     uint32_t *ep;
-    uint8_t *v;
+    uint32_t *v; /* colour | depth << 2 */
     size_t cap, n;
     uint32_t epoch;
 };
@@ -514,7 +515,7 @@ static void hs_alloc(struct hset *s, size_t cap)
     s->cap = cap;
     s->k = calloc(cap, sizeof *s->k);
     s->ep = calloc(cap, sizeof *s->ep);
-    s->v = calloc(cap, 1);
+    s->v = calloc(cap, sizeof *s->v);
     if (!s->k || !s->ep || !s->v)
         abort();
 }
@@ -531,7 +532,7 @@ static void hs_clear(struct hset *s)
     s->epoch++;
     s->n = 0;
 }
-static uint8_t *hs_get(struct hset *s, uint64_t key, bool add)
+static uint32_t *hs_get(struct hset *s, uint64_t key, bool add)
 {
     if (add && s->n * 2 >= s->cap) {
         struct hset t = {0};
@@ -593,6 +594,30 @@ static unsigned char *stack_at(size_t d)
 static char (*g_path)[160]; /* the current path's steps, one per depth */
 static size_t g_path_cap;
 
+static bool prod_can_move(void)
+{
+    return !(g_p.asleep && !g_p.woken) && !prod_done();
+}
+static bool cons_can_move(void)
+{
+    return !(g_c.asleep && !g_c.woken) && !(g_c.j == g_s->n && (g_c.epipe || !g_s->close_at_end || !g_p.closed));
+}
+
+/* The path came back to the state it had at depth d0 (steps d0 .. d-1 of g_path). A loop in which both sides
+ * took steps, or in which the side that did not move could not have, goes on forever under any fair schedule: a
+ * livelock. A loop of one side alone (a poller retrying while the other could go on) is only an unfair schedule. */
+static bool unfair_loop(uint32_t d0, size_t d, int side)
+{
+    bool a = false, b = false;
+    for (size_t k = d0; k < d; k++) {
+        a |= g_path[k][0] == 'A';
+        b |= g_path[k][0] == 'B';
+    }
+    if (a && b)
+        return false;
+    return side == 0 ? cons_can_move() : prod_can_move();
+}
+
 /* Explores from the live state (already marked) at depth d; returns the first failure found. The side that ran
  * last goes on for free; giving the CPU to the other side while this one could still go on costs one preemption
  * (bounded by g_bound, or free when g_bound < 0). Deadlocks need few preemptions: running each side until it
@@ -628,12 +653,20 @@ static enum verdict dfs(size_t d)
         if (deadlocked())
             return V_DEADLOCK;
         uint64_t h = state_hash();
-        uint8_t *c = hs_get(&g_seen, h, true);
-        if (*c == GREY)
+        uint32_t *c = hs_get(&g_seen, h, true);
+        if ((*c & 3u) == GREY) {
+            if (unfair_loop(*c >> 2, d + 1, side)) {
+                if (k == 0)
+                    cur_ran = false; /* it only spun: handing over costs no preemption */
+                snap_load(here);
+                continue;
+            }
+            g_fail_depth = d + 1;
             return V_LIVELOCK;
+        }
         if (*c == 0) {
             g_states++;
-            *c = GREY;
+            *c = GREY | (uint32_t)(d + 1) << 2;
             enum verdict v = dfs(d + 1);
             if (v != V_OK) {
                 g_fail_depth = g_fail_depth ? g_fail_depth : d + 1;
@@ -653,8 +686,9 @@ struct bnode {
 };
 static void print_scenario(const struct script *s)
 {
-    fprintf(stderr, "scenario: ring %u, indices start at %u (offset %u), %d message(s)%s\n", s->ring, s->base,
-            s->base & (s->ring - 1u), s->n, s->close_at_end ? ", producer closes at the end" : "");
+    fprintf(stderr, "scenario: ring %u, indices start at %u (offset %u), %d message(s)%s%s\n", s->ring, s->base,
+            s->base & (s->ring - 1u), s->n, s->close_at_end ? ", producer closes at the end" : "",
+            s->poll ? ", both sides poll (retry on EAGAIN, never sleep)" : "");
     for (int i = 0; i < s->n; i++) {
         const struct msg *m = &s->m[i];
         fprintf(stderr, "  #%d: %u bytes by %s", i, m->len, meth_name[m->meth]);
@@ -681,7 +715,8 @@ static void shortest_trace(const struct script *s, enum verdict want)
     hs_get(&seen, state_hash(), true);
     int found = -1;
     char why[256] = "";
-    for (size_t q = 0; q < n && found < 0 && n < 4000000; q++) {
+    size_t max_nodes = ((size_t)1 << 30) / sb; /* at most 1 GiB of states */
+    for (size_t q = 0; q < n && found < 0 && n < max_nodes; q++) {
         for (int side = 0; side < 2 && found < 0; side++) {
             snap_load((const struct snap *)(void *)(store + q * sb));
             g_fail[0] = 0;
@@ -689,7 +724,7 @@ static void shortest_trace(const struct script *s, enum verdict want)
             if (!side_step(side, lab, sizeof lab))
                 continue;
             enum verdict v = g_fail[0] ? V_CONTRACT : deadlocked() ? V_DEADLOCK : V_OK;
-            uint8_t *c = hs_get(&seen, state_hash(), true);
+            uint32_t *c = hs_get(&seen, state_hash(), true);
             if (v == V_OK && *c)
                 continue;
             *c = 1;
@@ -750,12 +785,12 @@ static uint32_t est_calls(const struct script *s, int side)
 
 static bool run_exhaustive(const struct script *s)
 {
-    uint32_t budget = g_full ? 64 : 24;
-    if (est_calls(s, 0) > budget || est_calls(s, 1) > budget)
+    uint32_t budget = g_full ? 64 * 64 : 24 * 24;
+    if (est_calls(s, 0) * est_calls(s, 1) > budget)
         return true;
     setup(s);
     hs_clear(&g_seen);
-    *hs_get(&g_seen, state_hash(), true) = GREY;
+    *hs_get(&g_seen, state_hash(), true) = GREY; /* depth 0 */
     g_scenarios++;
     if (g_dry)
         return true;
@@ -851,6 +886,7 @@ static bool enum_single(uint32_t ring)
                             }
                             s.m[0] = m;
                             s.close_at_end = (li + meth + st) % 3 == 0;
+                            s.poll = (li + meth + st + ci) % 4 == 1;
                             if (!run_exhaustive(&s))
                                 return false;
                         }
@@ -884,6 +920,7 @@ static bool enum_pairs(uint32_t ring)
                     s.m[0] = mk(first[fi], fi % 2 ? M_SEND : M_DECL, S_SOME, 37);
                     s.m[1] = mk(second, meth2, fi % 2 ? S_RECV : S_PEEK, 4096);
                     s.close_at_end = fi == 3;
+                    s.poll = meth2 == M_UNK;
                     if (!run_exhaustive(&s))
                         return false;
                 }
@@ -900,11 +937,12 @@ static bool enum_growing(uint32_t ring)
     struct script s = {0};
     s.ring = ring;
     s.n = 1;
-    static const uint32_t smalls[] = {40, 56, 63, 72, 48, 64, 120};
+    /* small pieces cost a header each, so the ring fills while the message is still short of max_msg */
+    static const uint32_t smalls[] = {8, 7, 9, 16, 1, 12, 40, 56};
     for (uint32_t off = 0; off < ring; off += g_full ? 8u : g_quick ? 136u : 40u) {
         s.base = off;
-        for (size_t si = 0; si < (g_quick ? 4u : sizeof smalls / sizeof smalls[0]); si++) {
-            for (uint32_t split = ring / 2; split <= ring; split += ring / (g_quick ? 4u : 8u)) {
+        for (size_t si = 0; si < (g_quick ? 3u : sizeof smalls / sizeof smalls[0]); si++) {
+            for (uint32_t split = ring / 4 + 128; split <= ring / 2; split += g_quick ? 64u : 16u) {
                 struct msg m = mk(split + 256, M_UNK, S_RECV, 4096);
                 m.small = smalls[si];
                 m.split = split;
@@ -937,6 +975,17 @@ static uint32_t rnd_len(uint64_t *x, uint32_t ring)
     }
 }
 
+#define LAST_STEPS 256
+static char g_last[LAST_STEPS][160]; /* the random run's last steps, for the report */
+
+static void print_last(uint64_t k)
+{
+    uint64_t from = k > LAST_STEPS ? k - LAST_STEPS : 0;
+    fprintf(stderr, "the run's last %" PRIu64 " steps (of %" PRIu64 "):\n", k - from, k);
+    for (uint64_t i = from; i < k; i++)
+        fprintf(stderr, "  %6" PRIu64 ". %s\n", i, g_last[i % LAST_STEPS]);
+}
+
 static bool run_random(struct script *s, uint64_t *x, uint64_t *steps)
 {
     setup(s);
@@ -946,17 +995,20 @@ static bool run_random(struct script *s, uint64_t *x, uint64_t *steps)
             return true;
         if (k == limit) {
             fprintf(stderr, "explore: random run made no end in %" PRIu64 " steps (livelock?)\n", limit);
+            print_last(k);
             return false;
         }
-        char lab[160];
+        char *lab = g_last[k % LAST_STEPS];
         int side = (int)(rnd(x) % 2);
-        if (!side_step(side, lab, sizeof lab) && !side_step(1 - side, lab, sizeof lab)) {
+        if (!side_step(side, lab, 160) && !side_step(1 - side, lab, 160)) {
             fprintf(stderr, "explore: random run stuck with neither side able to move\n");
+            print_last(k);
             return false;
         }
         (*steps)++;
         if (g_fail[0] || deadlocked()) {
             fprintf(stderr, "explore: random run: %s\n", g_fail[0] ? g_fail : "DEADLOCK");
+            print_last(k + 1);
             return false;
         }
     }
@@ -1011,6 +1063,7 @@ int main(int argc, char **argv)
         s.base = (uint32_t)(rnd(&x) % 2 ? rnd(&x) : 0) & ~7u;
         s.n = 8 + (int)(rnd(&x) % (MAX_MSGS - 8));
         s.close_at_end = rnd(&x) % 2;
+        s.poll = rnd(&x) % 4 == 0;
         for (int i = 0; i < s.n; i++) {
             struct msg *m = &s.m[i];
             m->len = rnd_len(&x, s.ring);
@@ -1029,7 +1082,6 @@ int main(int argc, char **argv)
         if (!run_random(&s, &x, &steps)) {
             print_scenario(&s);
             fprintf(stderr, "(random state before this run: %" PRIu64 ")\n", before);
-            shortest_trace(&s, V_DEADLOCK);
             return 1;
         }
         runs++;

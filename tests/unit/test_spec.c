@@ -75,6 +75,13 @@ static void publish(uint32_t upto)
     lane()->ab_prod.value = upto;
 }
 
+static int g_rings;
+static void count_ring(void *ctx)
+{
+    (void)ctx;
+    g_rings++;
+}
+
 static void check_payload(const unsigned char *p, uint32_t n, uint32_t from)
 {
     for (uint32_t i = 0; i < n; i++)
@@ -246,12 +253,6 @@ static void test_open_checks(void)
 
 /* 7: close publishes everything, the freed space included, and rings a waiter once; the peer then drains and
  * gets EPIPE, and a half-sent stream ends in EPIPE after its published bytes. Mutant: close without rx_publish. */
-static int g_rings;
-static void count_ring(void *ctx)
-{
-    (void)ctx;
-    g_rings++;
-}
 static void test_close(void)
 {
     static unsigned char buf[4096];
@@ -323,8 +324,68 @@ static void test_declared_one_record(void)
     check_payload(buf, MAXM + 100, 0);
 }
 
+/* 3, 4: a record that crosses the ring's end, and a producer index more than a ring ahead, are violations even
+ * when everything else about them looks like a whole message (the fast path of tzchan_recv included). Mutants: the
+ * fast path's `span <= ring - off`, rx_refresh's `used > ring`. */
+static void test_bounds(void)
+{
+    static unsigned char buf[4096];
+    fresh(RING - 16, false);
+    advance(rec(8, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST, 0)); /* ends exactly at the ring's end: fine */
+    publish(g_prod);
+    CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), 8);
+    /* one that crosses the end: 8 + 104 bytes from 16 bytes before it */
+    uint32_t len = 100, fl = TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST;
+    fresh(RING - 16, false);
+    memcpy(ab_data() + RING - 16, &len, 4);
+    memcpy(ab_data() + RING - 16 + 4, &fl, 4);
+    publish(RING - 16 + 8 + 104);
+    CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), TZCHAN_EPROTO);
+    fresh(0, false);
+    advance(rec(8, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST, 0));
+    publish(RING + 8);
+    CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), TZCHAN_EPROTO);
+}
+
+/* 2.3, 6: want_cons is exactly the consumer index the waiting send needs, ROOM holds as soon as cons reaches it,
+ * and a consumer rings a producer waiting for room when its cons reaches want_cons (signed difference >= 0).
+ * Mutants: want computed 8 bytes high; the consumer's `>= 0` made `> 0`. */
+static void test_want_cons(void)
+{
+    static unsigned char buf[4096];
+    fresh(0, true);
+    uint32_t sent = 0;
+    while (tzchan_send(&g_a, buf, 56) == 56) /* span 64 */
+        sent++;
+    CHECK_EQ(sent, RING / 64u);
+    CHECK_EQ(tzchan_wait_prepare(&g_a, TZCHAN_WAIT_ROOM), 0);
+    CHECK_EQ(lane()->sleep_a.want_cons, 64u); /* prod 1024 + span 64 - ring 1024 */
+    tzchan_wait_done(&g_a);
+    lane()->ab_cons.value = 56; /* a foreign consumer that freed 56 bytes only */
+    CHECK_EQ(tzchan_wait_prepare(&g_a, TZCHAN_WAIT_ROOM), 0);
+    tzchan_wait_done(&g_a);
+    lane()->ab_cons.value = 64; /* exactly enough */
+    CHECK_EQ(tzchan_wait_prepare(&g_a, TZCHAN_WAIT_ROOM), 1);
+    CHECK_EQ(tzchan_send(&g_a, buf, 56), 56);
+    /* a foreign producer waits for room up to cons 64 exactly; our consumer reaches it with one message */
+    fresh(0, false);
+    tzchan_set_notify(&g_b, count_ring, NULL);
+    g_rings = 0;
+    advance(rec(56, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST, 0));
+    advance(rec(56, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST, 0));
+    publish(g_prod);
+    lane()->sleep_a.want_cons = 64;
+    lane()->sleep_a.waiting = TZCHAN_WIRE_WAIT_ROOM; /* having read our bell as 0 */
+    CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), 56);
+    CHECK_EQ(g_rings, 1);
+    CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), 56);
+    CHECK_EQ(g_rings, 1); /* once per wait */
+}
+
 int main(void)
 {
+    test_bounds();
+    test_want_cons();
     test_total_exceeded();
     test_prod_positions();
     test_legal_shapes();

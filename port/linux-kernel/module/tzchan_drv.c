@@ -5,13 +5,16 @@
  * At load it allocates the region in normal-world memory (physically contiguous pages), lays it out with the
  * portable core (src/tzchan.c, linked in unchanged), opens side A of every lane and registers the region with
  * the secure side by SMC (physical address, size, geometry); if the secure side refuses, the module does not
- * load and the reason is in the kernel log. It unregisters the region on unload.
+ * load and the reason is in the kernel log. It unregisters the region on unload. The secure side answers an
+ * accepted REGISTER with a generation (tz_smc.h); the driver keeps it and passes it back in every doorbell and
+ * in UNREGISTER, so that once another registration has taken over (a normal world that restarted without
+ * unregistering) a late call of ours is refused (TZ_REG_ESTALE) instead of acting on the new one.
  *
  * /dev/tzchan (a misc device): write() sends one message of any size, read() returns one message (a short
  * buffer gets the rest on the next read), poll() reports readiness, O_NONBLOCK gives EAGAIN, ioctls give
  * statistics, the lane choice and the state of a partly read message.
  *
- * Test hooks (the scribble and verdict ioctls, the debug_* module parameters) exist only in a build with
+ * Test hooks (the scribble, verdict and generation ioctls, the debug_* module parameters) exist only in a build with
  * TZCHAN_TEST_HOOKS defined (Kbuild: TZCHAN_TEST_HOOKS=y, which the QEMU test sets); even there the ioctls
  * need CAP_SYS_ADMIN, because a scribble wipes every lane of every user and makes the secure side drop the region.
  *
@@ -93,6 +96,8 @@ static struct tzc_dev {
 	atomic_t seq;		/* bumped by every doorbell interrupt */
 	struct mutex admin;	/* the scribble test against everything else that needs all lanes */
 	bool registered;
+	u32 gen;		/* our registration's generation (REGISTER's w1; 0: none); changed only with every lane
+				 * locked or no file open, read with READ_ONCE by the doorbell */
 	int probe_err;
 	bool misc_up;
 
@@ -117,10 +122,19 @@ MODULE_PARM_DESC(debug_fail_probe, "debug: fail the probe after registering the 
 static int debug_unregister_result;
 module_param(debug_unregister_result, int, 0400);
 MODULE_PARM_DESC(debug_unregister_result, "debug: pretend TZ_SMC_UNREGISTER answered this code");
+
+/* Debug: unload as a crashed driver would leave things: no TZ_SMC_UNREGISTER, side A not closed, the region's
+ * pages leaked (never reused: the secure side still maps them). The next load registers a fresh region and the
+ * secure side takes over from the old one (tz_smc.h). Writable at run time (root), so a test can decide after
+ * traffic that this instance "crashes". */
+static bool debug_crash_unload;
+module_param(debug_crash_unload, bool, 0600);
+MODULE_PARM_DESC(debug_crash_unload, "debug: unload without unregistering and leak the region, as a crash would");
 #else
 #define debug_register_pa 0ull
 #define debug_fail_probe false
 #define debug_unregister_result 0
+#define debug_crash_unload false
 #endif
 
 struct tzc_file {
@@ -145,26 +159,34 @@ static const char *tzc_code_name(int code)
 	case TZ_REG_ESIZE: return "bad size";
 	case TZ_REG_EBUSY: return "a region is already registered";
 	case TZ_REG_ENOTREG: return "nothing registered";
+	case TZ_REG_EMAP: return "the secure side could not map it";
+	case TZ_REG_ESTALE: return "stale generation";
+	case TZ_REG_ENOTFRESH: return "not a fresh layout";
 	case -1: return "unknown SMC (no tzchan secure side?)";
 	default: return tzchan_strerror(code);
 	}
 }
 
+/* Rings with our generation: if another registration has taken over, the monitor refuses (TZ_REG_ESTALE) and
+ * rings nothing, so a doorbell of ours can never wake the secure side for a region that is not ours. */
 static void tzc_ring_secure(void *ctx)
 {
 	struct arm_smccc_res res;
 
-	tzc_smc(LK_SMC_DOORBELL, 0, 0, 0, 0, 0, &res);
+	tzc_smc(LK_SMC_DOORBELL, READ_ONCE(tzc.gen), 0, 0, 0, 0, &res);
 	atomic64_inc(&tzc.doorbells_out);
 }
 
-static int tzc_register(void)
+/* Registers the region (or debug_register_pa). Returns 0 with *gen = the new generation, or the refusal. */
+static int tzc_register(u32 *gen)
 {
 	struct arm_smccc_res res;
 	u64 pa = debug_register_pa ? debug_register_pa : tzc.pa;
+	int r = tzc_smc(TZ_SMC_REGISTER, lower_32_bits(pa), upper_32_bits(pa), (u32)tzc.size, tzc.lanes, tzc.ring,
+			&res);
 
-	return tzc_smc(TZ_SMC_REGISTER, lower_32_bits(pa), upper_32_bits(pa), (u32)tzc.size, tzc.lanes, tzc.ring,
-		       &res);
+	*gen = r == 0 ? (u32)res.a1 : 0;
+	return r;
 }
 
 /* Lays the region out afresh and opens side A of every lane (nobody may use the lanes meanwhile). */
@@ -646,6 +668,7 @@ static int tzc_scribble(struct tzchan_ioc_scribble *out)
 {
 	struct arm_smccc_res res;
 	unsigned long end;
+	u32 gen;
 	int r;
 
 	if (mutex_lock_interruptible(&tzc.admin))
@@ -659,24 +682,28 @@ static int tzc_scribble(struct tzchan_ioc_scribble *out)
 	end = jiffies + 2 * HZ;
 	do {
 		msleep(10);
+		/* w1 = 0: asks about whatever is current, since we wait for our generation to end */
 		tzc_smc(TZ_SMC_STATUS, 0, 0, 0, 0, 0, &res);
 	} while ((u32)res.a3 != 0 && time_before(jiffies, end));
 	out->secure_error = (s32)res.a1;
 	out->secure_registered = (s32)res.a3;
 	tzc.registered = out->secure_registered != 0;
+	if (!tzc.registered)
+		WRITE_ONCE(tzc.gen, 0);
 	pr_info("tzchan: scribbled the region; the secure side reports %s and %s it\n",
 		tzc_code_name(out->secure_error), out->secure_registered ? "still holds" : "dropped");
 
-	out->reregister_scribbled = tzc_register();
+	out->reregister_scribbled = tzc_register(&gen);
 	pr_info("tzchan: registering the scribbled region again: %s\n",
 		out->reregister_scribbled ? tzc_code_name(out->reregister_scribbled) : "accepted");
 	if (out->reregister_scribbled == 0)
-		tzc_smc(TZ_SMC_UNREGISTER, 0, 0, 0, 0, 0, &res);
+		tzc_smc(TZ_SMC_UNREGISTER, gen, 0, 0, 0, 0, &res);
 
 	r = tzc_layout();
 	if (r == 0) {
-		out->reregister_fresh = tzc_register();
+		out->reregister_fresh = tzc_register(&gen);
 		tzc.registered = out->reregister_fresh == 0;
+		WRITE_ONCE(tzc.gen, gen);
 		pr_info("tzchan: fresh region: %s\n",
 			out->reregister_fresh ? tzc_code_name(out->reregister_fresh) : "accepted");
 	} else {
@@ -685,6 +712,37 @@ static int tzc_scribble(struct tzchan_ioc_scribble *out)
 	unlock_all();
 	mutex_unlock(&tzc.admin);
 	return 0;
+}
+
+/* Debug: reports the generation the driver holds and, with g->stale (another generation, e.g. one a crashed
+ * instance of the driver held before the secure side took over), makes the doorbell, STATUS and UNREGISTER
+ * with it and reports the answers: all three must be TZ_REG_ESTALE, and the UNREGISTER must change nothing.
+ * Then a STATUS with our own generation says what the secure side now holds. Returns 0 or -EINVAL (`stale`
+ * is our own generation: the UNREGISTER would end our registration). */
+static int tzc_generation(struct tzchan_ioc_generation *g)
+{
+	struct arm_smccc_res res;
+	int r = 0;
+
+	mutex_lock(&tzc.admin);	/* the scribble changes tzc.gen under it */
+	g->generation = tzc.gen;
+	if (g->stale != 0 && g->stale == tzc.gen) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (g->stale != 0) {
+		g->doorbell = tzc_smc(LK_SMC_DOORBELL, g->stale, 0, 0, 0, 0, &res);
+		g->status = tzc_smc(TZ_SMC_STATUS, g->stale, 0, 0, 0, 0, &res);
+		g->unregister = tzc_smc(TZ_SMC_UNREGISTER, g->stale, 0, 0, 0, 0, &res);
+		pr_info("tzchan: generation %u is stale: doorbell %d, status %d, unregister %d\n", g->stale,
+			g->doorbell, g->status, g->unregister);
+	}
+	g->secure_status = tzc_smc(TZ_SMC_STATUS, tzc.gen, 0, 0, 0, 0, &res);
+	g->secure_error = (s32)res.a1;
+	g->secure_generation = (u32)res.a3;
+out:
+	mutex_unlock(&tzc.admin);
+	return r;
 }
 #endif /* TZCHAN_TEST_HOOKS */
 
@@ -776,6 +834,19 @@ static long tzc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		v.status = (s32)res.a1;
 		return copy_to_user(uarg, &v, sizeof v) ? -EFAULT : 0;
 	}
+	case TZCHAN_IOC_GENERATION: {
+		struct tzchan_ioc_generation g;
+		int r;
+
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
+		if (copy_from_user(&g, uarg, sizeof g))
+			return -EFAULT;
+		r = tzc_generation(&g);
+		if (r)
+			return r;
+		return copy_to_user(uarg, &g, sizeof g) ? -EFAULT : 0;
+	}
 #endif /* TZCHAN_TEST_HOOKS */
 	default:
 		return -ENOTTY;
@@ -825,15 +896,18 @@ static struct miscdevice tzc_misc = {
 };
 
 /* ---- probe / load / unload ------------------------------------------------------------------------------- */
-/* Asks the secure side to close its ends and unmap the region. Returns its answer. */
+/* Asks the secure side to close its ends and unmap the region of our generation. Returns its answer: 0,
+ * TZ_REG_ENOTREG (it had dropped the region), or TZ_REG_ESTALE (another registration took over ours and
+ * nothing was changed; tzc_release_region then leaks the pages, as for any answer but the first two). */
 static int tzc_unregister(void)
 {
 	struct arm_smccc_res res;
-	int r = tzc_smc(TZ_SMC_UNREGISTER, 0, 0, 0, 0, 0, &res);
+	int r = tzc_smc(TZ_SMC_UNREGISTER, tzc.gen, 0, 0, 0, 0, &res);
 
 	if (debug_unregister_result)
 		r = debug_unregister_result;
 	tzc.registered = false;
+	tzc.gen = 0;
 	return r;
 }
 
@@ -926,7 +1000,7 @@ static int tzc_probe(struct platform_device *pdev)
 	if (r)
 		goto fail_region;
 
-	r = tzc_register();
+	r = tzc_register(&tzc.gen);
 	if (r) {
 		dev_err(&pdev->dev, "the secure side refused region %#llx+%#zx (%u lanes of %u bytes): %s (%d)\n",
 			debug_register_pa ? debug_register_pa : (u64)tzc.pa, tzc.size, tzc.lanes, tzc.ring,
@@ -939,8 +1013,9 @@ static int tzc_probe(struct platform_device *pdev)
 	if (r)
 		goto fail_unregister;
 	tzc.misc_up = true;
-	dev_info(&pdev->dev, "region %pa+%#zx registered with the secure side: %u lanes of %u-byte rings, "
-		 "doorbell irq %d; /dev/tzchan ready\n", &tzc.pa, tzc.size, tzc.lanes, tzc.ring, tzc.irq);
+	dev_info(&pdev->dev, "region %pa+%#zx registered with the secure side as generation %u: %u lanes of "
+		 "%u-byte rings, doorbell irq %d; /dev/tzchan ready\n", &tzc.pa, tzc.size, tzc.gen, tzc.lanes,
+		 tzc.ring, tzc.irq);
 	return 0;
 
 fail_unregister:
@@ -969,6 +1044,18 @@ static int tzc_remove(struct platform_device *pdev)
 	if (tzc.misc_up)
 		misc_deregister(&tzc_misc);
 	tzc.misc_up = false;
+	if (debug_crash_unload) {
+		/* a crash: nothing said to the secure side, nothing written to the region, the pages never reused */
+		dev_warn(&pdev->dev, "debug_crash_unload: leaving region %pa+%#zx registered as generation %u, side A "
+			 "open, pages leaked, as a crashed driver would\n", &tzc.pa, tzc.size, tzc.gen);
+		free_irq(tzc.irq, &tzc);
+		tzc.region = NULL;
+		tzc.registered = false;
+		tzc.gen = 0;
+		tzc_free_lanes();
+		smp_store_release(&tzc.pdev, NULL);
+		return 0;
+	}
 	/* the secure side closes its ends and unmaps first; only then is the memory ours alone again */
 	unreg = tzc_unregister();
 	for (i = 0; i < tzc.lanes; i++)

@@ -34,8 +34,8 @@ struct tzchan_ioc_rxinfo {
 };
 
 /* Result of the scribble test (debug): codes are TZCHAN_E* / TZ_REG_E* as the secure side returned them.
- * SCRIBBLE and VERDICT exist only in a driver built with the test hooks (TZCHAN_TEST_HOOKS=y), and need
- * CAP_SYS_ADMIN there (EPERM otherwise); a production driver answers them with ENOTTY. */
+ * SCRIBBLE, VERDICT and GENERATION exist only in a driver built with the test hooks (TZCHAN_TEST_HOOKS=y), and
+ * need CAP_SYS_ADMIN there (EPERM otherwise); a production driver answers them with ENOTTY. */
 struct tzchan_ioc_scribble {
 	__s32 secure_error;	/* the error the secure side reported after the scribble (expect TZCHAN_EPROTO) */
 	__s32 secure_registered;	/* 0: it dropped the region */
@@ -51,6 +51,20 @@ struct tzchan_ioc_verdict {
 	__u32 reserved;
 };
 
+/* The registration generation (test builds only, CAP_SYS_ADMIN): the generation the driver holds and, with
+ * `stale` set to another one (e.g. what a crashed instance of the driver held before the secure side took over),
+ * the answers of a doorbell, STATUS and UNREGISTER made with it. Codes are TZ_REG_E* (tz_region.h). */
+struct tzchan_ioc_generation {
+	__u32 generation;	/* out: the generation of the driver's registration (REGISTER's w1), 0: none */
+	__u32 stale;		/* in: a generation to try (not the driver's own: EINVAL); 0: only report */
+	__s32 doorbell;		/* out: LK_SMC_DOORBELL with `stale` (expect TZ_REG_ESTALE: nothing rung) */
+	__s32 status;		/* out: TZ_SMC_STATUS with `stale` (expect TZ_REG_ESTALE) */
+	__s32 unregister;	/* out: TZ_SMC_UNREGISTER with `stale` (expect TZ_REG_ESTALE: nothing changed) */
+	__u32 secure_generation;	/* out: then STATUS with the driver's generation: its w3, the current one */
+	__s32 secure_status;	/* out: that STATUS's w0 (0: the driver's generation is current) */
+	__s32 secure_error;	/* out: its w1, the last channel error the secure side saw (TZCHAN_E*) */
+};
+
 #define TZCHAN_IOC_MAGIC 'z'
 #define TZCHAN_IOC_GET_STATS _IOR(TZCHAN_IOC_MAGIC, 1, struct tzchan_ioc_stats)
 #define TZCHAN_IOC_SET_LANE _IOW(TZCHAN_IOC_MAGIC, 2, __u32)	/* EBUSY while this file has a message open */
@@ -58,5 +72,6 @@ struct tzchan_ioc_verdict {
 /* test builds only, CAP_SYS_ADMIN: */
 #define TZCHAN_IOC_SCRIBBLE _IOR(TZCHAN_IOC_MAGIC, 0x70, struct tzchan_ioc_scribble)	/* breaks the region */
 #define TZCHAN_IOC_VERDICT _IOWR(TZCHAN_IOC_MAGIC, 0x71, struct tzchan_ioc_verdict)
+#define TZCHAN_IOC_GENERATION _IOWR(TZCHAN_IOC_MAGIC, 0x72, struct tzchan_ioc_generation)
 
 #endif /* TZCHAN_IOCTL_H */

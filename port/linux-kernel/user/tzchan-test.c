@@ -18,13 +18,18 @@
  *      interrupted writes on many threads leave no message behind; an unbind through sysfs with files open is
  *      refused and the files stay usable; a second device forced on the driver is refused; the probe's error
  *      path and remove follow one rule for freeing the region (both branches, through the debug parameters);
+ *      restart: with traffic in flight the driver is unloaded as if it had crashed (no UNREGISTER, region
+ *      leaked) and loaded again; the secure side must take over (new generation, its old users see
+ *      TZCHAN_EPIPE), refuse the old generation in a doorbell, STATUS and UNREGISTER, and traffic both ways must
+ *      verify on the new region;
  *   8. runs the hostile program (/tzchan-hostile: random calls on many threads, signals, closes, unbinds);
  * and, before all that, loads the module once with a region in secure RAM, which must be refused (the module
  * must not load);
  * then prints a summary, hands its verdict to the secure side and powers off (PSCI SYSTEM_OFF), which the
  * firmware turns into QEMU's exit status. Exit status when run by hand: 0 pass, 1 fail.
  * Arguments: [--only=<names>] [module path]; --only runs just the named parts of 7 and 8 (comma separated:
- * priv, intr, setlane, unbind, second, probe, hostile) after loading the module, to try one of them alone.
+ * priv, intr, setlane, unbind, second, probe, restart, hostile) after loading the module, to try one of them
+ * alone.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -52,10 +57,12 @@
 
 #include "lk_smc.h"
 #include "tz_crc32.h"
+#include "tz_region.h"
 #include "tzchan_ioctl.h"
 
 #define MIB (1024u * 1024u)
 #define TZCHAN_EPROTO_CODE (-4)
+#define TZCHAN_EPIPE_CODE (-6)
 
 static unsigned failures, verified;
 static uint64_t echo_seq[LK_MAX_LANES];
@@ -530,7 +537,8 @@ static void on_usr1(int sig)
 	(void)sig;
 }
 
-/* Item: the test ioctls need CAP_SYS_ADMIN. A child that holds an open fd drops to nobody (no capabilities). */
+/* Item: the test ioctls need CAP_SYS_ADMIN. A child that holds an open fd drops to nobody (no capabilities). The
+ * generation ioctl refuses before any SMC, so the secure side's count of stale generations is not touched. */
 static void test_priv(void)
 {
 	int fd = open_lane(0, 0), status = 0;
@@ -541,6 +549,7 @@ static void test_priv(void)
 	if (pid == 0) {
 		struct tzchan_ioc_scribble s;
 		struct tzchan_ioc_verdict v = {0};
+		struct tzchan_ioc_generation g = {0};
 		struct tzchan_ioc_stats st;
 		int bad = 0, r;
 		if (setgroups(0, NULL) || setgid(65534) || setuid(65534)) {
@@ -559,6 +568,14 @@ static void test_priv(void)
 			printf("FAIL: TZCHAN_IOC_VERDICT without CAP_SYS_ADMIN: %d (%s), want EPERM\n", r, strerror(errno));
 			bad++;
 		}
+		errno = 0;
+		g.stale = 12345; /* would make a doorbell, STATUS and UNREGISTER with it */
+		r = ioctl(fd, TZCHAN_IOC_GENERATION, &g);
+		if (r != -1 || errno != EPERM) {
+			printf("FAIL: TZCHAN_IOC_GENERATION without CAP_SYS_ADMIN: %d (%s), want EPERM\n", r,
+			       strerror(errno));
+			bad++;
+		}
 		if (ioctl(fd, TZCHAN_IOC_GET_STATS, &st) != 0) {
 			printf("FAIL: TZCHAN_IOC_GET_STATS as nobody: %s\n", strerror(errno));
 			bad++;
@@ -568,7 +585,8 @@ static void test_priv(void)
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		failures++; /* the child said why */
 	else
-		printf("privilege: as nobody with an open fd, the scribble and verdict ioctls get EPERM; GET_STATS works\n");
+		printf("privilege: as nobody with an open fd, the scribble, verdict and generation ioctls get EPERM; "
+		       "GET_STATS works\n");
 	close(fd);
 }
 
@@ -929,6 +947,154 @@ static void test_probe(const char *ko)
 		close(fd);
 }
 
+/* Item: peer restart. The normal world's driver dies without unregistering, with traffic in flight: the
+ * debug_crash_unload parameter makes its unload skip TZ_SMC_UNREGISTER, leave side A open and leak the pages, as
+ * a crash (or a warm restart of the normal world alone) would. The next load registers a fresh region; the
+ * secure side must take over from the old one (tz_smc.h): a new generation, TZCHAN_EPIPE for its users of the
+ * old channel, the old generation refused (TZ_REG_ESTALE) for a doorbell, STATUS and an UNREGISTER that changes
+ * nothing; then traffic both ways must verify on the new region, its sequence numbers starting again at 1.
+ * Against a secure side that refuses a second REGISTER (TZ_REG_EBUSY) the reload fails and so does this. */
+static struct {
+	bool done;
+	uint32_t from, to;
+	unsigned after;
+	int doorbell, status, unregister, old_users;
+} restart;
+
+static int get_generation(int fd, uint32_t stale, struct tzchan_ioc_generation *g)
+{
+	memset(g, 0, sizeof *g);
+	g->stale = stale;
+	if (ioctl(fd, TZCHAN_IOC_GENERATION, g) != 0) {
+		fail("TZCHAN_IOC_GENERATION (stale %u): %s", stale, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Echoes on lane 0 (to the secure side, up to 16 ring sizes) and generated messages on lane 1 (from it), all
+ * verified; `seq`: also check the echo sequence numbers (from echo_seq). Returns 0 or -1. */
+static int restart_traffic(uint64_t seed, bool seq)
+{
+	static const size_t echo_sizes[] = {0, 1, 3000, 16384, 70000, 1 * MIB + 5};
+	static const uint64_t gen_sizes[] = {0, 100, 65536 + 7, 2 * MIB};
+	int r = -1, fd0 = open_lane(0, 0), fd1 = open_lane(1, 0);
+	if (fd0 < 0 || fd1 < 0)
+		goto out;
+	for (size_t i = 0; i < sizeof echo_sizes / sizeof echo_sizes[0]; i++) {
+		fill(big, echo_sizes[i], seed + i);
+		if (seq ? echo_once(fd0, 0, big, echo_sizes[i], NULL) : echo_plain(fd0, big, echo_sizes[i]))
+			goto out;
+	}
+	for (size_t i = 0; i < sizeof gen_sizes / sizeof gen_sizes[0]; i++)
+		if (gen_check(fd1, gen_sizes[i], seed + 100 + i, 4096, NULL, NULL))
+			goto out;
+	r = 0;
+out:
+	if (fd0 >= 0)
+		close(fd0);
+	if (fd1 >= 0)
+		close(fd1);
+	return r;
+}
+
+static void test_restart(const char *ko)
+{
+	struct tzchan_ioc_generation g, s;
+	struct lk_gen_req req = {LK_GEN_MAGIC, 0, 1 * MIB, 77};
+	unsigned f0 = failures, v0;
+	bool sent;
+	int fd0, fd1;
+
+	/* traffic on the registration that is about to be abandoned */
+	fd0 = open_lane(0, 0);
+	if (fd0 < 0 || get_generation(fd0, 0, &g)) {
+		if (fd0 >= 0)
+			close(fd0);
+		return;
+	}
+	close(fd0);
+	restart.from = g.generation;
+	if (g.generation == 0 || g.secure_status != 0 || g.secure_generation != g.generation) {
+		fail("restart: the driver holds generation %u, the secure side %u (status %d)", g.generation,
+		     g.secure_generation, g.secure_status);
+		return;
+	}
+	if (restart_traffic(500, false))
+		return;
+	/* in flight at the crash: an echo whose answer is never read, and a 1 MiB generated message that fills
+	 * lane 1's ring while nobody reads it (the secure side waits for room in the old region) */
+	fd0 = open_lane(0, 0);
+	fd1 = open_lane(1, 0);
+	fill(big, 5000, 600);
+	sent = fd0 >= 0 && fd1 >= 0 && write_msg(fd0, big, 5000, NULL) == 0 &&
+	       write_msg(fd1, &req, sizeof req, NULL) == 0;
+	if (fd0 >= 0)
+		close(fd0);
+	if (fd1 >= 0)
+		close(fd1);
+	if (!sent)
+		return;
+	usleep(50000);
+
+	/* the crash */
+	if (write_file("/sys/module/tzchan/parameters/debug_crash_unload", "1") != 0) {
+		fail("restart: setting debug_crash_unload: %s", strerror(errno));
+		return;
+	}
+	if (unload_module("debug_crash_unload: leaving region"))
+		return;
+	if (access("/dev/tzchan", F_OK) == 0)
+		fail("restart: /dev/tzchan still there after the crash");
+
+	/* the restarted driver: a fresh region, one REGISTER, the secure side takes over (the kernel log says why
+	 * if it refuses) */
+	if (load_module(ko, "") != 0) {
+		fail("restart: loading the driver again after the crash: %s (no takeover)", strerror(errno));
+		return;
+	}
+	fd0 = open_lane(0, 0);
+	if (fd0 < 0)
+		return;
+	if (get_generation(fd0, 0, &g) || get_generation(fd0, restart.from, &s)) {
+		close(fd0);
+		return;
+	}
+	close(fd0);
+	restart.to = g.generation;
+	restart.old_users = g.secure_error;
+	restart.doorbell = s.doorbell;
+	restart.status = s.status;
+	restart.unregister = s.unregister;
+	if (g.generation == 0 || g.generation == restart.from || g.secure_status != 0 ||
+	    g.secure_generation != g.generation)
+		fail("restart: after the takeover the driver holds generation %u (before: %u), the secure side %u "
+		     "(status %d)", g.generation, restart.from, g.secure_generation, g.secure_status);
+	if (g.secure_error != TZCHAN_EPIPE_CODE)
+		fail("restart: the secure side's users of the old region saw %d, want TZCHAN_EPIPE (%d)",
+		     g.secure_error, TZCHAN_EPIPE_CODE);
+	if (s.doorbell != TZ_REG_ESTALE || s.status != TZ_REG_ESTALE || s.unregister != TZ_REG_ESTALE)
+		fail("restart: the old generation %u got doorbell %d, status %d, unregister %d; want %d (stale) each",
+		     restart.from, s.doorbell, s.status, s.unregister, TZ_REG_ESTALE);
+	if (s.secure_status != 0 || s.secure_generation != g.generation)
+		fail("restart: after the stale calls the secure side holds generation %u (status %d), want %u",
+		     s.secure_generation, s.secure_status, g.generation);
+	if (failures != f0)
+		return;
+
+	/* traffic on the new region: the secure side's lanes start again, so do the sequence numbers */
+	memset(echo_seq, 0, sizeof echo_seq);
+	v0 = verified;
+	if (restart_traffic(700, true))
+		return;
+	restart.after = verified - v0;
+	restart.done = true;
+	printf("restart: driver reloaded without unregister, takeover generation %u -> %u, %u messages verified "
+	       "after (both ways); old generation refused (doorbell %d, status %d, unregister %d), the secure side's "
+	       "old users saw %d (TZCHAN_EPIPE)\n", restart.from, restart.to, restart.after, restart.doorbell,
+	       restart.status, restart.unregister, restart.old_users);
+}
+
 /* The hostile program (/tzchan-hostile), bounded: it gets `seconds`, and is killed after twice that plus 30 s. */
 static void test_hostile(unsigned seconds)
 {
@@ -984,6 +1150,8 @@ static void test_hardening(const char *ko, const char *only)
 		test_second();
 	if (wanted(only, "probe") && !failures)
 		test_probe(ko);
+	if (wanted(only, "restart") && !failures)
+		test_restart(ko);
 	if (wanted(only, "hostile") && !failures)
 		test_hostile(25);
 }
@@ -1094,6 +1262,9 @@ int main(int argc, char **argv)
 		fail("no /dev/tzchan statistics: %s", strerror(errno));
 	}
 
+	if (restart.done)
+		printf("restart: driver reloaded without unregister, takeover generation %u -> %u, %u messages "
+		       "verified after\n", restart.from, restart.to, restart.after);
 	printf("RESULT %s: %u messages verified, %u failures\n", failures ? "FAIL" : "PASS", verified, failures);
 	fd = open("/dev/tzchan", O_RDWR);
 	v.failures = failures ? failures : 0;
