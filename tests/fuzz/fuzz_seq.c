@@ -23,7 +23,9 @@
  * itself, not scribbled) and nothing was tainted while it was sent. A message the victim delivers is checked when
  * the count has not moved since the victim's latest open, its consumer index stood at a logged message's position
  * before (or at its first record) before the delivery and at its end after, and that message was logged with the
- * same count: then it must have that message's length and bytes.
+ * same count: then it must have that message's length and bytes. And while a slot has seen nothing but honest calls
+ * (no hostile write, no reopen of the peer, no reopen of the victim inside a message), the victim must never report
+ * TZCHAN_EPROTO: a core that rejects honest traffic fails too.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -65,6 +67,7 @@ struct slot {
     struct fz_victim vic;
     struct tzchan peer;
     uint64_t taint, gen; /* hostile writes so far; the count at the victim's latest open (or UINT64_MAX) */
+    bool honest;         /* nothing but honest calls on this slot so far in this run: no EPROTO is possible */
     bool peer_true;      /* the peer's producer word holds what the peer itself stored last */
     uint64_t seq;        /* the peer's next message number */
     struct {             /* the stream message the peer has open */
@@ -328,6 +331,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memset(&sl->vic, 0, offsetof(struct fz_victim, buf));
         sl->taint = 0;
         sl->seq = 0;
+        sl->honest = true;
         victim_open(s);
         FZ_CHECK(sl->vic.open);
         peer_open(s);
@@ -342,6 +346,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct tzchan *peer = &sl->peer;
         if (op < 16 && !allowed(op, g_cfg[s].role))
             continue;
+        /* the peer's writes (20-25), its reopen (19, which may leave a message unfinished) and the victim's reopen
+         * inside a message it is receiving (14) can each make a later EPROTO right; nothing else can */
+        if (op >= 19 || (op == 14 && (v->in_msg || v->peeked)))
+            sl->honest = false;
         if (op < 16 && !v->open) {
             victim_open(s);
             continue;
@@ -418,6 +426,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 __atomic_store_n((uint32_t *)(void *)(sl->g.adv + 4u * (a % 32u)), w, __ATOMIC_RELAXED);
             break;
         }
+        FZ_CHECK(!(sl->honest && v->broken)); /* an honest peer never breaks the victim */
     }
     return 0;
 }
