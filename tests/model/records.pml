@@ -114,7 +114,12 @@ bit msg_known_small[N];    /* WHOLE or DSMALL: tzchan_recv must never say EMSGSI
 byte sent = 0;             /* messages the producer completed (send or send_end returned success) */
 byte delivered = 0;        /* messages delivered to the consumer (recv, or recv_some's end of message) */
 
-#define ENQ(f, l) assert(qn < K); qfl[(qh + qn) % K] = (f); qlen[(qh + qn) % K] = (l); qn++
+/* appends a record written at prod; checks the layout rules: 8-aligned start, no record crosses the ring's end,
+ * no PAD at offset 0 */
+#define ENQ(f, l) \
+    assert(qn < K && OFF(prod) % 8 == 0); \
+    assert(((f) & PAD) -> OFF(prod) != 0 : OFF(prod) + HDRF(f) + (l) <= R); \
+    qfl[(qh + qn) % K] = (f); qlen[(qh + qn) % K] = (l); qn++
 #define DEQ qfl[qh] = 0; qlen[qh] = 0; qh = (qh + 1) % K; qn--
 
 /* ---- producer ------------------------------------------------------------------------------------------- */
