@@ -34,11 +34,14 @@
  *             payload byte is written only together with the zero padding (want = rem + pad);
  *   DBIG(T)   send_begin(T > max_msg): FIRST (16-byte header), continuations, LAST; each record at least
  *             min(MIN_FRAG, rest) or a PAD moves it to offset 0; a first record that holds all is FIRST|LAST;
- *   UNK(p..)  send_begin(unknown), send_some of pieces p1 [p2 [p3]] (each repeated until taken), send_end: each
- *             call writes whole records where h+8 bytes fit before the end (else a PAD first), payload
- *             <= align_down8(min(to_end, free) - h), so no padding is ever owed; send_end an empty LAST.
- * Consumer: at each message start tzchan_recv (cap = max_msg) or tzchan_recv_some; recv_some with cap 3 (so its
- * index stands inside records, at odd positions) or max_msg; after EMSGSIZE it reads the message with recv_some.
+ *   UNK(p..)  send_begin(unknown), send_some of pieces p1 [p2 [p3]] or eight pieces of 1 byte (each repeated
+ *             until taken), send_end: each call writes whole records where h+8 bytes fit before the end (else a
+ *             PAD first), payload <= align_down8(min(to_end, free) - h), so no padding is ever owed; send_end an
+ *             empty LAST.
+ * KINDS (and KINDS_FIRST for the first of several messages) selects the kinds: 1 WHOLE, 2 DSMALL, 4 DBIG, 8 UNK.
+ * Consumer: at each message start tzchan_recv (cap = max_msg) or tzchan_recv_some; recv_some with cap 3 once per
+ * message (so its index stands inside a record, at an odd position) or max_msg; after EMSGSIZE it reads the
+ * message with recv_some.
  * tzchan_recv: takes owed padding and a PAD first (and publishes that), then a complete FIRST|LAST record
  * <= max_msg is delivered, > max_msg is EMSGSIZE; a multi-record message with a declared total (> max_msg) is
  * EMSGSIZE at once; one of unknown length is delivered when complete and <= max_msg, EMSGSIZE when longer or
@@ -53,8 +56,9 @@
  *   M4  the receive threshold (RECV_ROOM) below what the producer's next unknown-length record needs.
  * Checked (tests/model/check.sh): no invalid end state (a deadlock: both sides waiting, or the consumer waiting
  * for bytes the finished producer never writes), the assertions (lengths delivered; a message of known length
- * <= max_msg is never EMSGSIZE; the producer owes no padding), and under weak fairness the LTL property
- * all_delivered.
+ * <= max_msg is never EMSGSIZE; records 8-aligned, none crossing the ring's end, no PAD at offset 0; the producer
+ * owes no padding), and under weak fairness the LTL property all_delivered. No run can cycle (each step moves an
+ * index forward or sleeps until the other side's moves; N is bounded), so the safety search implies it too.
  */
 
 #ifndef R
