@@ -11,8 +11,8 @@
 #
 # records.pml, the record layer (ring of 128 bytes, calls atomic). Model: one message of every kind and edge size
 # from every 8-aligned offset, exhaustive safety search (no deadlock, the assertions); with --full also the LTL
-# property all_delivered under weak fairness, and two messages (the first a whole message or a declared stream
-# longer than max_msg, the second of every kind). Mutants M1 (today's unknown-length producer and the 32-byte
+# property all_delivered under weak fairness, and two messages (the first a whole message, a declared stream
+# longer than max_msg or an unknown-length stream of up to two pieces, the second of every kind). Mutants M1 (today's unknown-length producer and the 32-byte
 # receive threshold), M2 (owed padding), M3 (recv's EAGAIN/EMSGSIZE do not publish a skipped PAD), M4 (receive
 # threshold below the producer's demand): the search must find an error (with --full, also the LTL search); the
 # gist of each counterexample (the messages, where the indices stand, what each side waits for) is printed.
@@ -121,13 +121,14 @@ if [ "$which" != records ]; then
 fi
 
 # records.pml: R = 128 bytes. N=1: one message of every kind and size from every offset; N=2: two messages, the
-# first a whole message or a declared stream > max_msg (the others leave the ring in no state these do not).
+# first a whole message or a declared stream > max_msg (a declared one <= max_msg ends as a whole one does), or
+# an unknown-length stream of at most two pieces, the second message of every kind.
 if [ "$which" != doorbell ]; then
   model=records.pml
   panextra="-DCOLLAPSE -DMEMLIM=2048" # state vectors compressed, memory capped at 2 GiB (the machine is shared)
   rfail=$fail
   rconfigs="-DN=1"
-  [ $full -eq 1 ] && rconfigs="$rconfigs -DN=2+-DKINDS_FIRST=5"
+  [ $full -eq 1 ] && rconfigs="$rconfigs -DN=2+-DKINDS_FIRST=5 -DN=2+-DKINDS_FIRST=8+-DPIECES=2"
   for c in $rconfigs; do
     cfg=${c//+/ }
     build "$cfg" safety || { fail=1; continue; }
