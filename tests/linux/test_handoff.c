@@ -34,19 +34,6 @@ static int make_memfd(size_t size, uint32_t lanes, uint32_t ring, int seals)
     return fd;
 }
 
-static struct tzchan_linux_hello hello(uint32_t lanes, uint32_t ring)
-{
-    struct tzchan_linux_hello h;
-    memset(&h, 0, sizeof h);
-    h.magic = TZCHAN_LINUX_HELLO_MAGIC;
-    h.version = TZCHAN_LINUX_HANDOFF_VERSION;
-    h.lanes = lanes;
-    h.ring_bytes = ring;
-    h.region_bytes = tzchan_region_size(lanes, ring);
-    h.nfds = 1;
-    return h;
-}
-
 #define SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 
 /* sends (buf, fds) as the creator, runs the acceptor, checks it refused with `want` on both ends */
@@ -70,7 +57,7 @@ static void refusals(void)
 {
     const uint32_t lanes = 2, ring = 4096;
     size_t size = tzchan_region_size(lanes, ring);
-    struct tzchan_linux_hello h = hello(lanes, ring);
+    struct tzchan_linux_hello h = lx_hello(lanes, ring);
     int good = make_memfd(size, lanes, ring, SEALS);
 
     const char garbage[] = "GET / HTTP/1.1\r\n\r\n";
@@ -136,11 +123,11 @@ static void refusals(void)
     CHECK(ro >= 0);
     expect_refusal("read-only memfd", &h, sizeof h, &ro, 1, NULL, TZCHAN_LINUX_R_NOT_MEMFD);
 
-    x = hello(lanes, 3000);
+    x = lx_hello(lanes, 3000);
     expect_refusal("ring 3000 (not a power of two)", &x, sizeof x, &good, 1, NULL, TZCHAN_LINUX_R_GEOMETRY);
-    x = hello(0, ring);
+    x = lx_hello(0, ring);
     expect_refusal("zero lanes", &x, sizeof x, &good, 1, NULL, TZCHAN_LINUX_R_GEOMETRY);
-    x = hello(5000, ring);
+    x = lx_hello(5000, ring);
     expect_refusal("5000 lanes", &x, sizeof x, &good, 1, NULL, TZCHAN_LINUX_R_GEOMETRY);
     struct tzchan_linux_limits lim = {.max_lanes = 1};
     expect_refusal("2 lanes, acceptor allows 1", &h, sizeof h, &good, 1, &lim, TZCHAN_LINUX_R_GEOMETRY);

@@ -37,25 +37,6 @@ void tz_arch_wfi(void) { __asm__ volatile("dsb sy; wfi" ::: "memory"); }
 void tz_arch_exit(int status) { a64_semihost_exit(status); }
 void tz_arch_putc(char c) { a64_pl011_putc(TZ_UART0_BASE, c); }
 
-void tz_ns_smc(uint32_t fid, const uint32_t a[6], uint32_t r[4])
-{
-    register uint64_t x0 __asm__("x0") = fid;
-    register uint64_t x1 __asm__("x1") = a[0];
-    register uint64_t x2 __asm__("x2") = a[1];
-    register uint64_t x3 __asm__("x3") = a[2];
-    register uint64_t x4 __asm__("x4") = a[3];
-    register uint64_t x5 __asm__("x5") = a[4];
-    register uint64_t x6 __asm__("x6") = a[5];
-    __asm__ volatile("smc #0"
-                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6)
-                     :
-                     : "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "memory");
-    r[0] = (uint32_t)x0;
-    r[1] = (uint32_t)x1;
-    r[2] = (uint32_t)x2;
-    r[3] = (uint32_t)x3;
-}
-
 void tz_ns_smc_raw(const uint64_t x[7], uint32_t r[4])
 {
     register uint64_t x0 __asm__("x0") = x[0];
@@ -73,6 +54,13 @@ void tz_ns_smc_raw(const uint64_t x[7], uint32_t r[4])
     r[1] = (uint32_t)x1;
     r[2] = (uint32_t)x2;
     r[3] = (uint32_t)x3;
+}
+
+void tz_ns_smc(uint32_t fid, const uint32_t a[6], uint32_t r[4])
+{
+    /* an SMC32 call: the upper halves of the argument registers are zero */
+    const uint64_t x[7] = {fid, a[0], a[1], a[2], a[3], a[4], a[5]};
+    tz_ns_smc_raw(x, r);
 }
 
 uint64_t tz_ns_va_to_pa(const void *va)
