@@ -4,7 +4,8 @@
  * Input: u32 consumer index (aligned down to 8 for the lane's starting point; its bit 0 picks the victim's side),
  * u32 producer index the peer publishes, 8 call bytes, then up to a ring's worth of data laid into the ring from
  * the consumer index on (so records start where the victim reads, and wrap where the ring wraps). Each call byte
- * picks a call (low 2 bits) and its buffer size (the rest). Every result is checked by fuzz_victim.h.
+ * picks a call (low 2 bits) and its buffer size (the rest). Every result is checked by fuzz_victim.h, and a
+ * producer index more than a ring away from the consumer index must have broken the endpoint.
  *
  * The ring the victim reads ends at a PROT_NONE page (tests/hostile/guard_map.h): for side A it is the B->A ring,
  * the region's end; for side B the A->B ring, whose guard page covers the B->A ring behind it (the victim only
@@ -74,5 +75,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         default: fz_recv_total(&v); break;
         }
     }
+    /* A producer index more than a ring ahead of the consumer index (or behind it) is a violation the first receive
+     * call sees: each call here refreshes the index first, since nothing was published at open. */
+    if (prod - cons > RING)
+        FZ_CHECK(v.broken);
     return 0;
 }

@@ -96,6 +96,9 @@ recv_seed("total-short", 0, records([(FIRST, b"1" * 64, 8), (LAST, b"2" * 8, Non
 recv_seed("bad-flags", 0, records([(FIRST | LAST | 0x10, b"q" * 8, None)]))
 recv_seed("len-past-end", 1024 - 32, struct.pack("<II", 32, FIRST | LAST) + bytes(24))
 recv_seed("prod-ahead", 0, records([(FIRST | LAST, b"a", None)]), prod=1024 + 8)
+# a ring full of valid messages and a producer index 8 past it: only the index check can tell (the calls never get
+# to the bytes that are not there)
+recv_seed("prod-ahead-ring-full", 0, records([(FIRST | LAST, b"v" * 8, None)] * 64), prod=1024 + 8)
 recv_seed("prod-behind", 512, records([(FIRST | LAST, b"a", None)]), prod=504)
 
 # ---- seq: 7-byte commands ------------------------------------------------------------------------------------
