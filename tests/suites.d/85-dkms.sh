@@ -89,7 +89,7 @@ echo "$ko: $(stat -c %s "$ko") bytes, no test hooks"
 step "6. QEMU TrustZone with that module"
 rc=0
 TZCHAN_MODULE_KO=$ko TZCHAN_MODULE_MODE=production "$lk/run-linux.sh" "$work/qemu" >"$work/qemu.log" 2>&1 || rc=$?
-grep -E '^(tzchan-test|device|messages|bytes|doorbells|reload|privilege|skipped|unbind|second|interruptible|RESULT|verdict)|VERDICT|verdict rules|kernel log clean|^PASS|^FAIL|QEMU exit status' \
+grep -E '^(module|tzchan-test|device|messages|bytes|doorbells|reload|privilege|skipped|unbind|second|interruptible|set-lane|hostile: PASS|RESULT|verdict|registrations)|VERDICT|kernel log clean|^PASS|^FAIL|QEMU exit status' \
   "$work/qemu.log" || true
 [ $rc -eq 0 ] || { tail -40 "$work/qemu.log"; die "the QEMU run with the DKMS-built module failed (exit $rc)"; }
 echo "dkms: four packages; tzchan-dkms's tree builds the production module the DKMS way; it passes on QEMU" \
