@@ -3,8 +3,8 @@
 # The whole Linux normal-world test, from sources to verdict:
 #   1. the kernel (Debian's linux-source-6.1, minimal arm64 config; cached by config hash: kernel/build-kernel.sh)
 #   2. the firmware (our EL3 monitor + secure payload, firmware/Makefile)
-#   3. tzchan.ko out of tree (module/build-module.sh, with the test hooks) and the static test programs
-#      (user/tzchan-test.c, user/tzchan-hostile.c)
+#   3. tzchan.ko out of tree (module/build-module.sh, with the test hooks; or the module TZCHAN_MODULE_KO names)
+#      and the static test programs (user/tzchan-test.c, user/tzchan-hostile.c)
 #   4. the initramfs (/init = the test program, /tzchan-hostile, /tzchan.ko, /dev/console) with gen_init_cpio
 #   5. the device tree (mk-dtb.sh)
 #   6. QEMU: virt, secure=on, GICv3, cortex-a53, 2 CPUs (CPU0 Linux at NS-EL1, CPU1 our payload at S-EL1)
@@ -17,6 +17,13 @@
 # Usage: run-linux.sh <work folder>      (the kernel cache lives in <work folder>/kernel unless
 #                                         TZCHAN_KERNEL_CACHE names another folder)
 # Env:   TZCHAN_INIT_ARGS: arguments for the test program (e.g. --only=intr,unbind, to try one hardening test)
+#        TZCHAN_MODULE_KO: boot this tzchan.ko (built against the same kernel) instead of building one, e.g. the
+#          production module DKMS builds from the tzchan-dkms package's source tree
+#        TZCHAN_MODULE_MODE: "hooks" (the test hooks are in: the whole test) or "production" (none: the test
+#          program runs with --production, which skips the parts that need a hook, checks that the test ioctls
+#          are absent, and hands its verdict over the channel). Default: "hooks" for the module built here; for
+#          TZCHAN_MODULE_KO, what the module is (it has debug_* parameters or not). A mode the module
+#          contradicts fails the run.
 #        TZCHAN_QEMU_TIMEOUT: seconds QEMU may run (default 600)
 # Exit: 0 pass, 1 fail, 77 skip (tools or linux-source-6.1 absent).
 set -u
@@ -53,8 +60,25 @@ make -s -C "$here/firmware" O="$work/firmware" CROSS="$cross" || die "firmware b
 fw=$work/firmware/tz-linux.bin
 
 step "module"
-# the test needs the test hooks (scribble and verdict ioctls, debug_* parameters); a production build has none
-ko=$(TZCHAN_TEST_HOOKS=y "$here/module/build-module.sh" "$kobj" "$work/module" | tail -n 1) || die "module build"
+if [ -n "${TZCHAN_MODULE_KO:-}" ]; then
+    ko=$TZCHAN_MODULE_KO
+    [ -f "$ko" ] || die "TZCHAN_MODULE_KO: $ko not found"
+    echo "using $ko (not built here)"
+else
+    # the whole test needs the test hooks (scribble and verdict ioctls, debug_* parameters); production has none
+    ko=$(TZCHAN_TEST_HOOKS=y "$here/module/build-module.sh" "$kobj" "$work/module" | tail -n 1) || die "module build"
+fi
+# What the module is: the test hooks bring the debug_* parameters, whose names are in its .modinfo section.
+if grep -aq 'parm=debug_' "$ko"; then has_hooks=hooks; else has_hooks=production; fi
+mode=${TZCHAN_MODULE_MODE:-$has_hooks}
+case $mode in hooks|production) ;; *) die "TZCHAN_MODULE_MODE=$mode: want hooks or production" ;; esac
+[ "$mode" = "$has_hooks" ] || die "TZCHAN_MODULE_MODE=$mode but $ko is a $has_hooks module"
+# the module must have been built for the kernel we boot
+kver=$(cat "$kobj/include/config/kernel.release")
+grep -aq "vermagic=$kver " "$ko" || die "$ko was not built for kernel $kver"
+echo "module: $ko ($mode: $([ "$mode" = hooks ] && echo 'test hooks in' || echo 'no test hooks'), for $kver)"
+init_args=${TZCHAN_INIT_ARGS:-}
+[ "$mode" = production ] && init_args="--production${init_args:+ $init_args}"
 
 step "test program and initramfs"
 mkdir -p "$work/initramfs"
@@ -78,7 +102,7 @@ LIST
 step "device tree"
 machine="-M virt,secure=on,gic-version=3 -cpu cortex-a53 -smp 2 -m 512M -net none"
 # shellcheck disable=SC2086
-TZCHAN_INIT_ARGS=${TZCHAN_INIT_ARGS:-} "$here/mk-dtb.sh" "$fw" "$work/initramfs.cpio" "$(board LK_INITRD_PA)" \
+TZCHAN_INIT_ARGS=$init_args "$here/mk-dtb.sh" "$fw" "$work/initramfs.cpio" "$(board LK_INITRD_PA)" \
     "$work/tzchan.dtb" $machine || die "device tree"
 
 step "boot"
@@ -141,12 +165,20 @@ fi
 echo "kernel log clean: no KASAN, lockdep, atomic-sleep, list/object/SLUB debugging reports, oops or warnings"
 grep -q '^RESULT PASS' "$console" || die "no 'RESULT PASS' from the test program on the console"
 # The whole test (no --only) must have shown the peer restart: driver dropped without UNREGISTER, reloaded, the
-# secure side took over with a new generation and traffic verified again.
-if [ -z "${TZCHAN_INIT_ARGS:-}" ]; then
+# secure side took over with a new generation and traffic verified again. A production module cannot (no
+# debug_crash_unload): its run must instead show the test ioctls absent and the verdict handed over the channel.
+if [ "$mode" = production ] && [ -z "${TZCHAN_INIT_ARGS:-}" ]; then
+    grep -q '^privilege: production driver: the scribble, verdict and generation ioctls are absent' "$console" || \
+        die "no 'privilege: production driver: ... absent' line from the test program on the console"
+    grep -q '^verdict handed to the secure side over the channel' "$console" || \
+        die "the test program did not hand its verdict over the channel"
+    grep -q '^verdict rules: production driver' "$log" 2>/dev/null || \
+        die "the secure side did not judge by the production driver's rules"
+elif [ -z "${TZCHAN_INIT_ARGS:-}" ]; then
     grep -q '^restart: driver reloaded without unregister, takeover generation [0-9]* -> [0-9]*, [1-9][0-9]* messages' \
         "$console" || die "no 'restart: ... takeover generation N -> M' line from the test program on the console"
 fi
 grep -q '^VERDICT PASS linux' "$log" 2>/dev/null || die "no 'VERDICT PASS linux' on the secure UART"
 [ "$rc" -eq 0 ] || die "the verdicts say PASS but QEMU's exit status is $rc"
-echo "PASS: test program, secure side and exit status agree"
+echo "PASS: test program, secure side and exit status agree ($mode module)"
 exit 0

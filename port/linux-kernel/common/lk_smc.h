@@ -24,6 +24,10 @@
     /* The normal world's test result before it powers off: w1 = 0 (all verified) or a failure count,
      * w2 = messages it verified. The payload prints its own summary and combines both into the status that
      * PSCI SYSTEM_OFF turns into the QEMU exit status. out: w0 = 0, w1 = that status. */
+#define LK_SMC_COLLECT TZ_SMC_LK_COLLECT /* 0xb2000012 */
+    /* The status of a verdict that came as a message on lane 1 (struct lk_verdict, below): what a production
+     * driver's test sends, having no verdict ioctl. The monitor asks at PSCI SYSTEM_OFF/RESET when no
+     * LK_SMC_VERDICT came. out: w0 = 0, w1 = that status, or LK_EXIT_NO_VERDICT (2) when none came. */
 
 /* PSCI 0.2 calls the monitor answers (everything else in the PSCI range gets NOT_SUPPORTED, -1). */
 #define LK_PSCI_VERSION 0x84000000u
@@ -47,10 +51,13 @@
  * Lane 0 (echo): every message, of any length, is answered by one struct lk_echo holding its length and CRC-32
  * (IEEE 802.3, as zlib's crc32()) and its sequence number on the lane.
  * Lane 1 (generator): a 24-byte struct lk_gen_req asks for a message of `len` bytes whose byte i is
- * lk_gen_byte(seed, i); any other message is answered like lane 0.
+ * lk_gen_byte(seed, i); a 24-byte struct lk_verdict is the test's verdict (a production driver's test, which has
+ * no verdict ioctl): answered by a struct lk_echo with magic LK_VERDICT_MAGIC and `crc` = the exit status PSCI
+ * SYSTEM_OFF will report (see LK_SMC_COLLECT); any other message is answered like lane 0.
  * Both sides of the test are little-endian AArch64; the layouts are fixed-width and naturally aligned. */
 #define LK_ECHO_MAGIC 0x4f484345u /* "ECHO" */
 #define LK_GEN_MAGIC 0x3f4e4547u  /* "GEN?" */
+#define LK_VERDICT_MAGIC 0x54445256u /* "VRDT" */
 
 struct lk_echo {
     unsigned int magic;
@@ -64,6 +71,15 @@ struct lk_gen_req {
     unsigned int reserved;
     unsigned long long len;
     unsigned long long seed;
+};
+
+/* The verdict of a test run against a production driver (no test hooks): the secure side applies the rules for
+ * such a run (no scribble, no takeover, no refusal; docs/LINUX-KERNEL.md). Same size as struct lk_gen_req. */
+struct lk_verdict {
+    unsigned int magic;        /* LK_VERDICT_MAGIC */
+    unsigned int failures;     /* 0 = everything verified */
+    unsigned long long messages;   /* messages verified */
+    unsigned long long reserved;   /* 0 */
 };
 
 static inline unsigned char lk_gen_byte(unsigned long long seed, unsigned long long i)

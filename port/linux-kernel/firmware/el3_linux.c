@@ -66,6 +66,18 @@ void el3_main_cpu0(void)
     __builtin_unreachable();
 }
 
+/* The status SYSTEM_OFF reports: the LK_SMC_VERDICT's, else one that came as a message on the channel (a test of a
+ * production driver, which has no verdict ioctl: LK_SMC_COLLECT), else LK_EXIT_NO_VERDICT. */
+static int final_status(void)
+{
+    uint32_t a[6] = {0, 0, 0, 0, 0, 0}, r[4] = {TZ_SMC_UNKNOWN, 0, 0, 0};
+
+    if (exit_status != LK_EXIT_NO_VERDICT)
+        return exit_status;
+    el3_forward(LK_SMC_COLLECT, a, r);
+    return r[0] == 0 ? (int)r[1] : LK_EXIT_NO_VERDICT;
+}
+
 static void __attribute__((noreturn)) power_off(int status, const char *why)
 {
     tz_printf("EL3: PSCI %s from the normal world: QEMU exit status %d\n", why, status);
@@ -89,9 +101,11 @@ void el3_smc(uint64_t *regs)
             r[0] = 2u; /* no Trusted OS migration needed (it does not run on the caller's CPU) */
             break;
         case LK_PSCI_SYSTEM_OFF:
-            power_off(exit_status, "SYSTEM_OFF");
-        case LK_PSCI_SYSTEM_RESET:
-            power_off(exit_status == 0 ? LK_EXIT_RESET : exit_status, "SYSTEM_RESET");
+            power_off(final_status(), "SYSTEM_OFF");
+        case LK_PSCI_SYSTEM_RESET: {
+            int status = final_status();
+            power_off(status == 0 ? LK_EXIT_RESET : status, "SYSTEM_RESET");
+        }
         default:
             r[0] = LK_PSCI_NOT_SUPPORTED;
             break;

@@ -27,9 +27,14 @@
  * must not load);
  * then prints a summary, hands its verdict to the secure side and powers off (PSCI SYSTEM_OFF), which the
  * firmware turns into QEMU's exit status. Exit status when run by hand: 0 pass, 1 fail.
- * Arguments: [--only=<names>] [module path]; --only runs just the named parts of 7 and 8 (comma separated:
- * priv, intr, setlane, unbind, second, probe, restart, hostile) after loading the module, to try one of them
- * alone.
+ * Arguments: [--production] [--only=<names>] [module path]; --only runs just the named parts of 7 and 8 (comma
+ * separated: priv, intr, setlane, unbind, second, probe, restart, hostile) after loading the module, to try one
+ * of them alone.
+ * --production tests a production driver (built without TZCHAN_TEST_HOOKS, e.g. by DKMS from the tzchan-dkms
+ * package): the parts that need a test hook are skipped, each with its reason (the secure-RAM refusal, the
+ * scribble, the scribble's EINTR case, the probe's error paths, the restart); `priv` checks instead that the test
+ * ioctls are absent (ENOTTY, for root and nobody alike) and that the module has no debug_* parameter; and the
+ * verdict travels as a message on lane 1 (struct lk_verdict), as the driver has no verdict ioctl.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -65,6 +70,7 @@
 #define TZCHAN_EPIPE_CODE (-6)
 
 static unsigned failures, verified;
+static bool production; /* --production: the driver has no test hooks */
 static uint64_t echo_seq[LK_MAX_LANES];
 static unsigned char *big, *rbuf;
 static volatile sig_atomic_t ticks;
@@ -590,6 +596,77 @@ static void test_priv(void)
 	close(fd);
 }
 
+/* Item (production driver): the test ioctls do not exist, for root (this process) and for nobody alike: ENOTTY
+ * (EINVAL would also mean "no such request"), and nothing reaches the secure side; the module has no debug_*
+ * parameter in sysfs. GET_STATS works for both. */
+static int expect_absent(int fd, const char *who)
+{
+	struct tzchan_ioc_scribble s;
+	struct tzchan_ioc_verdict v = {0};
+	struct tzchan_ioc_generation g = {0};
+	const struct { const char *name; unsigned long cmd; void *arg; } calls[] = {
+		{"TZCHAN_IOC_SCRIBBLE", TZCHAN_IOC_SCRIBBLE, &s},
+		{"TZCHAN_IOC_VERDICT", TZCHAN_IOC_VERDICT, &v},
+		{"TZCHAN_IOC_GENERATION", TZCHAN_IOC_GENERATION, &g},
+	};
+	struct tzchan_ioc_stats st;
+	int bad = 0;
+	g.stale = 12345;
+	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+		errno = 0;
+		int r = ioctl(fd, calls[i].cmd, calls[i].arg);
+		if (r != -1 || (errno != ENOTTY && errno != EINVAL)) {
+			printf("FAIL: %s as %s on a production driver: %d (%s), want ENOTTY\n", calls[i].name, who, r,
+			       strerror(errno));
+			bad++;
+		}
+	}
+	if (ioctl(fd, TZCHAN_IOC_GET_STATS, &st) != 0) {
+		printf("FAIL: TZCHAN_IOC_GET_STATS as %s: %s\n", who, strerror(errno));
+		bad++;
+	}
+	return bad;
+}
+
+static void test_priv_production(void)
+{
+	int fd = open_lane(0, 0), status = 0, params = 0;
+	DIR *d = opendir("/sys/module/tzchan/parameters");
+	struct dirent *de;
+	if (fd < 0)
+		return;
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, "debug_", 6) == 0) {
+			fail("the production driver has the test parameter %s", de->d_name);
+			params++;
+		}
+	}
+	if (d)
+		closedir(d);
+	if (expect_absent(fd, "root"))
+		failures++;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534)) {
+			printf("FAIL: dropping privileges: %s\n", strerror(errno));
+			_exit(1);
+		}
+		_exit(expect_absent(fd, "nobody") ? 1 : 0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		failures++; /* the child said why */
+	else if (!params)
+		printf("privilege: production driver: the scribble, verdict and generation ioctls are absent (ENOTTY) "
+		       "for root and for nobody, no debug_* parameter; GET_STATS works\n");
+	close(fd);
+}
+
+static void skipped(const char *what, const char *why)
+{
+	printf("skipped: %s (%s; the driver has no test hooks)\n", what, why);
+}
+
 /* Item: RX_INFO and the scribble, queued behind a reader blocked in read(), return EINTR on a signal. */
 struct intr_call {
 	int fd;
@@ -651,7 +728,10 @@ static void test_intr(void)
 	struct tzchan_ioc_rxinfo info;
 	struct tzchan_ioc_scribble s;
 	test_intr_one("RX_INFO", TZCHAN_IOC_RX_INFO, &info);
-	test_intr_one("SCRIBBLE", TZCHAN_IOC_SCRIBBLE, &s);
+	if (production)
+		skipped("intr: SCRIBBLE queued behind a blocked reader", "needs the scribble ioctl");
+	else
+		test_intr_one("SCRIBBLE", TZCHAN_IOC_SCRIBBLE, &s);
 }
 
 /* Item: SET_LANE racing with interrupted writes. Writers (one fd each) stream 150 KiB messages (more than a
@@ -1138,8 +1218,12 @@ static void test_hardening(const char *ko, const char *only)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_usr1; /* no SA_RESTART: a blocked call returns EINTR */
 	sigaction(SIGUSR1, &sa, NULL);
-	if (wanted(only, "priv") && !failures)
-		test_priv();
+	if (wanted(only, "priv") && !failures) {
+		if (production)
+			test_priv_production();
+		else
+			test_priv();
+	}
 	if (wanted(only, "intr") && !failures)
 		test_intr();
 	if (wanted(only, "setlane") && !failures)
@@ -1148,12 +1232,39 @@ static void test_hardening(const char *ko, const char *only)
 		test_unbind();
 	if (wanted(only, "second") && !failures)
 		test_second();
-	if (wanted(only, "probe") && !failures)
-		test_probe(ko);
-	if (wanted(only, "restart") && !failures)
-		test_restart(ko);
+	if (wanted(only, "probe") && !failures) {
+		if (production)
+			skipped("probe: the error path and remove free the region by one rule",
+				"needs the debug_fail_probe and debug_unregister_result parameters");
+		else
+			test_probe(ko);
+	}
+	if (wanted(only, "restart") && !failures) {
+		if (production)
+			skipped("restart: takeover after a driver that vanished without unregistering",
+				"needs the debug_crash_unload parameter and the generation ioctl");
+		else
+			test_restart(ko);
+	}
 	if (wanted(only, "hostile") && !failures)
 		test_hostile(25);
+}
+
+/* A production driver has no verdict ioctl: the verdict goes to the secure side as a message on lane 1 (struct
+ * lk_verdict), answered by the exit status the firmware will report at power-off (lk_smc.h). */
+static void hand_verdict_by_message(unsigned fails, unsigned msgs)
+{
+	struct lk_verdict m = {LK_VERDICT_MAGIC, fails, msgs, 0};
+	struct lk_echo e;
+	int fd = open("/dev/tzchan", O_RDWR);
+	uint32_t lane = 1;
+	if (fd < 0 || ioctl(fd, TZCHAN_IOC_SET_LANE, &lane) != 0 || write_msg(fd, &m, sizeof m, NULL) != 0 ||
+	    read_msg(fd, (unsigned char *)&e, sizeof e, sizeof e, NULL, NULL) != 0 || e.magic != LK_VERDICT_MAGIC)
+		printf("could not hand the verdict to the secure side over the channel: %s\n", strerror(errno));
+	else
+		printf("verdict handed to the secure side over the channel (lane 1): exit status %u\n", e.crc);
+	if (fd >= 0)
+		close(fd);
 }
 
 static void init_system(void)
@@ -1179,7 +1290,9 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (int i = 1; i < argc; i++) {
-		if (strncmp(argv[i], "--only=", 7) == 0)
+		if (strcmp(argv[i], "--production") == 0)
+			production = true;
+		else if (strncmp(argv[i], "--only=", 7) == 0)
 			only = argv[i] + 7;
 		else
 			ko = argv[i];
@@ -1187,7 +1300,9 @@ int main(int argc, char **argv)
 	if (pid1) {
 		init_system();
 		/* a region in secure RAM: the secure side must refuse it, and the module must not load */
-		if (load_module(ko, "debug_register_pa=0x0e000000") == 0) {
+		if (production) {
+			skipped("refusal: registering secure RAM", "needs the debug_register_pa parameter");
+		} else if (load_module(ko, "debug_register_pa=0x0e000000") == 0) {
 			fail("the module loaded although it registered secure RAM");
 			syscall(SYS_delete_module, "tzchan", O_NONBLOCK);
 		} else if (errno != EACCES) {
@@ -1205,7 +1320,8 @@ int main(int argc, char **argv)
 	rbuf = malloc(64 * 1024);
 	if (!big || !rbuf)
 		return 1;
-	printf("tzchan-test: /dev/tzchan against the secure world\n");
+	printf("tzchan-test: /dev/tzchan against the secure world%s\n",
+	       production ? " (production driver: no test hooks)" : "");
 
 	fd = failures ? -1 : open_lane(0, 0);
 	if (fd >= 0 && only) {
@@ -1252,7 +1368,10 @@ int main(int argc, char **argv)
 		       "%llu sleeps; protocol errors %llu\n", (unsigned long long)st.doorbells_out,
 		       (unsigned long long)st.doorbells_in, msgs ? (double)bells / (double)msgs : 0.0,
 		       (unsigned long long)st.sleeps, (unsigned long long)st.protocol_errors);
-		if (!failures)
+		if (!failures && production)
+			skipped("scribble: the secure side drops a scribbled region and accepts a fresh one",
+				"needs the scribble ioctl");
+		else if (!failures)
 			test_scribble(&bytes);
 		if (!failures && pid1)
 			test_reload(ko, &bytes);
@@ -1266,15 +1385,19 @@ int main(int argc, char **argv)
 		printf("restart: driver reloaded without unregister, takeover generation %u -> %u, %u messages "
 		       "verified after\n", restart.from, restart.to, restart.after);
 	printf("RESULT %s: %u messages verified, %u failures\n", failures ? "FAIL" : "PASS", verified, failures);
-	fd = open("/dev/tzchan", O_RDWR);
 	v.failures = failures ? failures : 0;
 	v.messages = verified;
-	if (fd >= 0 && ioctl(fd, TZCHAN_IOC_VERDICT, &v) == 0)
-		printf("verdict handed to the secure side: exit status %d\n", v.status);
-	else
-		printf("could not hand the verdict to the secure side: %s\n", strerror(errno));
-	if (fd >= 0)
-		close(fd);
+	if (production) {
+		hand_verdict_by_message(v.failures, v.messages);
+	} else {
+		fd = open("/dev/tzchan", O_RDWR);
+		if (fd >= 0 && ioctl(fd, TZCHAN_IOC_VERDICT, &v) == 0)
+			printf("verdict handed to the secure side: exit status %d\n", v.status);
+		else
+			printf("could not hand the verdict to the secure side: %s\n", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
 	if (pid1) {
 		sync();
 		reboot(RB_POWER_OFF);

@@ -68,6 +68,9 @@
      * returns at once. in: w1 = generation or 0; a stale one is answered TZ_REG_ESTALE (-25) and rings nothing */
 #define TZ_SMC_LK_VERDICT  TZ_SMC_FID(1, TZ_SMC_OEN_TOS, 0x11u)
     /* 0xb2000011: the normal world's test verdict, forwarded to the payload */
+#define TZ_SMC_LK_COLLECT  TZ_SMC_FID(1, TZ_SMC_OEN_TOS, 0x12u)
+    /* 0xb2000012: the verdict that arrived as a message (a driver without the verdict ioctl), collected by the
+     * monitor at power-off */
 
 /* Yielding calls */
 #define TZ_SMC_DOORBELL   TZ_SMC_FID(0, TZ_SMC_OEN_TOS, 0x03u)
