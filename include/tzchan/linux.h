@@ -124,7 +124,9 @@ struct tzchan_linux; /* a connection: region, socket, lanes; opaque */
 /* Creator side (side A). Makes the region (memfd "tzchan", sealed, mapped shared, laid out), opens side A of
  * every lane, sends the hello over `sock` (a connected SOCK_SEQPACKET or SOCK_STREAM unix socket, e.g. one end of
  * a socketpair or from tzchan_linux_dial) and waits up to timeout_ms for the answer. On success *out owns `sock`
- * (closed by tzchan_linux_close). Blocks; call from one thread per socket.
+ * (closed by tzchan_linux_close). Blocks; call from one thread per socket. Each connection keeps a handle on the
+ * region open (the creator its read-write memfd, the acceptor a read-only reopening of it) until close, so that
+ * tzchan-stat(1) can find the region in /proc/PID/fd; it costs one fd per connection.
  * Returns 0; TZCHAN_EPROTO if refused (*reason says why when reason != NULL) or the answer is malformed (*reason
  * = TZCHAN_LINUX_R_MALFORMED); TZCHAN_EINVAL (bad config); TZCHAN_ENOMEM; TZCHAN_EIO (a system call failed);
  * TZCHAN_EPIPE (socket closed); TZCHAN_ETIMEDOUT (no answer in time, or the peer did not take the hello in time:

@@ -212,6 +212,16 @@ static bool is_bell_socket(int fd)
     return getpeername(fd, (struct sockaddr *)&a, &len) == 0; /* connected */
 }
 
+/* A private read-only handle on the region's memfd (a new open file description, so its mode is ours and says
+ * "acceptor" to an inspection tool), or -1 if /proc is not there: then the connection keeps no handle. The fd is
+ * a sealed shmem regular file by now (check_hello), so opening it has no side effect. */
+static int reopen_readonly(int fd)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    return open(path, O_RDONLY | O_CLOEXEC);
+}
+
 /* ---- the connection ----------------------------------------------------------------------------------- */
 static void free_conn(struct tzchan_linux *l)
 {
@@ -228,6 +238,8 @@ static void free_conn(struct tzchan_linux *l)
         }
         free(l->lane);
     }
+    if (l->memfd >= 0)
+        close(l->memfd);
     if (l->mem != NULL)
         munmap(l->mem, l->size);
     free(l);
@@ -239,6 +251,7 @@ static struct tzchan_linux *alloc_conn(uint32_t lanes, uint32_t ring, bool creat
     if (l == NULL)
         return NULL;
     l->sock = -1;
+    l->memfd = -1;
     l->lanes = lanes;
     l->ring = ring;
     l->creator = creator;
@@ -362,6 +375,8 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
     }
     l->mem = mem;
     l->size = size;
+    l->memfd = memfd; /* kept for inspection (tzchan-stat); closed by free_conn */
+    memfd = -1;
     if ((e = tzchan_region_init(mem, size, lanes, ring)) != 0 || (e = open_lanes(l)) != 0)
         goto fail;
     if (evfd) {
@@ -369,7 +384,7 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
         if ((e = make_bells(l, peer_ends)) != 0)
             goto fail;
     }
-    fds[0] = memfd;
+    fds[0] = l->memfd;
     for (uint32_t i = 0; i < n_peer_ends; i++)
         fds[1 + i] = peer_ends[i];
 
@@ -383,9 +398,7 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
     h.flags = evfd ? TZCHAN_LINUX_HELLO_EVENTFD : 0;
     h.nfds = 1u + n_peer_ends;
     e = send_msg(sock, &h, sizeof h, fds, (int)h.nfds, deadline);
-    /* sent or not, our copies go: the mapping keeps the region, the peer has its own fds */
-    close(memfd);
-    memfd = -1;
+    /* sent or not, the peer's doorbell ends go: it has its own copies (the memfd stays ours, in l->memfd) */
     close_fds(peer_ends, (int)n_peer_ends);
     n_peer_ends = 0;
     if (e != 0)
@@ -578,6 +591,8 @@ int tzchan_linux_accept(struct tzchan_linux **out, int sock, const struct tzchan
             l->size = (size_t)h.region_bytes;
             if (open_lanes(l) != 0)
                 why = TZCHAN_LINUX_R_LAYOUT;
+            else
+                l->memfd = reopen_readonly(fds[0]);
         }
         if (why == TZCHAN_LINUX_ACCEPTED && evfd) {
             for (uint32_t i = 0; i < h.lanes; i++) {
