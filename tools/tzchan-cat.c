@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "tzchan/linux.h"
+#include "tzerr.h"
 
 static struct tzchan_linux *C;
 static int tx_status; /* 0 ok, 1 failed */
@@ -39,7 +41,7 @@ static void *stdin_to_peer(void *p)
         }
         int64_t r = tzchan_linux_send(C, 0, buf, (size_t)n, -1);
         if (r < 0) {
-            fprintf(stderr, "tzchan-cat: send: %s\n", tzchan_strerror((int)r));
+            fprintf(stderr, "tzchan-cat: send: %s\n", tzerr_str((int)r));
             tx_status = 1;
             break;
         }
@@ -62,7 +64,7 @@ static int peer_to_stdout(void)
         if (n == TZCHAN_EINTR)
             continue;
         if (n < 0) {
-            fprintf(stderr, "tzchan-cat: receive: %s\n", tzchan_strerror((int)n));
+            fprintf(stderr, "tzchan-cat: receive: %s\n", tzerr_str((int)n));
             status = 1;
             break;
         }
@@ -92,44 +94,78 @@ static void usage(FILE *f)
            "unix socket PATH. --connect creates the region (one lane, --ring bytes per direction, default 64K).\n");
 }
 
+static int bad_usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "tzchan-cat: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n");
+    usage(stderr);
+    return 2;
+}
+
+/* BYTES with an optional K or M suffix: a power of two the acceptor's default limits take (1K .. 256M). */
+static bool parse_ring(const char *s, unsigned long *out)
+{
+    if (s == NULL || s[0] < '0' || s[0] > '9')
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10, end++;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20, end++;
+    if (errno != 0 || *end != 0 || v > (1ull << 30))
+        return false;
+    v <<= shift;
+    if (v < 1024 || v > (256ull << 20) || (v & (v - 1)) != 0)
+        return false;
+    *out = (unsigned long)v;
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     const char *path = NULL;
     bool listen_mode = false;
     unsigned long ring = 64u * 1024u;
+    bool ring_given = false;
     for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return 0;
-        } else if ((strcmp(argv[i], "--listen") == 0 || strcmp(argv[i], "--connect") == 0) && i + 1 < argc) {
+        } else if (strcmp(argv[i], "--listen") == 0 || strcmp(argv[i], "--connect") == 0) {
+            if (v == NULL || v[0] == 0)
+                return bad_usage("%s wants a socket path", argv[i]);
+            if (path != NULL)
+                return bad_usage("give one of --listen and --connect, once%s", "");
+            if (strlen(v) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+                return bad_usage("socket path too long (at most 107 bytes): %s", v);
             listen_mode = argv[i][2] == 'l';
-            path = argv[++i];
-        } else if (strcmp(argv[i], "--ring") == 0 && i + 1 < argc) {
-            char *end;
-            ring = strtoul(argv[++i], &end, 0);
-            if (*end == 'K' || *end == 'k')
-                ring <<= 10, end++;
-            else if (*end == 'M' || *end == 'm')
-                ring <<= 20, end++;
-            if (*end != 0) {
-                usage(stderr);
-                return 2;
-            }
+            path = v;
+            i++;
+        } else if (strcmp(argv[i], "--ring") == 0) {
+            if (!parse_ring(v, &ring))
+                return bad_usage("--ring wants a power of two from 1K to 256M (bytes, or with K or M), not '%s'",
+                                 v ? v : "");
+            ring_given = true;
+            i++;
         } else {
-            usage(stderr);
-            return 2;
+            return bad_usage("unknown option '%s'", argv[i]);
         }
     }
-    if (path == NULL) {
-        usage(stderr);
-        return 2;
-    }
+    if (path == NULL)
+        return bad_usage("give --listen PATH or --connect PATH%s", "");
+    if (ring_given && listen_mode)
+        return bad_usage("--ring goes with --connect (the connecting side creates the region)%s", "");
     signal(SIGPIPE, SIG_IGN);
     int e;
     if (listen_mode) {
         int lfd = tzchan_linux_listen(path);
         if (lfd < 0) {
-            fprintf(stderr, "tzchan-cat: listen on %s: %s\n", path, tzchan_strerror(lfd));
+            fprintf(stderr, "tzchan-cat: listen on %s: %s\n", path, tzerr_str(lfd));
             return 1;
         }
         int s = tzchan_linux_accept_conn(lfd, -1);
@@ -138,7 +174,7 @@ int main(int argc, char **argv)
         unsigned reason = 0;
         e = s < 0 ? s : tzchan_linux_accept(&C, s, NULL, 10000, &reason);
         if (e) {
-            fprintf(stderr, "tzchan-cat: accept: %s%s%s\n", tzchan_strerror(e), reason ? ": " : "",
+            fprintf(stderr, "tzchan-cat: accept on %s: %s%s%s\n", path, tzerr_str(e), reason ? ": " : "",
                     reason ? tzchan_linux_reason_str(reason) : "");
             return 1;
         }
@@ -148,14 +184,17 @@ int main(int argc, char **argv)
         unsigned reason = 0;
         e = s < 0 ? s : tzchan_linux_create(&C, s, &cfg, 10000, &reason);
         if (e) {
-            fprintf(stderr, "tzchan-cat: connect to %s: %s%s%s\n", path, tzchan_strerror(e), reason ? ": " : "",
+            fprintf(stderr, "tzchan-cat: connect to %s: %s%s%s\n", path, tzerr_str(e), reason ? ": " : "",
                     reason ? tzchan_linux_reason_str(reason) : "");
             return 1;
         }
     }
     pthread_t t;
-    if (pthread_create(&t, NULL, stdin_to_peer, NULL) != 0)
+    int pe = pthread_create(&t, NULL, stdin_to_peer, NULL);
+    if (pe != 0) {
+        fprintf(stderr, "tzchan-cat: pthread_create: %s\n", strerror(pe));
         return 1;
+    }
     int rx_status = peer_to_stdout();
     if (rx_status != 0)
         exit(1); /* the sender may be blocked on stdin or on the dead peer: no point in waiting for it */

@@ -224,6 +224,15 @@ struct tzchan_linux_stats {
 /* Snapshot of one lane's counters (takes the lane's mutex briefly). Returns 0 or TZCHAN_EINVAL. */
 int tzchan_linux_get_stats(struct tzchan_linux *l, uint32_t lane, struct tzchan_linux_stats *st);
 
+/* ---- errors -------------------------------------------------------------------------------------------------- */
+/* The errno of the system call that made the calling thread's most recent failing port call fail (e.g. ENOENT
+ * after tzchan_linux_dial returned TZCHAN_EIO for a missing socket path, EINTR after a blocking call returned
+ * TZCHAN_EINTR), for messages a person can act on: strerror(tzchan_linux_last_errno()). Thread-local; set only
+ * when a port call fails because a system call did (TZCHAN_EIO, TZCHAN_ENOMEM, TZCHAN_EPIPE from a send, ...),
+ * never cleared by a call that succeeds, so read it right after the failing call. 0 if no port call of this
+ * thread has failed on a system call yet. Any thread; never blocks. */
+int tzchan_linux_last_errno(void);
+
 /* Longest a blocked call sleeps before it checks the liveness socket again (futex sleeps; the one doorbell poller
  * of a lane polls the socket together with its doorbell). Bounds the EPIPE delay after the peer's death. */
 #define TZCHAN_LINUX_SLICE_MS 20

@@ -66,8 +66,23 @@ static void close_fds(int *fds, int n)
             close(fds[i]);
 }
 
+/* The errno of the last system call that made a port call of this thread fail (tzchan_linux_last_errno). */
+static _Thread_local int last_errno;
+
+void tzchan__linux_set_errno(int e)
+{
+    last_errno = e;
+}
+
+int tzchan_linux_last_errno(void)
+{
+    return last_errno;
+}
+
+/* Maps a failed system call's errno to a tzchan code, and keeps it for tzchan_linux_last_errno(). */
 static int errno_code(int e)
 {
+    last_errno = e;
     return (e == ENOMEM || e == EMFILE || e == ENFILE || e == ENOSPC) ? TZCHAN_ENOMEM : TZCHAN_EIO;
 }
 
@@ -103,7 +118,7 @@ static int wait_sock(int sock, short events, uint64_t deadline)
     struct pollfd p = {.fd = sock, .events = events};
     int r = poll(&p, 1, ms_left(deadline));
     if (r < 0)
-        return errno == EINTR ? TZCHAN_EINTR : TZCHAN_EIO;
+        return errno == EINTR ? (last_errno = EINTR, TZCHAN_EINTR) : errno_code(errno);
     return r == 0 ? TZCHAN_ETIMEDOUT : 0;
 }
 
@@ -150,9 +165,11 @@ static int send_msg(int sock, const void *buf, size_t len, const int *fds, int n
                 return e;
             continue;
         }
-        if (r < 0 && (errno == EPIPE || errno == ECONNRESET))
+        if (r < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+            last_errno = errno;
             return TZCHAN_EPIPE;
-        return TZCHAN_EIO;
+        }
+        return errno_code(r < 0 ? errno : EIO); /* r == 0: the socket took nothing of a non-empty message */
     }
     return 0;
 }
@@ -173,7 +190,7 @@ static ssize_t recv_msg(int sock, void *buf, size_t cap, bool *truncated, int *f
         r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
     while (r < 0 && errno == EINTR);
     if (r < 0)
-        return (errno == ECONNRESET) ? 0 : TZCHAN_EIO;
+        return (errno == ECONNRESET) ? 0 : errno_code(errno);
     /* collect every fd the kernel installed, whatever else is wrong, so none leaks */
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0))
@@ -355,7 +372,7 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
 
     struct tzchan_linux *l = alloc_conn(lanes, ring, true, evfd);
     if (l == NULL)
-        return TZCHAN_ENOMEM;
+        return errno_code(ENOMEM);
     int fds[MAX_FDS];
     int peer_ends[MAX_FDS]; /* pollable mode: the doorbell ends we hand over (closed here once sent) */
     uint32_t n_peer_ends = 0;

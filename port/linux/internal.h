@@ -53,6 +53,9 @@ struct tzchan_linux {
  * sleep and wake-up (several microseconds each, far more on a loaded machine). */
 #define TZCHAN__LINUX_SPIN_NS 20000u
 
+/* handoff.c: records a failed system call's errno for tzchan_linux_last_errno() (this thread's). */
+void tzchan__linux_set_errno(int e);
+
 /* wait.c: the notify hook registered on each endpoint (ctx = the lane). */
 void tzchan__linux_notify(void *ctx);
 /* wait.c: true if the socket says the peer is gone (polls it now unless already known). */
