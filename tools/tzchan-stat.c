@@ -34,7 +34,10 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
+
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include "tzchan/wire.h"
@@ -58,6 +61,7 @@ static struct {
 } opt = {.fd = -1, .lane = -1};
 
 static volatile sig_atomic_t stop;
+static bool lane_missing; /* --lane N named a lane a valid region does not have: a usage error, not corruption */
 
 static void on_signal(int sig)
 {
@@ -171,7 +175,9 @@ static bool rd64(const struct region *r, uint64_t off, uint64_t *out)
 }
 
 /* Opens `path` read-only (without blocking on a FIFO a racing process might have put there), checks it is a
- * regular file and maps it read-only if it is sealed against shrinking. 0, or -1 with a message printed. */
+ * regular file and maps it read-only if it is a shmem file (not hugetlbfs: a hole punched there can SIGBUS a
+ * reader, docs/LINUX.md s.3) sealed against shrinking (a file that shrinks under a mapping SIGBUSes its reader);
+ * anything else is read with pread, which a shrunk file only makes return short. 0, or -1 with a message. */
 static int region_open(struct region *r, const char *path, const char *what)
 {
     r->map = NULL;
@@ -194,7 +200,9 @@ static int region_open(struct region *r, const char *path, const char *what)
     }
     r->file_bytes = (uint64_t)st.st_size;
     int seals = fcntl(r->fd, F_GET_SEALS);
-    if (seals >= 0 && (seals & F_SEAL_SHRINK) && r->file_bytes > 0 && r->file_bytes <= SIZE_MAX) {
+    struct statfs sf;
+    if (seals >= 0 && (seals & F_SEAL_SHRINK) && fstatfs(r->fd, &sf) == 0 && sf.f_type == TMPFS_MAGIC &&
+        r->file_bytes > 0 && r->file_bytes <= SIZE_MAX) {
         void *m = mmap(NULL, (size_t)r->file_bytes, PROT_READ, MAP_SHARED, r->fd, 0);
         if (m != MAP_FAILED) {
             r->map = m;
@@ -443,9 +451,9 @@ static bool show_region(const struct region *r, bool first)
     }
     if (hdr_ok) {
         if (opt.lane >= (long)g.lanes) {
-            if (!opt.json)
-                printf("  no lane %ld: the region has %" PRIu32 "\n", opt.lane, g.lanes);
-            ok = false;
+            fprintf(stderr, PROG ": no lane %ld: the region has %" PRIu32 " lane%s\n", opt.lane, g.lanes,
+                    g.lanes == 1 ? "" : "s");
+            lane_missing = true;
         }
         if (opt.json)
             printf(",\"version\":%" PRIu32 ",\"lanes\":%" PRIu32 ",\"ring_bytes\":%" PRIu32 ",\"region_bytes\":%" PRIu64
@@ -659,7 +667,7 @@ static int snapshot_regions(void)
         printf("],\"valid\":%s}\n", ok ? "true" : "false");
     else
         printf("%s\n", ok ? "all shown valid" : "INVALID state shown above (peer or region corrupted)");
-    return ok ? EXIT_OK : EXIT_INVALID;
+    return !ok ? EXIT_INVALID : lane_missing ? EXIT_FAIL : EXIT_OK;
 }
 
 static int snapshot_device(void)

@@ -247,6 +247,11 @@ int main(int argc, char **argv)
           "--lane 1 (exit %d):\n%s", st, out);
     free(out);
 
+    st = run_tool(&out, "--pid", selfbuf, "--lane", "5");
+    CHECK(st == 1 && strstr(out, "INVALID") == NULL, "--lane 5 of 2: exit %d (want 1, nothing invalid):\n%s", st,
+          out);
+    free(out);
+
     /* release the child and let it go */
     CHECK(tzchan_linux_send(l, 1, "x", 1, 10000) == 1, "release the child");
     int cst;
