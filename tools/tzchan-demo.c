@@ -31,6 +31,7 @@
 
 #include "tzchan/linux.h"
 #include "tzdata.h"
+#include "tzerr.h"
 
 /* ---- options ------------------------------------------------------------------------------------------------ */
 static uint32_t opt_lanes; /* 0: one per CPU */
@@ -54,6 +55,8 @@ static void usage(FILE *f)
 static bool parse_bytes(const char *s, uint64_t *out)
 {
     char *end;
+    if (s[0] < '0' || s[0] > '9')
+        return false; /* strtoull would take "-1" as 2^64-1 */
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
     if (errno || end == s)
@@ -119,7 +122,7 @@ static void *secure_lane(void *p)
                 return NULL; /* the normal world closed: done */
             }
             if (r < 0) {
-                fprintf(stderr, "[secure] lane %u: receive failed: %s\n", lane, tzchan_strerror((int)r));
+                fprintf(stderr, "[secure] lane %u: receive failed: %s\n", lane, tzerr_str((int)r));
                 free(buf);
                 return (void *)1;
             }
@@ -132,7 +135,7 @@ static void *secure_lane(void *p)
                            alive > st.sleep_ns ? alive - st.sleep_ns : 0};
         int64_t r = tzchan_linux_send(S, lane, &a, sizeof a, 10000);
         if (r != (int64_t)sizeof a) {
-            fprintf(stderr, "[secure] lane %u: answer failed: %s\n", lane, tzchan_strerror((int)r));
+            fprintf(stderr, "[secure] lane %u: answer failed: %s\n", lane, tzerr_str((int)r));
             free(buf);
             return (void *)1;
         }
@@ -153,7 +156,7 @@ static int secure_world(int sock)
             break;
         if (e == TZCHAN_EPROTO)
             continue; /* refused; the answer told the normal world why, and it may try again */
-        fprintf(stderr, "[secure] hand-off failed: %s\n", tzchan_strerror(e));
+        fprintf(stderr, "[secure] hand-off failed: %s\n", tzerr_str(e));
         return 1;
     }
     uint32_t n = tzchan_linux_lanes(S);
@@ -244,7 +247,7 @@ static void *normal_lane(void *p)
             if (r->failures++ == 0)
                 r->first_bad = len;
             if (got < 0) {
-                fprintf(stderr, "[normal] lane %u, %" PRIu64 " B: %s\n", lane, len, tzchan_strerror((int)got));
+                fprintf(stderr, "[normal] lane %u, %" PRIu64 " B: %s\n", lane, len, tzerr_str((int)got));
                 break;
             }
         } else {
@@ -353,7 +356,7 @@ static int normal_world(int sock, pid_t secure)
     unsigned reason = 0;
     int e = tzchan_linux_create(&N, sock, &cfg, 10000, &reason);
     if (e) {
-        fprintf(stderr, "[normal] registration failed: %s%s%s\n", tzchan_strerror(e), reason ? ": " : "",
+        fprintf(stderr, "[normal] registration failed: %s%s%s\n", tzerr_str(e), reason ? ": " : "",
                 reason ? tzchan_linux_reason_str(reason) : "");
         return 1;
     }
@@ -486,7 +489,12 @@ int main(int argc, char **argv)
         }
     }
     if (optind != argc) {
+        fprintf(stderr, "tzchan-demo: unexpected argument '%s'\n", argv[optind]);
         usage(stderr);
+        return 2;
+    }
+    if (opt_eventfd && opt_lanes > TZCHAN_LINUX_MAX_EVENTFD_LANES) {
+        fprintf(stderr, "tzchan-demo: --eventfd allows at most %u lanes\n", TZCHAN_LINUX_MAX_EVENTFD_LANES);
         return 2;
     }
     if (opt_eventfd && opt_lanes == 0 && get_nprocs_conf() > (int)TZCHAN_LINUX_MAX_EVENTFD_LANES)

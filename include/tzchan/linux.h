@@ -124,7 +124,9 @@ struct tzchan_linux; /* a connection: region, socket, lanes; opaque */
 /* Creator side (side A). Makes the region (memfd "tzchan", sealed, mapped shared, laid out), opens side A of
  * every lane, sends the hello over `sock` (a connected SOCK_SEQPACKET or SOCK_STREAM unix socket, e.g. one end of
  * a socketpair or from tzchan_linux_dial) and waits up to timeout_ms for the answer. On success *out owns `sock`
- * (closed by tzchan_linux_close). Blocks; call from one thread per socket.
+ * (closed by tzchan_linux_close). Blocks; call from one thread per socket. Each connection keeps a handle on the
+ * region open (the creator its read-write memfd, the acceptor a read-only reopening of it) until close, so that
+ * tzchan-stat(1) can find the region in /proc/PID/fd; it costs one fd per connection.
  * Returns 0; TZCHAN_EPROTO if refused (*reason says why when reason != NULL) or the answer is malformed (*reason
  * = TZCHAN_LINUX_R_MALFORMED); TZCHAN_EINVAL (bad config); TZCHAN_ENOMEM; TZCHAN_EIO (a system call failed);
  * TZCHAN_EPIPE (socket closed); TZCHAN_ETIMEDOUT (no answer in time, or the peer did not take the hello in time:
@@ -221,6 +223,15 @@ struct tzchan_linux_stats {
 };
 /* Snapshot of one lane's counters (takes the lane's mutex briefly). Returns 0 or TZCHAN_EINVAL. */
 int tzchan_linux_get_stats(struct tzchan_linux *l, uint32_t lane, struct tzchan_linux_stats *st);
+
+/* ---- errors -------------------------------------------------------------------------------------------------- */
+/* The errno of the system call that made the calling thread's most recent failing port call fail (e.g. ENOENT
+ * after tzchan_linux_dial returned TZCHAN_EIO for a missing socket path, EINTR after a blocking call returned
+ * TZCHAN_EINTR), for messages a person can act on: strerror(tzchan_linux_last_errno()). Thread-local; set only
+ * when a port call fails because a system call did (TZCHAN_EIO, TZCHAN_ENOMEM, TZCHAN_EPIPE from a send, ...),
+ * never cleared by a call that succeeds, so read it right after the failing call. 0 if no port call of this
+ * thread has failed on a system call yet. Any thread; never blocks. */
+int tzchan_linux_last_errno(void);
 
 /* Longest a blocked call sleeps before it checks the liveness socket again (futex sleeps; the one doorbell poller
  * of a lane polls the socket together with its doorbell). Bounds the EPIPE delay after the peer's death. */

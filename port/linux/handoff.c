@@ -66,8 +66,23 @@ static void close_fds(int *fds, int n)
             close(fds[i]);
 }
 
+/* The errno of the last system call that made a port call of this thread fail (tzchan_linux_last_errno). */
+static _Thread_local int last_errno;
+
+void tzchan__linux_set_errno(int e)
+{
+    last_errno = e;
+}
+
+int tzchan_linux_last_errno(void)
+{
+    return last_errno;
+}
+
+/* Maps a failed system call's errno to a tzchan code, and keeps it for tzchan_linux_last_errno(). */
 static int errno_code(int e)
 {
+    last_errno = e;
     return (e == ENOMEM || e == EMFILE || e == ENFILE || e == ENOSPC) ? TZCHAN_ENOMEM : TZCHAN_EIO;
 }
 
@@ -103,7 +118,7 @@ static int wait_sock(int sock, short events, uint64_t deadline)
     struct pollfd p = {.fd = sock, .events = events};
     int r = poll(&p, 1, ms_left(deadline));
     if (r < 0)
-        return errno == EINTR ? TZCHAN_EINTR : TZCHAN_EIO;
+        return errno == EINTR ? (last_errno = EINTR, TZCHAN_EINTR) : errno_code(errno);
     return r == 0 ? TZCHAN_ETIMEDOUT : 0;
 }
 
@@ -150,9 +165,11 @@ static int send_msg(int sock, const void *buf, size_t len, const int *fds, int n
                 return e;
             continue;
         }
-        if (r < 0 && (errno == EPIPE || errno == ECONNRESET))
+        if (r < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+            last_errno = errno;
             return TZCHAN_EPIPE;
-        return TZCHAN_EIO;
+        }
+        return errno_code(r < 0 ? errno : EIO); /* r == 0: the socket took nothing of a non-empty message */
     }
     return 0;
 }
@@ -173,7 +190,7 @@ static ssize_t recv_msg(int sock, void *buf, size_t cap, bool *truncated, int *f
         r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
     while (r < 0 && errno == EINTR);
     if (r < 0)
-        return (errno == ECONNRESET) ? 0 : TZCHAN_EIO;
+        return (errno == ECONNRESET) ? 0 : errno_code(errno);
     /* collect every fd the kernel installed, whatever else is wrong, so none leaks */
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0))
@@ -212,6 +229,16 @@ static bool is_bell_socket(int fd)
     return getpeername(fd, (struct sockaddr *)&a, &len) == 0; /* connected */
 }
 
+/* A private read-only handle on the region's memfd (a new open file description, so its mode is ours and says
+ * "acceptor" to an inspection tool), or -1 if /proc is not there: then the connection keeps no handle. The fd is
+ * a sealed shmem regular file by now (check_hello), so opening it has no side effect. */
+static int reopen_readonly(int fd)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    return open(path, O_RDONLY | O_CLOEXEC);
+}
+
 /* ---- the connection ----------------------------------------------------------------------------------- */
 static void free_conn(struct tzchan_linux *l)
 {
@@ -228,6 +255,8 @@ static void free_conn(struct tzchan_linux *l)
         }
         free(l->lane);
     }
+    if (l->memfd >= 0)
+        close(l->memfd);
     if (l->mem != NULL)
         munmap(l->mem, l->size);
     free(l);
@@ -239,6 +268,7 @@ static struct tzchan_linux *alloc_conn(uint32_t lanes, uint32_t ring, bool creat
     if (l == NULL)
         return NULL;
     l->sock = -1;
+    l->memfd = -1;
     l->lanes = lanes;
     l->ring = ring;
     l->creator = creator;
@@ -342,7 +372,7 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
 
     struct tzchan_linux *l = alloc_conn(lanes, ring, true, evfd);
     if (l == NULL)
-        return TZCHAN_ENOMEM;
+        return errno_code(ENOMEM);
     int fds[MAX_FDS];
     int peer_ends[MAX_FDS]; /* pollable mode: the doorbell ends we hand over (closed here once sent) */
     uint32_t n_peer_ends = 0;
@@ -362,6 +392,8 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
     }
     l->mem = mem;
     l->size = size;
+    l->memfd = memfd; /* kept for inspection (tzchan-stat); closed by free_conn */
+    memfd = -1;
     if ((e = tzchan_region_init(mem, size, lanes, ring)) != 0 || (e = open_lanes(l)) != 0)
         goto fail;
     if (evfd) {
@@ -369,7 +401,7 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
         if ((e = make_bells(l, peer_ends)) != 0)
             goto fail;
     }
-    fds[0] = memfd;
+    fds[0] = l->memfd;
     for (uint32_t i = 0; i < n_peer_ends; i++)
         fds[1 + i] = peer_ends[i];
 
@@ -383,9 +415,7 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
     h.flags = evfd ? TZCHAN_LINUX_HELLO_EVENTFD : 0;
     h.nfds = 1u + n_peer_ends;
     e = send_msg(sock, &h, sizeof h, fds, (int)h.nfds, deadline);
-    /* sent or not, our copies go: the mapping keeps the region, the peer has its own fds */
-    close(memfd);
-    memfd = -1;
+    /* sent or not, the peer's doorbell ends go: it has its own copies (the memfd stays ours, in l->memfd) */
     close_fds(peer_ends, (int)n_peer_ends);
     n_peer_ends = 0;
     if (e != 0)
@@ -578,6 +608,8 @@ int tzchan_linux_accept(struct tzchan_linux **out, int sock, const struct tzchan
             l->size = (size_t)h.region_bytes;
             if (open_lanes(l) != 0)
                 why = TZCHAN_LINUX_R_LAYOUT;
+            else
+                l->memfd = reopen_readonly(fds[0]);
         }
         if (why == TZCHAN_LINUX_ACCEPTED && evfd) {
             for (uint32_t i = 0; i < h.lanes; i++) {

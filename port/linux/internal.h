@@ -44,11 +44,17 @@ struct tzchan_linux {
     atomic_bool dead; /* the socket reported the peer gone (sticky) */
     uint64_t spin_ns; /* how long a blocking call retries before it sleeps (0 on one CPU) */
     struct tzchan__lane *lane;
+    int memfd; /* a handle on the region, kept open so inspection tools (tzchan-stat) find it in /proc/PID/fd:
+                  the creator keeps its read-write memfd, the acceptor a read-only reopening of the one it got
+                  (so the open mode tells the sides apart); -1 if none */
 };
 
 /* Spin before sleeping: long enough to cover a peer that is running and about to publish, short next to a
  * sleep and wake-up (several microseconds each, far more on a loaded machine). */
 #define TZCHAN__LINUX_SPIN_NS 20000u
+
+/* handoff.c: records a failed system call's errno for tzchan_linux_last_errno() (this thread's). */
+void tzchan__linux_set_errno(int e);
 
 /* wait.c: the notify hook registered on each endpoint (ctx = the lane). */
 void tzchan__linux_notify(void *ctx);

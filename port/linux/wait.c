@@ -181,8 +181,12 @@ static int sleep_once(struct tzchan__lane *ln, const uint32_t *word, uint32_t ex
                               {.fd = l->sock, .events = POLLIN | POLLRDHUP},
                               {.fd = ln->wake_fd, .events = POLLIN}};
         int r = poll(p, 3, slice_ms);
+        if (r < 0 && errno == EINTR) {
+            tzchan__linux_set_errno(EINTR);
+            return TZCHAN_EINTR;
+        }
         if (r < 0)
-            return errno == EINTR ? TZCHAN_EINTR : 0;
+            return 0; /* cannot happen with valid fds; the caller retries within its deadline */
         if (p[2].revents & POLLIN)
             wake_drain(ln->wake_fd);
         /* a doorbell the peer closed (or broke) means it is gone, like the liveness socket; only the lane's
@@ -197,8 +201,10 @@ static int sleep_once(struct tzchan__lane *ln, const uint32_t *word, uint32_t ex
     }
     struct timespec ts = {.tv_sec = slice_ms / 1000, .tv_nsec = (long)(slice_ms % 1000) * 1000000L};
     long r = futex(word, FUTEX_WAIT, expect, &ts);
-    if (r != 0 && errno == EINTR)
+    if (r != 0 && errno == EINTR) {
+        tzchan__linux_set_errno(EINTR);
         return TZCHAN_EINTR;
+    }
     if (r != 0 && errno == ETIMEDOUT)
         return tzchan__linux_sock_gone(l) ? TZCHAN_EPIPE : SLICE_OVER;
     return 0;

@@ -944,46 +944,106 @@ static void usage(void)
             "              tzchan_set_sleep_fence(membarrier) and publish without a full fence; full: the portable path\n");
 }
 
+static int bad_usage(const char *opt_name, const char *want, const char *got)
+{
+    fprintf(stderr, "tzchan-bench: %s wants %s, not '%s'\n", opt_name, want, got != NULL ? got : "");
+    usage();
+    return 2;
+}
+
+/* True if every comma-separated word of `list` is one of `words` (a NULL-terminated list), and there is one. */
+static bool words_ok(const char *list, const char *const *words)
+{
+    if (list == NULL || list[0] == 0)
+        return false;
+    for (const char *p = list;;) {
+        size_t n = strcspn(p, ",");
+        bool known = false;
+        for (const char *const *w = words; *w != NULL; w++)
+            known |= strlen(*w) == n && strncmp(*w, p, n) == 0;
+        if (!known)
+            return false;
+        if (p[n] == 0)
+            return true;
+        p += n + 1;
+    }
+}
+
 int main(int argc, char **argv)
 {
+    /* every option is checked before anything is measured (or any file written) */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--quick") == 0) {
             opt.quick = true;
-        } else if (strcmp(a, "--json") == 0 && v) {
-            opt.json = v;
+        } else if (strcmp(a, "--help") == 0) {
+            usage();
+            return 0;
+        } else if (strcmp(a, "--json") == 0 || strcmp(a, "--plot") == 0) {
+            if (v == NULL || v[0] == 0)
+                return bad_usage(a, a[2] == 'j' ? "a file name or '-'" : "a file name", v);
+            if (a[2] == 'j')
+                opt.json = v;
+            else
+                opt.plot = v;
             i++;
-        } else if (strcmp(a, "--plot") == 0 && v) {
-            opt.plot = v;
+        } else if (strcmp(a, "--reps") == 0) {
+            char *end = NULL;
+            errno = 0;
+            long r = v != NULL ? strtol(v, &end, 10) : 0;
+            if (v == NULL || end == v || *end != 0 || errno != 0 || r < 1 || r > MAXREPS)
+                return bad_usage(a, "a number of repetitions, 1 .. 31", v);
+            opt.reps = (int)r;
             i++;
-        } else if (strcmp(a, "--reps") == 0 && v) {
-            opt.reps = atoi(v);
+        } else if (strcmp(a, "--time") == 0) {
+            char *end = NULL;
+            errno = 0;
+            double t = v != NULL ? strtod(v, &end) : 0;
+            if (v == NULL || end == v || *end != 0 || errno != 0 || !(t > 0) || t > 3600)
+                return bad_usage(a, "seconds per trial, more than 0 and at most 3600", v);
+            opt.trial_s = t;
             i++;
-        } else if (strcmp(a, "--time") == 0 && v) {
-            opt.trial_s = atof(v);
-            i++;
-        } else if (strcmp(a, "--only") == 0 && v) {
+        } else if (strcmp(a, "--only") == 0) {
+            if (v == NULL || v[0] == 0 || v[0] == ',' || strstr(v, ",,") != NULL || v[strlen(v) - 1] == ',')
+                return bad_usage(a, "a comma-separated list of transport names", v);
             opt.only = v;
             i++;
-        } else if (strcmp(a, "--mode") == 0 && v) {
+        } else if (strcmp(a, "--mode") == 0) {
+            static const char *const modes[] = {"threads", "processes", "both", NULL};
+            if (v == NULL || strchr(v, ',') != NULL || !words_ok(v, modes))
+                return bad_usage(a, "threads, processes or both", v);
             opt.mode_on[M_THREADS] = strcmp(v, "processes") != 0;
             opt.mode_on[M_PROCS] = strcmp(v, "threads") != 0;
             i++;
-        } else if (strcmp(a, "--fence") == 0 && v) {
+        } else if (strcmp(a, "--fence") == 0) {
+            if (v == NULL || (strcmp(v, "full") != 0 && strcmp(v, "asym") != 0))
+                return bad_usage(a, "asym or full", v);
             opt.full_fence = strcmp(v, "full") == 0;
             i++;
-        } else if (strcmp(a, "--sections") == 0 && v) {
+        } else if (strcmp(a, "--sections") == 0) {
+            static const char *const secs[] = {"tput", "lat", "bell", "lanes", NULL};
+            if (!words_ok(v, secs))
+                return bad_usage(a, "a comma-separated list of tput, lat, bell, lanes", v);
             opt.sec_tput = strstr(v, "tput") != NULL;
             opt.sec_lat = strstr(v, "lat") != NULL;
             opt.sec_bell = strstr(v, "bell") != NULL;
             opt.sec_lanes = strstr(v, "lanes") != NULL;
             i++;
         } else {
+            fprintf(stderr, "tzchan-bench: unknown option '%s'\n", a);
             usage();
-            return strcmp(a, "--help") == 0 ? 0 : 2;
+            return 2;
         }
     }
+    /* the output files are opened now, so a path that cannot be written fails before minutes of measuring */
+    bool json_stdout = opt.json != NULL && strcmp(opt.json, "-") == 0;
+    FILE *json_out = opt.json == NULL ? NULL : json_stdout ? stdout : fopen(opt.json, "w");
+    if (opt.json != NULL && json_out == NULL)
+        die(opt.json);
+    FILE *plot_out = opt.plot == NULL ? NULL : fopen(opt.plot, "w");
+    if (opt.plot != NULL && plot_out == NULL)
+        die(opt.plot);
     if (opt.quick) {
         opt.reps = 1;
         opt.trial_s = 0.005;
@@ -1017,22 +1077,16 @@ int main(int argc, char **argv)
         run_lanes_all();
     compute_targets();
 
-    bool json_stdout = opt.json != NULL && strcmp(opt.json, "-") == 0;
     print_tables(json_stdout ? stderr : stdout);
-    if (opt.json != NULL) {
-        FILE *f = json_stdout ? stdout : fopen(opt.json, "w");
-        if (f == NULL)
+    if (json_out != NULL) {
+        print_json(json_out);
+        if (!json_stdout && fclose(json_out) != 0)
             die(opt.json);
-        print_json(f);
-        if (!json_stdout)
-            fclose(f);
     }
-    if (opt.plot != NULL) {
-        FILE *f = fopen(opt.plot, "w");
-        if (f == NULL)
+    if (plot_out != NULL) {
+        print_svg(plot_out);
+        if (fclose(plot_out) != 0)
             die(opt.plot);
-        print_svg(f);
-        fclose(f);
     }
     return 0;
 }
