@@ -41,6 +41,10 @@ for tool in "${need[@]}"; do
     command -v "$tool" >/dev/null || { echo "$0: missing tool: $tool (see docs/GENODE.md)" >&2; exit 2; }
 done
 
+t_start=$SECONDS
+stage() { echo "run.sh $target: [+$((SECONDS - t_start)) s] $*"; } # one line per stage, with the time since the start
+stage "tool chain and compatibility patch"
+
 # ---- tool chain: genode-<arch>-* links to Debian's cross (or native) tools ----------------------------------
 tools="$genode/build/tzchan-tools"
 mkdir -p "$tools"
@@ -59,6 +63,7 @@ elif ! (cd "$genode" && git apply --reverse --check "$patch_file" 2>/dev/null); 
     exit 2
 fi
 
+stage "build directory"
 # ---- build directory -------------------------------------------------------------------------------------
 build="$genode/build/tzchan-$target"
 if [ ! -f "$build/etc/build.conf" ]; then
@@ -90,6 +95,7 @@ CONF
 fi
 
 # ---- build and run ---------------------------------------------------------------------------------------
+stage "building and running the scenario (make run/tzchan; minutes the first time)"
 log="$build/tzchan.log"
 start=$SECONDS
 set +e

@@ -44,7 +44,8 @@ done
 [ -f /usr/include/openssl/ssl.h ] && [ -f /usr/include/libelf.h ] || \
     { echo "skip: kernel build dependencies absent (libssl-dev, libelf-dev)"; exit 77; }
 
-step() { echo "=== $*"; }
+t_start=$(date +%s)
+step() { echo "=== [+$(( $(date +%s) - t_start )) s] $*"; } # one line per stage, with the time since the start
 die() { echo "FAIL: $*"; exit 1; }
 board() { sed -n "s/^#define $1 \(0x[0-9a-fA-F]*\)u.*/\1/p" "$here/firmware/lk_board.h"; }
 

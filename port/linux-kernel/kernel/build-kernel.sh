@@ -23,6 +23,9 @@ key=$( (cat "$frag"; echo "recipe $recipe, linux-source $version, $cross") | sha
 src=$cache/linux-src-$version
 obj=$cache/linux-obj-$key
 mkdir -p "$cache"
+start=$(date +%s)
+# One line per stage, with the time since the start, on stderr (stdout carries only the result).
+stage() { echo "build-kernel: [+$(( $(date +%s) - start )) s] $*" >&2; }
 
 if [ -f "$obj/.tzchan-built" ]; then
     echo "build-kernel: cached kernel $key ($version)" >&2
@@ -31,7 +34,7 @@ if [ -f "$obj/.tzchan-built" ]; then
 fi
 
 if [ ! -f "$src/.tzchan-extracted" ]; then
-    echo "build-kernel: extracting $tarball" >&2
+    stage "extracting $tarball"
     rm -rf "$src" "$src.tmp"
     mkdir -p "$src.tmp"
     tar -xJf "$tarball" -C "$src.tmp" --strip-components=1
@@ -39,7 +42,7 @@ if [ ! -f "$src/.tzchan-extracted" ]; then
     mv "$src.tmp" "$src"
 fi
 
-echo "build-kernel: configuring $key in $obj" >&2
+stage "configuring $key in $obj"
 rm -rf "$obj"
 mkdir -p "$obj"
 mk() { make -s -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE="$cross" "$@"; }
@@ -51,9 +54,8 @@ grep '^CONFIG_' "$frag" | while IFS= read -r line; do
     grep -qxF "$line" "$obj/.config" || { echo "build-kernel: '$line' did not survive olddefconfig" >&2; exit 1; }
 done
 
-echo "build-kernel: building Image and modules with -j$jobs (takes minutes the first time)" >&2
-t0=$(date +%s)
+stage "building Image and modules with -j$jobs (takes minutes the first time)"
 mk -j"$jobs" Image modules
 touch "$obj/.tzchan-built"
-echo "build-kernel: built in $(( $(date +%s) - t0 )) s" >&2
+stage "built"
 echo "$obj"
