@@ -89,6 +89,8 @@ ${cross}gcc -static -pthread -O2 -Wall -Wextra -Werror -I"$here/common" -I"$here
 ${cross}gcc -static -pthread -O2 -Wall -Wextra -Werror -I"$here/common" -I"$here/module" \
     -I"$here/../trustzone/common" -o "$work/initramfs/tzchan-hostile" "$here/user/tzchan-hostile.c" || \
     die "hostile program build"
+${cross}gcc -static -O2 -Wall -Wextra -Werror -I"$here/../../include" -I"$here/module" \
+    -o "$work/initramfs/tzchan-stat" "$here/../../tools/tzchan-stat.c" -lm || die "tzchan-stat build"
 cat > "$work/initramfs/list" <<LIST
 dir /dev 0755 0 0
 nod /dev/console 0600 0 0 c 5 1
@@ -96,6 +98,7 @@ dir /proc 0755 0 0
 dir /sys 0755 0 0
 file /init $work/initramfs/tzchan-test 0755 0 0
 file /tzchan-hostile $work/initramfs/tzchan-hostile 0755 0 0
+file /tzchan-stat $work/initramfs/tzchan-stat 0755 0 0
 file /tzchan.ko $ko 0644 0 0
 LIST
 "$kobj/usr/gen_init_cpio" "$work/initramfs/list" > "$work/initramfs.cpio" || die "initramfs"

@@ -662,6 +662,58 @@ static void test_priv_production(void)
 	close(fd);
 }
 
+/* tzchan-stat (tools/tzchan-stat.c, built into the initramfs) against the live driver: its device-wide counters
+ * must be the ones GET_STATS gave just before (the device is quiet here), in --json and in plain form, exit 0. */
+static void test_stat_tool(const struct tzchan_ioc_stats *st)
+{
+	if (access("/tzchan-stat", X_OK) != 0) {
+		printf("tzchan-stat: not in this initramfs, not checked\n");
+		return;
+	}
+	int p[2];
+	if (pipe(p) != 0) {
+		fail("tzchan-stat: pipe: %s", strerror(errno));
+		return;
+	}
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		close(p[0]);
+		execl("/tzchan-stat", "tzchan-stat", "--device", "/dev/tzchan", "--json", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	char out[2048];
+	size_t n = 0;
+	ssize_t r;
+	while (n + 1 < sizeof out && (r = read(p[0], out + n, sizeof out - 1 - n)) > 0)
+		n += (size_t)r;
+	out[n] = 0;
+	close(p[0]);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	char want[160];
+	snprintf(want, sizeof want, "\"msgs_sent\":%llu,\"bytes_sent\":%llu,\"msgs_recv\":%llu,\"bytes_recv\":%llu",
+		 (unsigned long long)st->msgs_sent, (unsigned long long)st->bytes_sent,
+		 (unsigned long long)st->msgs_recv, (unsigned long long)st->bytes_recv);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || strstr(out, want) == NULL) {
+		fail("tzchan-stat --device --json: exit status %d, output \"%s\" lacks %s", status, out, want);
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		execl("/tzchan-stat", "tzchan-stat", "--device", "/dev/tzchan", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail("tzchan-stat --device: exit status %d", status);
+	else
+		printf("tzchan-stat: the device's counters read through the tool agree with GET_STATS (plain and --json)\n");
+}
+
 static void skipped(const char *what, const char *why)
 {
 	printf("skipped: %s (%s; the driver has no test hooks)\n", what, why);
@@ -1354,6 +1406,7 @@ int main(int argc, char **argv)
 		}
 		t1 = now_s();
 		ioctl(fd, TZCHAN_IOC_GET_STATS, &st);
+		test_stat_tool(&st);
 		close(fd);
 		uint64_t msgs = st.msgs_sent + st.msgs_recv, tb = st.bytes_sent + st.bytes_recv;
 		uint64_t bells = st.doorbells_out + st.doorbells_in;
