@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * tzchan-icount: the per-message work of a 64-byte message, as a deterministic instruction count.
+ *
+ * One thread, one lane of a 64 KiB ring (both endpoints in this process), N pairs of "send one 64-byte message,
+ * receive it" in one of these ways:
+ *   send     tzchan_send + tzchan_recv, one message at a time
+ *   batch32  32 x tzchan_send_flags(MORE) + tzchan_flush, then 32 x tzchan_recv
+ *   ck_ring  Concurrency Kit's SPSC ring as a user comparing libraries would write it: enqueue a pointer to a
+ *            64-byte slot it copied the message into, dequeue it and copy the message out (fixed-size copies)
+ * Run it under `valgrind --tool=callgrind` for two values of N and take the difference of the totals divided by
+ * the difference of N: that removes start-up and leaves instructions per pair (tools/bench/icount.sh does this).
+ * Counts are the same on every run of the same binary, whatever else the machine does.
+ *
+ * Usage: tzchan-icount send|batch32|ck_ring N     (prints a checksum so nothing is optimised away)
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tzchan/tzchan.h"
+
+#ifdef TZCHAN_BENCH_HAVE_CK
+#include <ck_ring.h>
+#endif
+
+#define RING (64u * 1024u)
+#define MSG 64u
+#define BATCH 32u
+
+static _Alignas(64) unsigned char g_region[128 + 768 + 2 * RING];
+
+static int run_tzchan(unsigned long n, int batched)
+{
+    struct tzchan a, b;
+    size_t size = tzchan_region_size(1, RING);
+    if (size > sizeof g_region || tzchan_region_init(g_region, size, 1, RING) != 0 ||
+        tzchan_open(&a, g_region, size, TZCHAN_SIDE_A, 0) != 0 || tzchan_open(&b, g_region, size, TZCHAN_SIDE_B, 0) != 0)
+        return 1;
+    unsigned char in[MSG], out[MSG];
+    memset(in, 0x5a, sizeof in);
+    uint64_t sum = 0;
+    if (!batched) {
+        for (unsigned long i = 0; i < n; i++) {
+            in[0] = (unsigned char)i;
+            if (tzchan_send(&a, in, MSG) != MSG || tzchan_recv(&b, out, sizeof out) != MSG)
+                return 1;
+            sum += out[0];
+        }
+    } else {
+        for (unsigned long i = 0; i < n; i += BATCH) {
+            for (unsigned k = 0; k < BATCH; k++) {
+                in[0] = (unsigned char)(i + k);
+                if (tzchan_send_flags(&a, in, MSG, TZCHAN_MORE) != MSG)
+                    return 1;
+            }
+            if (tzchan_flush(&a) != 0)
+                return 1;
+            for (unsigned k = 0; k < BATCH; k++) {
+                if (tzchan_recv(&b, out, sizeof out) != MSG)
+                    return 1;
+                sum += out[0];
+            }
+        }
+    }
+    printf("checksum %llu\n", (unsigned long long)sum);
+    return 0;
+}
+
+#ifdef TZCHAN_BENCH_HAVE_CK
+static int run_ck(unsigned long n)
+{
+    enum { SLOTS = RING / MSG };
+    static ck_ring_t ring;
+    static struct ck_ring_buffer buf[SLOTS];
+    static _Alignas(64) unsigned char slots[SLOTS][MSG];
+    ck_ring_init(&ring, SLOTS);
+    unsigned char in[MSG], out[MSG];
+    memset(in, 0x5a, sizeof in);
+    uint64_t sum = 0;
+    for (unsigned long i = 0; i < n; i++) {
+        in[0] = (unsigned char)i;
+        unsigned char *slot = slots[i % SLOTS];
+        memcpy(slot, in, MSG);
+        if (!ck_ring_enqueue_spsc(&ring, buf, slot))
+            return 1;
+        void *p;
+        if (!ck_ring_dequeue_spsc(&ring, buf, &p))
+            return 1;
+        memcpy(out, p, MSG);
+        sum += out[0];
+    }
+    printf("checksum %llu\n", (unsigned long long)sum);
+    return 0;
+}
+#endif
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: tzchan-icount send|batch32|ck_ring N\n");
+        return 2;
+    }
+    char *end;
+    unsigned long n = strtoul(argv[2], &end, 10);
+    if (*end || n == 0 || n % BATCH) {
+        fprintf(stderr, "tzchan-icount: N must be a positive multiple of %u\n", BATCH);
+        return 2;
+    }
+    if (!strcmp(argv[1], "send"))
+        return run_tzchan(n, 0);
+    if (!strcmp(argv[1], "batch32"))
+        return run_tzchan(n, 1);
+    if (!strcmp(argv[1], "ck_ring")) {
+#ifdef TZCHAN_BENCH_HAVE_CK
+        return run_ck(n);
+#else
+        fprintf(stderr, "tzchan-icount: built without ck_ring.h\n");
+        return 77;
+#endif
+    }
+    fprintf(stderr, "tzchan-icount: unknown way %s\n", argv[1]);
+    return 2;
+}
