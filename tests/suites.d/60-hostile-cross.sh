@@ -23,8 +23,9 @@ cross() { # arch triple qemu
         -DTZCHAN_BUILD_SHARED=OFF -DCMAKE_EXE_LINKER_FLAGS=-static -DCMAKE_CROSSCOMPILING_EMULATOR="$qemu" \
         >"$dir.configure.log" 2>&1 || { cat "$dir.configure.log"; return 1; }
   # only the core and its own test programs: other parts (ports, their host tools) have their own cross runs
-  cmake --build "$dir" -j 2 --target tzchan_static tzchan_freestanding test_core stress_threads litmus_sb scribbler \
-        fuzz_open_replay fuzz_recv_replay fuzz_seq_replay tzchan-demo-threads || return 1
+  cmake --build "$dir" -j 2 --target tzchan_static tzchan_freestanding test_core test_spec test_deadlocks \
+        test_ordering stress_threads litmus_sb scribbler fuzz_open_replay fuzz_recv_replay fuzz_seq_replay \
+        tzchan-demo-threads || return 1
   # the freestanding core: only memcpy and memset may stay undefined
   local undef
   undef=$("$triple-nm" -u "$dir/tzchan_freestanding.o" | awk '{print $2}' | grep -vxE 'memcpy|memset')
@@ -33,7 +34,8 @@ cross() { # arch triple qemu
   # the core's own tests (unit tests, litmus, fuzz replays, scribbler, demo); not the model or the host-side symbol
   # check (not target programs), nor the full-size stress test, which runs below at a size that suits an emulator
   ctest --test-dir "$dir" --output-on-failure -j 2 --timeout 900 \
-        -R '^(test_core|litmus_sb|scribbler|demo_threads|fuzz_(open|recv|seq)/.*)$' || return 1
+        -R '^(test_core|test_spec|test_deadlocks|test_ordering|litmus_sb|scribbler|demo_threads|fuzz_(open|recv|seq)/.*)$' \
+        || return 1
   "$qemu" "$dir/tests/stress_threads" 16 "$(date +%s)" 4096 || return 1
   "$qemu" "$dir/tests/stress_threads" 4 "$(date +%s)" 1024 || return 1
   return 0
