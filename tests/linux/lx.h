@@ -86,6 +86,21 @@ static inline struct tzchan_linux_hello lx_hello(uint32_t lanes, uint32_t ring)
     return h;
 }
 
+/* Forks a peer process joined to us by a SOCK_SEQPACKET socketpair. Each process keeps only its own end in *sock
+ * (only the child holds its end, so its death hangs the socket up). Returns the child's pid in the parent and 0 in
+ * the child, as fork() does. */
+static inline pid_t lx_fork_peer(int *sock)
+{
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+    fflush(stdout);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    close(sv[pid == 0 ? 0 : 1]);
+    *sock = sv[pid == 0 ? 1 : 0];
+    return pid;
+}
+
 /* ---- watchdog: fails the test (exit 1) when a watched call outlives its limit ------------------------------ */
 /* A call under watch: lx_watch_begin(slot, limit_ms, name) before it, lx_watch_end(slot) after. A thread checks
  * every 10 ms and, if a call is still running past its limit, prints it and exits 1: a call that blocks forever

@@ -93,19 +93,14 @@ int main(int argc, char **argv)
     if (argc > 1)
         per_lane = strtoull(argv[1], NULL, 0) << 20;
     signal(SIGPIPE, SIG_IGN);
-    int sv[2];
-    CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
-    fflush(stdout);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
+    int sock;
+    pid_t pid = lx_fork_peer(&sock);
     if (pid == 0) {
-        close(sv[0]);
-        acceptor(sv[1]);
+        acceptor(sock);
         _exit(0);
     }
-    close(sv[1]);
     struct tzchan_linux_config cfg = {.lanes = LANES, .ring_bytes = RING};
-    CHECK_EQ(tzchan_linux_create(&A, sv[0], &cfg, 5000, NULL), 0);
+    CHECK_EQ(tzchan_linux_create(&A, sock, &cfg, 5000, NULL), 0);
     uint64_t t0 = lx_now_ns();
     pthread_t t[LANES];
     for (uint32_t i = 0; i < LANES; i++)

@@ -151,19 +151,14 @@ int main(int argc, char **argv)
     struct shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     CHECK(sh != MAP_FAILED);
     atomic_init(&sh->iterations, 0);
-    int sv[2];
-    CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
-    fflush(stdout);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
+    int sock;
+    pid_t pid = lx_fork_peer(&sock);
     if (pid == 0) {
-        close(sv[0]);
-        int rc = acceptor(sv[1], seconds, sh);
+        int rc = acceptor(sock, seconds, sh);
         fflush(stdout);
         _exit(rc);
     }
-    close(sv[1]);
-    creator(sv[0], sh);
+    creator(sock, sh);
     int st;
     CHECK(waitpid(pid, &st, 0) == pid);
     /* relaxed: the child has exited (waitpid orders everything it did before) */

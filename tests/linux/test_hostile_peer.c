@@ -110,17 +110,11 @@ static void *victim_send(void *p)
 
 static void run(bool evfd)
 {
-    int sv[2];
-    CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
-    fflush(stdout);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        close(sv[1]);
-        scribbler(sv[0], evfd);
-    }
-    close(sv[0]);
-    CHECK_EQ(tzchan_linux_accept(&V, sv[1], NULL, 5000, NULL), 0);
+    int sock;
+    pid_t pid = lx_fork_peer(&sock);
+    if (pid == 0)
+        scribbler(sock, evfd);
+    CHECK_EQ(tzchan_linux_accept(&V, sock, NULL, 5000, NULL), 0);
     atomic_store(&returned, 0);
     atomic_store(&saw_proto, 0);
     atomic_store(&saw_pipe, 0);

@@ -26,18 +26,11 @@ static void note(const char *what, bool evfd, double ms)
 /* forks a peer that runs `role` on its end of a socketpair; returns its pid and our end */
 static pid_t spawn(void (*role)(int sock, bool evfd), bool evfd, int *mine)
 {
-    int sv[2];
-    CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
-    fflush(stdout);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
+    pid_t pid = lx_fork_peer(mine); /* only the child holds its end, so its death hangs the socket up */
     if (pid == 0) {
-        close(sv[0]);
-        role(sv[1], evfd);
+        role(*mine, evfd);
         _exit(0);
     }
-    close(sv[1]); /* only the child may hold its end, or its death would not hang the socket up */
-    *mine = sv[0];
     return pid;
 }
 
