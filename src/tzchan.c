@@ -377,6 +377,7 @@ int64_t tzchan_send_some(struct tzchan *ch, const void *buf, size_t len)
         return TZCHAN_EINVAL;
     const unsigned char *src = buf;
     size_t taken = 0;
+    /* copy in pieces of at most `chunk` and publish each, so the peer copies out while we copy in */
     uint32_t chunk = min32(STREAM_CHUNK, ch->ring / 4u);
     e = 0;
     /* bounded: each pass writes >= 1 byte or leaves */
