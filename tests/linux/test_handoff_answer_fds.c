@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/wait.h>
 
 int __real_close(int fd);
 int __wrap_close(int fd);
@@ -60,9 +61,8 @@ struct hostile {
     unsigned mode; /* 0: zero-length + fds; 1: refusal + fds; 2: over-long + fds; 3: accepted, [eventfd, pipe] */
 };
 
-static void *hostile_acceptor(void *p)
+static void hostile_acceptor(struct hostile *x)
 {
-    struct hostile *x = p;
     struct tzchan_linux_hello h;
     int fds[253];
     char cbuf[CMSG_SPACE(sizeof fds)];
@@ -104,24 +104,34 @@ static void *hostile_acceptor(void *p)
     CHECK(lx_send_raw(x->sock, buf, len, fds, n) == 0);
     for (int i = 0; i < n; i++)
         close(fds[i]);
-    return NULL;
 }
 
-static int run(unsigned mode, bool evfd, unsigned *reason)
+/* The acceptor is a child process, not a thread: it opens and closes fds of its own while the creator works, and
+ * in one fd table those numbers would collide with the files this test plants on the numbers the creator frees
+ * (a planted file the acceptor closed and the creator's next open reused looked like a double close). */
+static int run(unsigned mode, bool evfd, bool arm, unsigned *reason)
 {
-    int sv[2];
-    CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
-    struct hostile x = {.sock = sv[1], .mode = mode};
-    pthread_t t;
-    CHECK(pthread_create(&t, NULL, hostile_acceptor, &x) == 0);
+    int sock;
+    pid_t pid = lx_fork_peer(&sock);
+    if (pid == 0) {
+        armed = false;
+        struct hostile x = {.sock = sock, .mode = mode};
+        hostile_acceptor(&x);
+        _exit(0);
+    }
     struct tzchan_linux *l = NULL;
     struct tzchan_linux_config cfg = {.lanes = 2, .ring_bytes = 4096, .eventfd = evfd};
-    int rc = tzchan_linux_create(&l, sv[0], &cfg, 5000, reason);
-    pthread_join(t, NULL);
-    CHECK(l == NULL);
+    if (arm) {
+        armed_thread = pthread_self();
+        armed = true;
+    }
+    int rc = tzchan_linux_create(&l, sock, &cfg, 5000, reason);
     armed = false;
-    close(sv[0]);
-    close(sv[1]);
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0); /* the acceptor did what it was told */
+    CHECK(l == NULL);
+    close(sock);
     return rc;
 }
 
@@ -137,7 +147,7 @@ int main(void)
     for (unsigned mode = 0; mode < 3; mode++) {
         int before = lx_count_fds();
         unsigned reason = 99;
-        int rc = run(mode, false, &reason);
+        int rc = run(mode, false, false, &reason);
         int after = lx_count_fds();
         printf("  %-44s -> %d (%s), reason %u; fds before %d, after %d\n", what[mode], rc, tzchan_strerror(rc),
                reason, before, after);
@@ -146,9 +156,7 @@ int main(void)
     }
 
     unsigned reason = 99;
-    armed_thread = pthread_self();
-    armed = true; /* run() disarms after create returns */
-    int rc = run(3, true, &reason);
+    int rc = run(3, true, true, &reason); /* armed while create runs */
     int gone = 0;
     for (int i = 0; i < n_planted; i++) {
         if (fcntl(planted[i], F_GETFD) < 0)
