@@ -100,7 +100,15 @@ struct tzchan_linux_config {
     uint32_t lanes;
     uint32_t ring_bytes;
     bool eventfd; /* pollable doorbells (sockets; tzchan_linux_fd) instead of futexes; lanes <= 252 */
+    /* Appended later; 0 keeps the default. TZCHAN_LINUX_FENCE_AUTO: this process registers for membarrier()
+     * and, where the kernel allows it, every lane sleeps behind the asymmetric fence, so that the peer publishes
+     * without a full fence (docs/LINUX.md s.4.1); TZCHAN_LINUX_FENCE_FULL: the portable path, a full fence per
+     * publication in both directions (the acceptor follows the creator's choice). Other values: EINVAL. */
+    uint32_t fence;
 };
+/* config.fence, limits.fence */
+#define TZCHAN_LINUX_FENCE_AUTO 0u /* the sleep fence where membarrier() allows it, else the full fence */
+#define TZCHAN_LINUX_FENCE_FULL 1u /* never offer the sleep fence */
 
 /* What the acceptor accepts; a NULL pointer means the defaults in brackets. 0 in a field also means its default. */
 struct tzchan_linux_limits {
@@ -115,6 +123,9 @@ struct tzchan_linux_limits {
     uint32_t peer_check; /* [0 = anyone] TZCHAN_LINUX_PEER_UID and/or TZCHAN_LINUX_PEER_GID; other bits: EINVAL */
     uint32_t peer_uid;   /* with TZCHAN_LINUX_PEER_UID: the one uid accepted (0 = root only) */
     uint32_t peer_gid;   /* with TZCHAN_LINUX_PEER_GID: the one primary gid accepted */
+    /* Appended later: [0 = TZCHAN_LINUX_FENCE_AUTO] whether this side offers the sleep fence (it does only if the
+     * creator offered it too, docs/LINUX.md s.4.1); TZCHAN_LINUX_FENCE_FULL declines it. Other values: EINVAL. */
+    uint32_t fence;
 };
 #define TZCHAN_LINUX_PEER_UID 1u /* limits.peer_check: the peer's uid must be peer_uid */
 #define TZCHAN_LINUX_PEER_GID 2u /* limits.peer_check: the peer's gid must be peer_gid */
@@ -137,7 +148,8 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
 
 /* Acceptor side (side B). Receives one hello on `sock`, checks it against `lim`, answers; timeout_ms bounds the
  * whole call, the answer included (it is sent without blocking: a creator that does not read cannot hold us).
- * Accepted: returns 0, *out owns `sock`. TZCHAN_EINVAL: unknown bits in lim->peer_check (nothing read).
+ * Accepted: returns 0, *out owns `sock`. TZCHAN_EINVAL: unknown bits in lim->peer_check, or an unknown lim->fence
+ * (nothing read).
  * Refused: returns TZCHAN_EPROTO with *reason set (the refusal was sent;
  * `sock` stays the caller's and another hello may follow). Other failures: TZCHAN_EPIPE (peer closed),
  * TZCHAN_ETIMEDOUT (no hello in time, or the answer could not be sent in time: then nothing is accepted and
@@ -165,6 +177,10 @@ uint32_t tzchan_linux_lanes(const struct tzchan_linux *l);
 size_t tzchan_linux_max_msg(const struct tzchan_linux *l); /* largest whole message: ring_bytes / 2 */
 bool tzchan_linux_is_creator(const struct tzchan_linux *l);
 bool tzchan_linux_uses_eventfd(const struct tzchan_linux *l);
+/* True if this side's lanes sleep behind the asymmetric fence (membarrier), so the peer publishes without a full
+ * fence; false on the portable path (config/limits fence FULL, no usable membarrier, or the creator did not offer
+ * it). Each side decides for its own lanes: docs/LINUX.md s.4.1. */
+bool tzchan_linux_uses_sleep_fence(const struct tzchan_linux *l);
 /* The lane for the calling thread's current CPU: sched_getcpu() modulo the lane count (0 if unknown). Any
  * thread; never blocks. A hint
  * only: the thread may migrate right after; correctness never depends on it (see the header's Threads note and

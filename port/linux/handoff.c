@@ -299,6 +299,8 @@ static int open_lanes(struct tzchan_linux *l)
     uint64_t stride = TZCHAN_WIRE_LANE_CTRL + 2u * (uint64_t)l->ring;
     size_t my_slot =
         l->creator ? offsetof(struct tzchan_wire_lane, sleep_a) : offsetof(struct tzchan_wire_lane, sleep_b);
+    size_t peer_slot =
+        l->creator ? offsetof(struct tzchan_wire_lane, sleep_b) : offsetof(struct tzchan_wire_lane, sleep_a);
     for (uint32_t i = 0; i < l->lanes; i++) {
         struct tzchan__lane *ln = &l->lane[i];
         int e = tzchan_open(&ln->ch, l->mem, l->size, side, i);
@@ -309,9 +311,42 @@ static int open_lanes(struct tzchan_linux *l)
         /* our bell counter: the core writes it, the peer's futex sleeps on it, we wake that futex */
         ln->my_bell = (uint32_t *)(void *)(l->mem + TZCHAN_WIRE_HEADER_BYTES + (size_t)(i * stride) + my_slot +
                                            offsetof(struct tzchan_wire_sleep, bell));
+        ln->peer_state = (const uint32_t *)(const void *)(l->mem + TZCHAN_WIRE_HEADER_BYTES + (size_t)(i * stride) +
+                                                          peer_slot + offsetof(struct tzchan_wire_sleep, state));
         tzchan_set_notify(&ln->ch, tzchan__linux_notify, ln);
     }
     return 0;
+}
+
+/* The sleep fence (docs/LINUX.md s.4.1). The expedited membarrier reaches the peer only if the peer's process
+ * registered for it, which we cannot ask the kernel; a Linux-port side sets its SLEEP_FENCE bit only after it
+ * registered, so the bit is the evidence. The creator offers first, before the hello, when it could register and
+ * the slow MEMBARRIER_CMD_GLOBAL (which reaches every process) is there to cover an acceptor that turns out not to
+ * have registered (tzchan__linux_sleep_fence picks per sleep). The acceptor offers, per lane, only when it
+ * registered and the creator's bit is set, so its expedited fence always reaches the creator; an acceptor that
+ * cannot register or declines keeps the full fence, and then so does the creator's publishing (its peer offers
+ * nothing). An unregistered creator offers nothing, and the acceptor follows. Lanes not yet shared with any
+ * thread: tzchan_set_sleep_fence() may be called here. */
+static void offer_sleep_fence(struct tzchan_linux *l, uint32_t fence)
+{
+    if (fence != TZCHAN_LINUX_FENCE_AUTO)
+        return;
+    unsigned have = tzchan__linux_fence_register();
+    if (!(have & TZCHAN__FENCE_EXPEDITED) || (l->creator && !(have & TZCHAN__FENCE_GLOBAL)))
+        return;
+    bool all = true;
+    for (uint32_t i = 0; i < l->lanes; i++) {
+        struct tzchan__lane *ln = &l->lane[i];
+        /* relaxed: the region came to us over the socket (a system call on each side orders it); a hostile
+         * creator that sets the bit without registering can withhold our wake-ups, as it could by not ringing */
+        if (!l->creator && !(__atomic_load_n(ln->peer_state, __ATOMIC_RELAXED) & TZCHAN_WIRE_STATE_SLEEP_FENCE)) {
+            all = false;
+            continue;
+        }
+        if (tzchan_set_sleep_fence(&ln->ch, tzchan__linux_sleep_fence, ln) != 0)
+            all = false;
+    }
+    l->sleep_fence = all;
 }
 
 /* Pollable mode: each lane's private wake eventfd (for our own threads only; never sent). */
@@ -354,6 +389,9 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
     *out = NULL;
     uint64_t deadline = deadline_of(timeout_ms);
     bool evfd = cfg != NULL && cfg->eventfd;
+    uint32_t fence = cfg != NULL ? cfg->fence : TZCHAN_LINUX_FENCE_AUTO;
+    if (fence > TZCHAN_LINUX_FENCE_FULL)
+        return TZCHAN_EINVAL;
     uint32_t ring = (cfg != NULL && cfg->ring_bytes) ? cfg->ring_bytes : DEFAULT_RING;
     uint32_t lanes = cfg != NULL ? cfg->lanes : 0;
     if (lanes == 0) {
@@ -396,6 +434,7 @@ int tzchan_linux_create(struct tzchan_linux **out, int sock, const struct tzchan
     memfd = -1;
     if ((e = tzchan_region_init(mem, size, lanes, ring)) != 0 || (e = open_lanes(l)) != 0)
         goto fail;
+    offer_sleep_fence(l, fence); /* before the hello: the acceptor follows what it finds */
     if (evfd) {
         n_peer_ends = lanes;
         if ((e = make_bells(l, peer_ends)) != 0)
@@ -569,7 +608,7 @@ int tzchan_linux_accept(struct tzchan_linux **out, int sock, const struct tzchan
     *out = NULL;
     if (lim == NULL)
         lim = &defaults;
-    if (lim->peer_check & ~(TZCHAN_LINUX_PEER_UID | TZCHAN_LINUX_PEER_GID))
+    if ((lim->peer_check & ~(TZCHAN_LINUX_PEER_UID | TZCHAN_LINUX_PEER_GID)) || lim->fence > TZCHAN_LINUX_FENCE_FULL)
         return TZCHAN_EINVAL;
     uint64_t deadline = deadline_of(timeout_ms); /* covers the wait, the checks and the answer */
     int e = wait_sock(sock, POLLIN, deadline);
@@ -606,10 +645,12 @@ int tzchan_linux_accept(struct tzchan_linux **out, int sock, const struct tzchan
         } else {
             l->mem = mem;
             l->size = (size_t)h.region_bytes;
-            if (open_lanes(l) != 0)
+            if (open_lanes(l) != 0) {
                 why = TZCHAN_LINUX_R_LAYOUT;
-            else
+            } else {
                 l->memfd = reopen_readonly(fds[0]);
+                offer_sleep_fence(l, lim->fence);
+            }
         }
         if (why == TZCHAN_LINUX_ACCEPTED && evfd) {
             for (uint32_t i = 0; i < h.lanes; i++) {
@@ -664,6 +705,11 @@ size_t tzchan_linux_max_msg(const struct tzchan_linux *l)
 bool tzchan_linux_is_creator(const struct tzchan_linux *l)
 {
     return l != NULL && l->creator;
+}
+
+bool tzchan_linux_uses_sleep_fence(const struct tzchan_linux *l)
+{
+    return l != NULL && l->sleep_fence;
 }
 
 bool tzchan_linux_uses_eventfd(const struct tzchan_linux *l)

@@ -21,6 +21,8 @@ struct tzchan__lane {
     struct tzchan_linux *conn;
     uint32_t idx;
     uint32_t *my_bell;            /* SHARED: our bell counter in the region, the word the peer's futex sleeps on */
+    const uint32_t *peer_state;   /* SHARED, peer-written: the peer's doorbell-slot state word (its SLEEP_FENCE bit
+                                     says its process registered for membarrier: docs/LINUX.md s.4.1) */
     int bell_fd;                  /* pollable mode: our end of the lane's doorbell (a connected AF_UNIX stream
                                      socket whose other end the peer holds): its rings arrive here, ours leave
                                      from here. Only ever used with MSG_DONTWAIT (the peer may share this file
@@ -41,6 +43,7 @@ struct tzchan_linux {
     size_t size;
     uint32_t lanes, ring;
     bool creator, eventfd;
+    bool sleep_fence; /* our lanes sleep behind the asymmetric fence (tzchan__linux_sleep_fence) */
     atomic_bool dead; /* the socket reported the peer gone (sticky) */
     uint64_t spin_ns; /* how long a blocking call retries before it sleeps (0 on one CPU) */
     struct tzchan__lane *lane;
@@ -58,6 +61,14 @@ void tzchan__linux_set_errno(int e);
 
 /* wait.c: the notify hook registered on each endpoint (ctx = the lane). */
 void tzchan__linux_notify(void *ctx);
+/* wait.c: the asymmetric sleep fence (ctx = the lane), registered with tzchan_set_sleep_fence() on lanes whose
+ * side offers it; and the registration of this process that makes the peer's fence reach us. fence_register()
+ * returns TZCHAN__FENCE_* bits: EXPEDITED = registered for MEMBARRIER_CMD_GLOBAL_EXPEDITED, GLOBAL =
+ * MEMBARRIER_CMD_GLOBAL (reaches every process, registered or not) is available. */
+#define TZCHAN__FENCE_EXPEDITED 1u
+#define TZCHAN__FENCE_GLOBAL 2u
+unsigned tzchan__linux_fence_register(void);
+void tzchan__linux_sleep_fence(void *ctx);
 /* wait.c: true if the socket says the peer is gone (polls it now unless already known). */
 bool tzchan__linux_sock_gone(struct tzchan_linux *l);
 

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "tzchan/wire.h"
 
 /* ---- time ------------------------------------------------------------------------------------------------- */
 static uint64_t now_ns(void)
@@ -110,6 +111,54 @@ static void wake_drain(int fd)
     uint64_t v;
     ssize_t r = read(fd, &v, sizeof v);
     (void)r;
+}
+
+/* ---- the asymmetric sleep fence (docs/LINUX.md s.4.1) -------------------------------------------------------- */
+/* membarrier(2) commands, spelled here so that older kernel headers build too (the values are ABI) */
+#define MB_QUERY 0
+#define MB_GLOBAL 1                    /* every running thread of every process; slow (an RCU grace period) */
+#define MB_GLOBAL_EXPEDITED 2          /* every running thread of every registered process; fast (IPIs) */
+#define MB_REGISTER_GLOBAL_EXPEDITED 4 /* makes this process a target of MB_GLOBAL_EXPEDITED */
+
+static long membarrier(int cmd)
+{
+#ifdef SYS_membarrier
+    return syscall(SYS_membarrier, cmd, 0u, 0);
+#else
+    (void)cmd;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* Registration is per process (a forked child starts unregistered), so it is asked for on every create and
+ * accept; repeating it is harmless. No membarrier, a seccomp filter or any error: 0, and the lanes keep the
+ * full fence. */
+unsigned tzchan__linux_fence_register(void)
+{
+    long q = membarrier(MB_QUERY);
+    if (q < 0 || !(q & MB_GLOBAL_EXPEDITED) || !(q & MB_REGISTER_GLOBAL_EXPEDITED) ||
+        membarrier(MB_REGISTER_GLOBAL_EXPEDITED) != 0)
+        return 0;
+    return TZCHAN__FENCE_EXPEDITED | ((q & MB_GLOBAL) ? TZCHAN__FENCE_GLOBAL : 0u);
+}
+
+/* Called by tzchan_wait_prepare() after our waiting word and a full fence: before it returns, every CPU running
+ * the peer's threads must execute a full barrier. The expedited command reaches only processes registered for it;
+ * the peer's SLEEP_FENCE bit says it is (a Linux-port side sets it only after registering), so without the bit we
+ * use the slow command that reaches every process. A side offers the fence only when one of the two is sure to
+ * work (s.4.1), so the fallback after a failed expedited call is for a kernel that changes its mind; should both
+ * fail, the wake-up comes late by one sleep slice (run_blocking re-checks after every slice), never not at all. */
+void tzchan__linux_sleep_fence(void *ctx)
+{
+    const struct tzchan__lane *ln = ctx;
+    /* relaxed: a hint; the system call's full barrier orders it before the IPIs, and a stale 0 only picks the
+     * slower fence. A peer that sets the bit without registering can cost us wake-ups, which it could withhold
+     * anyway by never ringing (docs/LINUX.md s.4.1) */
+    uint32_t st = __atomic_load_n(ln->peer_state, __ATOMIC_RELAXED);
+    if ((st & TZCHAN_WIRE_STATE_SLEEP_FENCE) && membarrier(MB_GLOBAL_EXPEDITED) == 0)
+        return;
+    (void)membarrier(MB_GLOBAL);
 }
 
 /* Rings the peer: a futex wake on our bell word, or a byte on the lane's doorbell socket. */

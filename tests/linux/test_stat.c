@@ -99,7 +99,8 @@ static int child(int sock, int ready_fd)
     memset(msg, 'b', sizeof msg);
     if (tzchan_linux_send(l, 1, msg, sizeof msg, 10000) != (int64_t)sizeof msg)
         return 1;
-    if (write(ready_fd, "r", 1) != 1)
+    /* tells the parent whether B sleeps behind the asymmetric fence (the state tzchan-stat must show) */
+    if (write(ready_fd, tzchan_linux_uses_sleep_fence(l) ? "f" : "r", 1) != 1)
         return 1;
     char in[64];
     int64_t n = tzchan_linux_recv(l, 1, in, sizeof in, 60000);
@@ -203,6 +204,11 @@ int main(int argc, char **argv)
         CHECK(tzchan_linux_send(l, 0, msg, sizeof msg, 10000) == (int64_t)sizeof msg, "send %d", i);
     char c;
     CHECK(read(rp[0], &c, 1) == 1, "child not ready");
+    /* each side's lanes show the sleep fence exactly when that side uses it (docs/LINUX.md s.4.1) */
+    const char *b_wait = c == 'f' ? "lane 1 side B (this process): open, sleep-fence; waiting DATA"
+                                  : "lane 1 side B (this process): open; waiting DATA";
+    const char *a_state = tzchan_linux_uses_sleep_fence(l) ? "lane 1 side A (its peer): open, sleep-fence; waiting -"
+                                                           : "lane 1 side A (its peer): open; waiting -";
     snprintf(pidbuf, sizeof pidbuf, "%d", (int)kid);
     snprintf(selfbuf, sizeof selfbuf, "%d", (int)getpid());
 
@@ -213,7 +219,7 @@ int main(int argc, char **argv)
     for (int t = 0; t < 200; t++) {
         free(out);
         st = run_tool(&out, "--pid", pidbuf, NULL, NULL);
-        if (strstr(out, "lane 1 side B (this process): open; waiting DATA") != NULL)
+        if (strstr(out, b_wait) != NULL)
             break;
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);
@@ -226,7 +232,8 @@ int main(int argc, char **argv)
     CHECK(strstr(out, "lane 0 B->A: prod 0 cons 0 used 0 free 4096\n") != NULL, "lane 0 B->A indices");
     CHECK(strstr(out, "lane 1 A->B: prod 0 cons 0 used 0 free 4096\n") != NULL, "lane 1 A->B indices");
     CHECK(strstr(out, "lane 1 B->A: prod 1008 cons 0 used 1008 free 3088\n") != NULL, "lane 1 B->A indices");
-    CHECK(strstr(out, "lane 1 side B (this process): open; waiting DATA") != NULL, "B's wait on lane 1 not shown");
+    CHECK(strstr(out, b_wait) != NULL, "B's state and wait on lane 1 not shown (want \"%s\")", b_wait);
+    CHECK(strstr(out, a_state) != NULL, "A's state on lane 1 not shown (want \"%s\")", a_state);
     CHECK(strstr(out, "all shown valid") != NULL, "live region not called valid");
     free(out);
 
