@@ -131,9 +131,9 @@ static long membarrier(int cmd)
 #endif
 }
 
-/* Registration is per process (a forked child starts unregistered), so it is asked for on every create and
- * accept; repeating it is harmless. No membarrier, a seccomp filter or any error: 0, and the lanes keep the
- * full fence. */
+/* Registration belongs to the address space: a forked child inherits it, exec drops it. It is asked for on every
+ * create and accept (so a process that exec'd registers again); repeating it is harmless. No membarrier, a
+ * seccomp filter or any error: 0, and the lanes keep the full fence. */
 unsigned tzchan__linux_fence_register(void)
 {
     long q = membarrier(MB_QUERY);
