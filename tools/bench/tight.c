@@ -22,7 +22,8 @@
  * The consumer always checks the sequence number carried in each message's first 8 bytes and counts messages and
  * bytes; with --check (implied by --quick) the producer fills every byte from a pattern of the sequence number
  * and the consumer checks every byte. Exit 0 when every count matched and every check passed, 1 otherwise. Speed
- * is printed, never judged: the verdict column is information for docs/BENCHMARKS.md.
+ * is printed, never judged: the verdict column is information for docs/BENCHMARKS.md. Mutant: a baseline slot
+ * pool smaller than the ring (a slot refilled before the consumer copied it out) makes --quick fail.
  *
  * Usage: tzchan-tight [--quick] [--check] [--time SECONDS] [--reps N] [--cpus P,C]
  */
