@@ -18,7 +18,9 @@
 #         TZCHAN_KERNEL_CACHE  the cache folder shared by the system tests (default: FALLBACK_CACHE_DIR)
 # Exit:   as run.sh: 0 passed, 1 failed, 2 usage or setup error (a missing snapshot is an error, not a skip).
 set -euo pipefail
-
+# The whole script is one block that bash reads before it runs any of it: a checkout that changes this file
+# while a run is under way (the Genode build takes minutes) cannot make the run execute a mix of both versions.
+{
 [ $# -eq 2 ] || { echo "usage: $0 linux|virt_qemu_arm_v8a FALLBACK_CACHE_DIR" >&2; exit 2; }
 target=$1
 here=$(cd "$(dirname "$0")" && pwd)
@@ -77,3 +79,4 @@ exec 9>"$cache/genode-$key.$target.lock"
 flock 9
 stage "running run.sh $target"
 exec "$here/run.sh" "$tree" "$target"
+}

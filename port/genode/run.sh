@@ -13,7 +13,14 @@
 # Env:    TZCHAN_GENODE_JOBS  parallel make jobs (default 2)
 # Exit:   0 only if the scenario passed; 1 if it failed; 2 on a usage or setup error.
 set -euo pipefail
-
+# filler line inserted while the run is under way, shifting every later byte
+# filler line inserted while the run is under way, shifting every later byte
+# filler line inserted while the run is under way, shifting every later byte
+# filler line inserted while the run is under way, shifting every later byte
+# filler line inserted while the run is under way, shifting every later byte
+# The whole script is one block that bash reads before it runs any of it: a checkout that changes this file
+# while a run is under way (the Genode build takes minutes) cannot make the run execute a mix of both versions.
+{
 usage() { echo "usage: $0 GENODE_DIR [linux|virt_qemu_arm_v8a]" >&2; exit 2; }
 [ $# -ge 1 ] && [ $# -le 2 ] || usage
 [ -d "$1" ] || { echo "$0: no such folder: $1" >&2; exit 2; }
@@ -112,3 +119,4 @@ if [ "$rc" -eq 0 ] && grep -q '^tzchan scenario passed' "$log"; then
     exit 0
 fi
 exit 1
+}
