@@ -7,13 +7,20 @@
 # (build/tzchan-<target>) that adds this folder as a Genode source repository. Then runs `make run/tzchan`.
 #
 # Usage:  port/genode/run.sh GENODE_DIR [linux|virt_qemu_arm_v8a]     (default: linux)
-# Needs:  a Genode checkout (tested at commit ffb059da4d, version 26.02); Debian packages g++ (x86_64) or
-#         g++-aarch64-linux-gnu + qemu-system-arm (arm_v8a), and expect libxml2-utils xorriso tclsh byacc gawk
-#         bison flex u-boot-tools e2tools.
+# Needs:  a Genode source tree (tested at commit ffb059da4d, version 26.02: a checkout or the unpacked snapshot);
+#         Debian packages g++ (x86_64) or g++-aarch64-linux-gnu + qemu-system-arm (arm_v8a), and expect tcl
+#         libxml2-utils make git (.ci/packages.d/genode.txt).
 # Env:    TZCHAN_GENODE_JOBS  parallel make jobs (default 2)
 # Exit:   0 only if the scenario passed; 1 if it failed; 2 on a usage or setup error.
 set -euo pipefail
-
+# filler line inserted while the run is under way, shifting every later byte
+# filler line inserted while the run is under way, shifting every later byte
+# filler line inserted while the run is under way, shifting every later byte
+# filler line inserted while the run is under way, shifting every later byte
+# filler line inserted while the run is under way, shifting every later byte
+# The whole script is one block that bash reads before it runs any of it: a checkout that changes this file
+# while a run is under way (the Genode build takes minutes) cannot make the run execute a mix of both versions.
+{
 usage() { echo "usage: $0 GENODE_DIR [linux|virt_qemu_arm_v8a]" >&2; exit 2; }
 [ $# -ge 1 ] && [ $# -le 2 ] || usage
 [ -d "$1" ] || { echo "$0: no such folder: $1" >&2; exit 2; }
@@ -25,6 +32,11 @@ jobs=${TZCHAN_GENODE_JOBS:-2}
 
 [ -x "$genode/tool/create_builddir" ] && [ -d "$genode/repos/base" ] ||
     { echo "$0: $genode is not a Genode source tree" >&2; exit 2; }
+# git looks at the Genode tree alone: a checkout is its own repository, and an unpacked snapshot is none. Without
+# this, a snapshot unpacked inside another repository (this project's build folder) would be taken for part of
+# that one: `git apply` would skip every path of the patch, and the commit below would be the other's.
+export GIT_CEILING_DIRECTORIES
+GIT_CEILING_DIRECTORIES=$(dirname "$genode")
 if head=$(git -C "$genode" rev-parse --short=10 HEAD 2>/dev/null) && [ "$head" != "$pinned" ]; then
     echo "$0: note: Genode tree is at $head; this port was tested at $pinned" >&2
 fi
@@ -107,3 +119,4 @@ if [ "$rc" -eq 0 ] && grep -q '^tzchan scenario passed' "$log"; then
     exit 0
 fi
 exit 1
+}

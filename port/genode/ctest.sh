@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# The CTest entry for the Genode scenarios: runs port/genode/run.sh for one target on a Genode tree that needs no
+# checkout. With GENODE_DIR set, that tree is used as it is. Otherwise the source snapshot
+# genode-ffb059da4d.tar.xz is unpacked once into a cache folder and the compatibility patch applied there; Genode's
+# build directories stay in that tree, so a rerun rebuilds nothing and only reruns the scenario.
+#
+# The cached tree is <cache>/genode/genode-<key>, where <key> is a checksum of the snapshot's name, the patch
+# files and the recipe number below: a changed patch gets a fresh tree. Unpacking happens under a lock, in a
+# temporary folder that is renamed into place only when it is complete, so two targets can start at once and an
+# interrupted unpack is never used. Each target's build runs under a lock of its own, so the two targets build in
+# parallel while two runs of the same target (two build trees sharing the cache) take turns.
+#
+# Usage:  port/genode/ctest.sh linux|virt_qemu_arm_v8a FALLBACK_CACHE_DIR
+# Env:    GENODE_DIR           a Genode tree to use instead of the snapshot
+#         TZCHAN_THIRD_PARTY   the folder holding the snapshot (default: shared/third_party beside the checkout)
+#         TZCHAN_KERNEL_CACHE  the cache folder shared by the system tests (default: FALLBACK_CACHE_DIR)
+# Exit:   as run.sh: 0 passed, 1 failed, 2 usage or setup error (a missing snapshot is an error, not a skip).
+set -euo pipefail
+# The whole script is one block that bash reads before it runs any of it: a checkout that changes this file
+# while a run is under way (the Genode build takes minutes) cannot make the run execute a mix of both versions.
+{
+[ $# -eq 2 ] || { echo "usage: $0 linux|virt_qemu_arm_v8a FALLBACK_CACHE_DIR" >&2; exit 2; }
+target=$1
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+
+if [ -n "${GENODE_DIR:-}" ]; then
+    exec "$here/run.sh" "$GENODE_DIR" "$target"
+fi
+
+command -v flock >/dev/null || { echo "$0: missing tool: flock (util-linux)" >&2; exit 2; }
+snapshot=${TZCHAN_THIRD_PARTY:-$top/../shared/third_party}/genode-ffb059da4d.tar.xz
+[ -f "$snapshot" ] || {
+    echo "$0: no Genode snapshot at $snapshot: set TZCHAN_THIRD_PARTY to the folder that holds it," \
+         "or GENODE_DIR to a Genode tree (see docs/GENODE.md)" >&2
+    exit 2
+}
+
+# Bump when the preparation below changes what the cached tree holds.
+recipe=1
+key=$( (echo "recipe $recipe, $(basename "$snapshot")"; cat "$here"/genode-*.patch) | sha256sum | cut -c1-16)
+cache=${TZCHAN_KERNEL_CACHE:-$2}/genode
+mkdir -p "$cache"
+cache=$(cd "$cache" && pwd)
+tree=$cache/genode-$key
+
+t_start=$SECONDS
+stage() { echo "ctest.sh $target: [+$((SECONDS - t_start)) s] $*"; }
+
+# ---- unpack and prepare once, under the cache's lock ------------------------------------------------------
+exec 8>"$cache/genode-$key.lock"
+stage "waiting for the lock on the cached tree"
+flock 8
+if [ -d "$tree" ]; then
+    stage "cached Genode tree $tree"
+else
+    rm -rf "$cache/genode-$key.unpack."*  # left behind by an interrupted unpack: only the lock holder unpacks
+    tmp=$(mktemp -d "$cache/genode-$key.unpack.XXXXXX")
+    stage "unpacking $(basename "$snapshot") into $tmp"
+    tar -xJf "$snapshot" -C "$tmp"
+    # The patch is applied here, under the lock, so that the two targets' run.sh find it applied and never race
+    # to apply it. The tree is no git repository, and git must not look above it (the fallback cache lies inside
+    # this project's checkout): with that, `git apply` patches plain files.
+    for patch in "$here"/genode-*.patch; do
+        (cd "$tmp/genode" && GIT_CEILING_DIRECTORIES=$tmp git apply "$patch")
+        stage "applied $(basename "$patch")"
+    done
+    mv "$tmp/genode" "$tree"
+    rmdir "$tmp"
+    stage "cached Genode tree $tree"
+fi
+flock -u 8
+exec 8>&-
+
+# ---- build and run this target, one run per target at a time -----------------------------------------------
+exec 9>"$cache/genode-$key.$target.lock"
+flock 9
+stage "running run.sh $target"
+exec "$here/run.sh" "$tree" "$target"
+}
