@@ -13,11 +13,6 @@
 # Env:    TZCHAN_GENODE_JOBS  parallel make jobs (default 2)
 # Exit:   0 only if the scenario passed; 1 if it failed; 2 on a usage or setup error.
 set -euo pipefail
-# filler line inserted while the run is under way, shifting every later byte
-# filler line inserted while the run is under way, shifting every later byte
-# filler line inserted while the run is under way, shifting every later byte
-# filler line inserted while the run is under way, shifting every later byte
-# filler line inserted while the run is under way, shifting every later byte
 # The whole script is one block that bash reads before it runs any of it: a checkout that changes this file
 # while a run is under way (the Genode build takes minutes) cannot make the run execute a mix of both versions.
 {
