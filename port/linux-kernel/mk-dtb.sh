@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # arguments for /init (TZCHAN_INIT_ARGS), after "--" so the kernel passes them on untouched
 initargs=""
 [ -n "${TZCHAN_INIT_ARGS:-}" ] && initargs=" -- $TZCHAN_INIT_ARGS"
-spi=$(sed -n 's/^#define LK_DOORBELL_SPI \([0-9]*\)u.*/\1/p' "$here/common/lk_smc.h")
+spi=$(sed -n 's/^#define LK_DOORBELL_SPI \([0-9]*\)u.*/\1/p' "$here/../trustzone/common/lk_smc.h")
 work=$out.d
 mkdir -p "$work"
 qemu-system-aarch64 "$@" -machine dumpdtb="$work/qemu.dtb" -bios "$fw" -display none >/dev/null

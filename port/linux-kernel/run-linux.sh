@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # The whole Linux normal-world test, from sources to verdict:
 #   1. the kernel (Debian's linux-source-6.1, minimal arm64 config; cached by config hash: kernel/build-kernel.sh)
-#   2. the firmware (our EL3 monitor + secure payload, firmware/Makefile)
+#   2. the firmware (our EL3 monitor + secure payload: port/trustzone/linux, make -C port/trustzone linux)
 #   3. tzchan.ko out of tree (module/build-module.sh, with the test hooks; or the module TZCHAN_MODULE_KO names)
 #      and the static test programs (user/tzchan-test.c, user/tzchan-hostile.c)
 #   4. the initramfs (/init = the test program, /tzchan-hostile, /tzchan.ko, /dev/console) with gen_init_cpio
@@ -47,7 +47,8 @@ done
 t_start=$(date +%s)
 step() { echo "=== [+$(( $(date +%s) - t_start )) s] $*"; } # one line per stage, with the time since the start
 die() { echo "FAIL: $*"; exit 1; }
-board() { sed -n "s/^#define $1 \(0x[0-9a-fA-F]*\)u.*/\1/p" "$here/firmware/lk_board.h"; }
+tz=$(cd "$here/../trustzone" && pwd) # the secure side: the firmware's sources and the SMC interface we share
+board() { sed -n "s/^#define $1 \(0x[0-9a-fA-F]*\)u.*/\1/p" "$tz/linux/lk_board.h"; }
 
 t0=$(date +%s)
 step "kernel (cache: ${TZCHAN_KERNEL_CACHE:-$work/kernel})"
@@ -57,8 +58,8 @@ t1=$(date +%s)
 echo "kernel ready in $((t1 - t0)) s"
 
 step "firmware"
-make -s -C "$here/firmware" O="$work/firmware" CROSS="$cross" || die "firmware build"
-fw=$work/firmware/tz-linux.bin
+make -s -C "$tz" O="$work/firmware" A64_CROSS="$cross" linux || die "firmware build"
+fw=$work/firmware/linux/tz-linux.bin
 
 step "module"
 if [ -n "${TZCHAN_MODULE_KO:-}" ]; then
@@ -83,12 +84,10 @@ init_args=${TZCHAN_INIT_ARGS:-}
 
 step "test program and initramfs"
 mkdir -p "$work/initramfs"
-${cross}gcc -static -pthread -O2 -Wall -Wextra -Werror -I"$here/common" -I"$here/module" \
-    -I"$here/../trustzone/common" -o "$work/initramfs/tzchan-test" "$here/user/tzchan-test.c" \
-    "$here/../trustzone/common/tz_crc32.c" || die "test program build"
-${cross}gcc -static -pthread -O2 -Wall -Wextra -Werror -I"$here/common" -I"$here/module" \
-    -I"$here/../trustzone/common" -o "$work/initramfs/tzchan-hostile" "$here/user/tzchan-hostile.c" || \
-    die "hostile program build"
+${cross}gcc -static -pthread -O2 -Wall -Wextra -Werror -I"$here/module" -I"$tz/common" \
+    -o "$work/initramfs/tzchan-test" "$here/user/tzchan-test.c" "$tz/common/tz_crc32.c" || die "test program build"
+${cross}gcc -static -pthread -O2 -Wall -Wextra -Werror -I"$here/module" -I"$tz/common" \
+    -o "$work/initramfs/tzchan-hostile" "$here/user/tzchan-hostile.c" || die "hostile program build"
 ${cross}gcc -static -O2 -Wall -Wextra -Werror -I"$here/../../include" -I"$here/module" \
     -o "$work/initramfs/tzchan-stat" "$here/../../tools/tzchan-stat.c" -lm || die "tzchan-stat build"
 cat > "$work/initramfs/list" <<LIST

@@ -4,7 +4,7 @@
  * tables and MMU enable, CPU1's path from EL3 into the secure payload at S-EL1 (for good), the wait for the
  * payload to come up, SMC32 argument cutting and the forwarding of Trusted OS calls to the payload on CPU1
  * through the mailbox in secure RAM plus a Group 0 SGI. What differs per image (how CPU0 enters the normal
- * world, which calls EL3 answers itself) stays in el3.c and port/linux-kernel/firmware/el3_linux.c.
+ * world, which calls EL3 answers itself) stays in el3.c and linux/el3_linux.c.
  */
 #include <stdint.h>
 #include "tz_libc.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The parts of the EL3 monitor that every AArch64 firmware image shares (el3.c for the bare-metal images,
- * port/linux-kernel/firmware/el3_linux.c for the one that boots Linux): the EL3 translation tables and MMU,
+ * port/trustzone/linux/el3_linux.c for the one that boots Linux): the EL3 translation tables and MMU,
  * CPU1's path into the secure payload at S-EL1, cutting SMC arguments to SMC32, and forwarding a Trusted OS call
  * to the payload through the secure mailbox. Each image supplies el3_main_cpu0(), el3_smc() and el3_cpu_init().
  */
