@@ -4,7 +4,7 @@
 # (with firmware loaded QEMU leaves devices such as the PL061 at 0x9030000 out, and a tree dumped without it
 # makes Linux probe hardware that is not there), then edited with dtc:
 #   - cpu@1 and the cpu-map that names it are deleted: the second CPU belongs to the secure payload;
-#   - a psci node (0.2, method smc): our monitor answers VERSION, MIGRATE_INFO_TYPE, SYSTEM_OFF/RESET;
+#   - a psci node (1.0, method smc): our monitor answers VERSION, FEATURES, MIGRATE_INFO_TYPE, SYSTEM_OFF/RESET;
 #   - the tzchan node: the driver binds to it and gets the secure side's doorbell SPI from it;
 #   - /chosen: bootargs (plus TZCHAN_INIT_ARGS from the environment for /init) and where the initramfs was loaded.
 # Usage: mk-dtb.sh <firmware.bin> <initramfs> <initrd address> <out.dtb> [qemu machine options...]
@@ -30,7 +30,7 @@ cat > "$work/tzchan.dts" <<DTS
 /include/ "qemu.dts"
 / {
 	psci {
-		compatible = "arm,psci-0.2";
+		compatible = "arm,psci-1.0", "arm,psci-0.2";
 		method = "smc";
 	};
 	tzchan {

@@ -8,10 +8,11 @@
 #   4. the initramfs (/init = the test program, /tzchan-hostile, /tzchan.ko, /dev/console) with gen_init_cpio
 #   5. the device tree (mk-dtb.sh)
 #   6. QEMU: virt, secure=on, GICv3, cortex-a53, 2 CPUs (CPU0 Linux at NS-EL1, CPU1 our payload at S-EL1)
-# and checks four things: the test program's RESULT line on the console (and, for the whole test, its restart
+# and checks five things: the test program's RESULT line on the console (and, for the whole test, its restart
 # line: the secure side took over from a driver that vanished without unregistering), the secure side's VERDICT
 # line on the secure-only UART, QEMU's exit status, which our monitor sets when Linux powers off (PSCI
-# SYSTEM_OFF), and that the kernel log is clean: the kernel is built with KASAN, lockdep, atomic-sleep, list,
+# SYSTEM_OFF), that the kernel found PSCI 1.0 and SMCCC 1.0 (its PSCI_FEATURES query answered by our monitor),
+# and that the kernel log is clean: the kernel is built with KASAN, lockdep, atomic-sleep, list,
 # object and SLUB debugging, and any report of theirs (or any oops, warning or stack dump) fails the run (the
 # patterns are listed below).
 # Usage: run-linux.sh <work folder>      (the kernel cache lives in <work folder>/kernel unless
@@ -182,6 +183,14 @@ elif [ -z "${TZCHAN_INIT_ARGS:-}" ]; then
         "$console" || die "no 'restart: ... takeover generation N -> M' line from the test program on the console"
 fi
 grep -q '^VERDICT PASS linux' "$log" 2>/dev/null || die "no 'VERDICT PASS linux' on the secure UART"
+# PSCI 1.0: the kernel found it, asked PSCI_FEATURES about SMCCC_VERSION and was told NOT_SUPPORTED (our monitor
+# speaks SMCCC 1.0; a PSCI_FEATURES that claimed it would make Linux print the -1 of an unserved SMCCC_VERSION)
+grep -q 'psci: PSCIv1.0 detected in firmware\.' "$console" || \
+    die "no 'psci: PSCIv1.0 detected in firmware.' in the kernel log"
+grep -q 'psci: SMC Calling Convention v1\.0[[:space:]]*$' "$console" || \
+    die "no 'psci: SMC Calling Convention v1.0' in the kernel log"
+grep -q '^EL3: PSCI_FEATURES(0x80000000) = NOT_SUPPORTED' "$log" 2>/dev/null || \
+    die "the monitor did not answer the kernel's PSCI_FEATURES(SMCCC_VERSION) with NOT_SUPPORTED"
 [ "$rc" -eq 0 ] || die "the verdicts say PASS but QEMU's exit status is $rc"
 echo "PASS: test program, secure side and exit status agree ($mode module)"
 exit 0

@@ -29,11 +29,16 @@
      * driver's test sends, having no verdict ioctl. The monitor asks at PSCI SYSTEM_OFF/RESET when no
      * LK_SMC_VERDICT came. out: w0 = 0, w1 = that status, or LK_EXIT_NO_VERDICT (2) when none came. */
 
-/* PSCI 0.2 calls the monitor answers (everything else in the PSCI range gets NOT_SUPPORTED, -1). */
+/* PSCI 1.0: the calls the monitor answers; every other function ID in the PSCI range gets NOT_SUPPORTED (-1),
+ * and PSCI_FEATURES (w1 = a function ID) answers 0 for exactly the IDs below and NOT_SUPPORTED for any other,
+ * including SMCCC_VERSION (0x80000000: the monitor speaks SMCCC 1.0). The normal world has one CPU: CPU1 runs
+ * the secure payload, so CPU_ON, CPU_OFF, AFFINITY_INFO and CPU_SUSPEND are not offered. */
 #define LK_PSCI_VERSION 0x84000000u
 #define LK_PSCI_MIGRATE_INFO_TYPE 0x84000006u
 #define LK_PSCI_SYSTEM_OFF 0x84000008u
 #define LK_PSCI_SYSTEM_RESET 0x84000009u
+#define LK_PSCI_FEATURES 0x8400000au
+#define LK_PSCI_VERSION_1_0 0x00010000u /* major 1 in bits 31..16, minor 0 in bits 15..0 */
 #define LK_PSCI_NOT_SUPPORTED 0xffffffffu
 
 /* Secure -> normal doorbell: an edge-triggered SPI the payload sets pending in the distributor. The device tree

@@ -6,7 +6,8 @@
  * and both redistributors, releases CPU1 (the secure payload, S-EL1 for good) and, once the payload is up, hands
  * the GIC over to Linux (every SPI and CPU0's SGIs/PPIs to Group 1 non-secure) and enters the Linux Image at
  * NS-EL1 with x0 = the device tree, as the arm64 boot protocol asks. From then on CPU0's EL3 serves SMCs:
- * PSCI 0.2 for one CPU (SYSTEM_OFF ends QEMU with the test's status through semihosting), the doorbell (raises
+ * PSCI 1.0 for one CPU (SYSTEM_OFF ends QEMU with the test's status through semihosting; PSCI_FEATURES names
+ * exactly the functions served, lk_smc.h), the doorbell (raises
  * the payload's SGI itself), and every other Trusted OS call forwarded to the payload through the secure
  * mailbox. Arguments are cut to 32 bits first (SMC32); SMC64 and unknown owners get SMCCC's "unknown".
  */
@@ -84,6 +85,34 @@ static void __attribute__((noreturn)) power_off(int status, const char *why)
     a64_semihost_exit(status);
 }
 
+/* The PSCI functions this monitor serves: PSCI_FEATURES answers from here and el3_smc() dispatches only what is
+ * here, so the two cannot disagree. */
+static int psci_served(uint32_t fid)
+{
+    switch (fid) {
+    case LK_PSCI_VERSION:
+    case LK_PSCI_MIGRATE_INFO_TYPE:
+    case LK_PSCI_SYSTEM_OFF:
+    case LK_PSCI_SYSTEM_RESET:
+    case LK_PSCI_FEATURES:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* PSCI_FEATURES(fid): 0 (served, no feature flags) or NOT_SUPPORTED. The first queries are logged on the secure
+ * UART (Linux asks a handful at boot; the run script checks one answer), later ones only counted. */
+static uint32_t psci_features(uint32_t fid)
+{
+    static unsigned asked;
+    uint32_t answer = psci_served(fid) ? 0u : LK_PSCI_NOT_SUPPORTED;
+
+    if (asked++ < 16u)
+        tz_printf("EL3: PSCI_FEATURES(%#x) = %s\n", fid, answer == 0u ? "0 (served)" : "NOT_SUPPORTED");
+    return answer;
+}
+
 void el3_smc(uint64_t *regs)
 {
     uint32_t fid, a[6], r[4] = {TZ_SMC_UNKNOWN, 0, 0, 0};
@@ -93,9 +122,12 @@ void el3_smc(uint64_t *regs)
     if (!smc32) {
         /* SMC64 or garbage in the upper half: nothing here implements it */
     } else if (oen == 4u) { /* standard secure service: PSCI */
-        switch (fid) {
+        switch (psci_served(fid) ? fid : LK_PSCI_NOT_SUPPORTED) {
         case LK_PSCI_VERSION:
-            r[0] = 2u; /* 0.2 */
+            r[0] = LK_PSCI_VERSION_1_0;
+            break;
+        case LK_PSCI_FEATURES:
+            r[0] = psci_features(a[0]); /* w1: the function ID asked about */
             break;
         case LK_PSCI_MIGRATE_INFO_TYPE:
             r[0] = 2u; /* no Trusted OS migration needed (it does not run on the caller's CPU) */
