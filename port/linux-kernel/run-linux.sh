@@ -13,9 +13,9 @@
 # line: the secure side took over from a driver that vanished without unregistering), the secure side's VERDICT
 # line on the secure-only UART, QEMU's exit status, which our monitor sets when Linux powers off (PSCI
 # SYSTEM_OFF), that the kernel found PSCI 1.0 and SMCCC 1.0 (its PSCI_FEATURES query answered by our monitor)
-# and brought up all its CPUs, and that the kernel log is clean: the kernel is built with KASAN, lockdep, atomic-sleep, list,
-# object and SLUB debugging, and any report of theirs (or any oops, warning or stack dump) fails the run (the
-# patterns are listed below).
+# and brought up all its CPUs, and that the kernel log is clean: the kernel is built with KASAN, lockdep,
+# atomic-sleep, list, object and SLUB debugging, and any report of theirs (or any oops, warning or stack dump)
+# fails the run (the patterns are listed below).
 # Usage: run-linux.sh <work folder>      (the kernel cache lives in <work folder>/kernel unless
 #                                         TZCHAN_KERNEL_CACHE names another folder)
 # Env:   TZCHAN_INIT_ARGS: arguments for the test program (e.g. --only=intr,unbind, to try one hardening test)

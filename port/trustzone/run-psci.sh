@@ -40,6 +40,7 @@ if grep -q 'FAIL' "$out" 2>/dev/null; then
 fi
 grep -q "^EL3: PSCI SYSTEM_OFF from the normal world: QEMU exit status $no_verdict" "$log" 2>/dev/null || \
     { echo "FAIL: the monitor did not power off through SYSTEM_OFF"; exit 1; }
-[ "$rc" -eq "$no_verdict" ] || { echo "FAIL: QEMU's exit status is $rc, want $no_verdict (SYSTEM_OFF, no verdict)"; exit 1; }
+[ "$rc" -eq "$no_verdict" ] || \
+    { echo "FAIL: QEMU's exit status is $rc, want $no_verdict (SYSTEM_OFF, no verdict)"; exit 1; }
 echo "PASS: the firmware's PSCI behaves as the check expects"
 exit 0
