@@ -3,8 +3,10 @@
 # Produces the device tree Linux boots with: QEMU's own tree for the machine, dumped with the same -bios we boot
 # (with firmware loaded QEMU leaves devices such as the PL061 at 0x9030000 out, and a tree dumped without it
 # makes Linux probe hardware that is not there), then edited with dtc:
-#   - cpu@1 and the cpu-map that names it are deleted: the second CPU belongs to the secure payload;
-#   - a psci node (0.2, method smc): our monitor answers VERSION, MIGRATE_INFO_TYPE, SYSTEM_OFF/RESET;
+#   - cpu@1 and the cpu-map that names it are deleted: the second CPU belongs to the secure payload; every other
+#     CPU (cpu@0, and cpu@2, cpu@3 with -smp 3 or 4) gets enable-method "psci": Linux starts them with CPU_ON;
+#   - a psci node (1.0, method smc): our monitor answers VERSION, FEATURES, CPU_ON, CPU_OFF, AFFINITY_INFO,
+#     MIGRATE_INFO_TYPE, SYSTEM_OFF/RESET;
 #   - the tzchan node: the driver binds to it and gets the secure side's doorbell SPI from it;
 #   - /chosen: bootargs (plus TZCHAN_INIT_ARGS from the environment for /init) and where the initramfs was loaded.
 # Usage: mk-dtb.sh <firmware.bin> <initramfs> <initrd address> <out.dtb> [qemu machine options...]
@@ -15,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # arguments for /init (TZCHAN_INIT_ARGS), after "--" so the kernel passes them on untouched
 initargs=""
 [ -n "${TZCHAN_INIT_ARGS:-}" ] && initargs=" -- $TZCHAN_INIT_ARGS"
-spi=$(sed -n 's/^#define LK_DOORBELL_SPI \([0-9]*\)u.*/\1/p' "$here/common/lk_smc.h")
+spi=$(sed -n 's/^#define LK_DOORBELL_SPI \([0-9]*\)u.*/\1/p' "$here/../trustzone/common/lk_smc.h")
 work=$out.d
 mkdir -p "$work"
 qemu-system-aarch64 "$@" -machine dumpdtb="$work/qemu.dtb" -bios "$fw" -display none >/dev/null
@@ -25,12 +27,21 @@ size=$(stat -c %s "$initrd")
 end=$(printf '0x%x' $((initrd_pa + size)))
 cpumap=""
 grep -q 'cpu-map {' "$work/qemu.dts" && cpumap="/delete-node/ cpu-map;"
+# the normal world's CPUs: every cpu@N of QEMU's tree but cpu@1
+psci_cpus=""
+for n in $(sed -n 's/^\t\tcpu@\([0-9a-f]*\) {$/\1/p' "$work/qemu.dts"); do
+    [ "$n" = 1 ] && continue
+    psci_cpus="$psci_cpus
+&{/cpus/cpu@$n} {
+	enable-method = \"psci\";
+};"
+done
 cat > "$work/tzchan.dts" <<DTS
 /dts-v1/;
 /include/ "qemu.dts"
 / {
 	psci {
-		compatible = "arm,psci-0.2";
+		compatible = "arm,psci-1.0", "arm,psci-0.2";
 		method = "smc";
 	};
 	tzchan {
@@ -47,5 +58,6 @@ cat > "$work/tzchan.dts" <<DTS
 	$cpumap
 	/delete-node/ cpu@1;
 };
+$psci_cpus
 DTS
 dtc -q -I dts -O dtb -o "$out" "$work/tzchan.dts"

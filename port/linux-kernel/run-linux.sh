@@ -2,18 +2,20 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # The whole Linux normal-world test, from sources to verdict:
 #   1. the kernel (Debian's linux-source-6.1, minimal arm64 config; cached by config hash: kernel/build-kernel.sh)
-#   2. the firmware (our EL3 monitor + secure payload, firmware/Makefile)
+#   2. the firmware (our EL3 monitor + secure payload: port/trustzone/linux, make -C port/trustzone linux)
 #   3. tzchan.ko out of tree (module/build-module.sh, with the test hooks; or the module TZCHAN_MODULE_KO names)
 #      and the static test programs (user/tzchan-test.c, user/tzchan-hostile.c)
 #   4. the initramfs (/init = the test program, /tzchan-hostile, /tzchan.ko, /dev/console) with gen_init_cpio
 #   5. the device tree (mk-dtb.sh)
-#   6. QEMU: virt, secure=on, GICv3, cortex-a53, 2 CPUs (CPU0 Linux at NS-EL1, CPU1 our payload at S-EL1)
-# and checks four things: the test program's RESULT line on the console (and, for the whole test, its restart
+#   6. QEMU: virt, secure=on, GICv3, cortex-a53, 3 CPUs (CPU1 our payload at S-EL1; CPU0 and CPU2 Linux at NS-EL1,
+#      CPU2 started by Linux through PSCI CPU_ON)
+# and checks five things: the test program's RESULT line on the console (and, for the whole test, its restart
 # line: the secure side took over from a driver that vanished without unregistering), the secure side's VERDICT
 # line on the secure-only UART, QEMU's exit status, which our monitor sets when Linux powers off (PSCI
-# SYSTEM_OFF), and that the kernel log is clean: the kernel is built with KASAN, lockdep, atomic-sleep, list,
-# object and SLUB debugging, and any report of theirs (or any oops, warning or stack dump) fails the run (the
-# patterns are listed below).
+# SYSTEM_OFF), that the kernel found PSCI 1.0 and SMCCC 1.0 (its PSCI_FEATURES query answered by our monitor)
+# and brought up all its CPUs, and that the kernel log is clean: the kernel is built with KASAN, lockdep,
+# atomic-sleep, list, object and SLUB debugging, and any report of theirs (or any oops, warning or stack dump)
+# fails the run (the patterns are listed below).
 # Usage: run-linux.sh <work folder>      (the kernel cache lives in <work folder>/kernel unless
 #                                         TZCHAN_KERNEL_CACHE names another folder)
 # Env:   TZCHAN_INIT_ARGS: arguments for the test program (e.g. --only=intr,unbind, to try one hardening test)
@@ -25,6 +27,7 @@
 #          TZCHAN_MODULE_KO, what the module is (it has debug_* parameters or not). A mode the module
 #          contradicts fails the run.
 #        TZCHAN_QEMU_TIMEOUT: seconds QEMU may run (default 600)
+#        TZCHAN_QEMU_SMP: QEMU's CPU count, 2..4 (default 3): CPU1 is the secure payload's, Linux gets the others
 # Exit: 0 pass, 1 fail, 77 skip (tools or linux-source-6.1 absent).
 set -u
 work=$(mkdir -p "$1" && cd "$1" && pwd)
@@ -47,7 +50,8 @@ done
 t_start=$(date +%s)
 step() { echo "=== [+$(( $(date +%s) - t_start )) s] $*"; } # one line per stage, with the time since the start
 die() { echo "FAIL: $*"; exit 1; }
-board() { sed -n "s/^#define $1 \(0x[0-9a-fA-F]*\)u.*/\1/p" "$here/firmware/lk_board.h"; }
+tz=$(cd "$here/../trustzone" && pwd) # the secure side: the firmware's sources and the SMC interface we share
+board() { sed -n "s/^#define $1 \(0x[0-9a-fA-F]*\)u.*/\1/p" "$tz/linux/lk_board.h"; }
 
 t0=$(date +%s)
 step "kernel (cache: ${TZCHAN_KERNEL_CACHE:-$work/kernel})"
@@ -57,8 +61,8 @@ t1=$(date +%s)
 echo "kernel ready in $((t1 - t0)) s"
 
 step "firmware"
-make -s -C "$here/firmware" O="$work/firmware" CROSS="$cross" || die "firmware build"
-fw=$work/firmware/tz-linux.bin
+make -s -C "$tz" O="$work/firmware" A64_CROSS="$cross" linux || die "firmware build"
+fw=$work/firmware/linux/tz-linux.bin
 
 step "module"
 if [ -n "${TZCHAN_MODULE_KO:-}" ]; then
@@ -83,12 +87,10 @@ init_args=${TZCHAN_INIT_ARGS:-}
 
 step "test program and initramfs"
 mkdir -p "$work/initramfs"
-${cross}gcc -static -pthread -O2 -Wall -Wextra -Werror -I"$here/common" -I"$here/module" \
-    -I"$here/../trustzone/common" -o "$work/initramfs/tzchan-test" "$here/user/tzchan-test.c" \
-    "$here/../trustzone/common/tz_crc32.c" || die "test program build"
-${cross}gcc -static -pthread -O2 -Wall -Wextra -Werror -I"$here/common" -I"$here/module" \
-    -I"$here/../trustzone/common" -o "$work/initramfs/tzchan-hostile" "$here/user/tzchan-hostile.c" || \
-    die "hostile program build"
+${cross}gcc -static -pthread -O2 -Wall -Wextra -Werror -I"$here/module" -I"$tz/common" \
+    -o "$work/initramfs/tzchan-test" "$here/user/tzchan-test.c" "$tz/common/tz_crc32.c" || die "test program build"
+${cross}gcc -static -pthread -O2 -Wall -Wextra -Werror -I"$here/module" -I"$tz/common" \
+    -o "$work/initramfs/tzchan-hostile" "$here/user/tzchan-hostile.c" || die "hostile program build"
 ${cross}gcc -static -O2 -Wall -Wextra -Werror -I"$here/../../include" -I"$here/module" \
     -o "$work/initramfs/tzchan-stat" "$here/../../tools/tzchan-stat.c" -lm || die "tzchan-stat build"
 cat > "$work/initramfs/list" <<LIST
@@ -104,7 +106,10 @@ LIST
 "$kobj/usr/gen_init_cpio" "$work/initramfs/list" > "$work/initramfs.cpio" || die "initramfs"
 
 step "device tree"
-machine="-M virt,secure=on,gic-version=3 -cpu cortex-a53 -smp 2 -m 512M -net none"
+smp=${TZCHAN_QEMU_SMP:-3}
+case $smp in 2|3|4) ;; *) die "TZCHAN_QEMU_SMP=$smp: want 2, 3 or 4 (the firmware has EL3 stacks for 4)" ;; esac
+linux_cpus=$((smp - 1))
+machine="-M virt,secure=on,gic-version=3 -cpu cortex-a53 -smp $smp -m 512M -net none"
 # shellcheck disable=SC2086
 TZCHAN_INIT_ARGS=$init_args "$here/mk-dtb.sh" "$fw" "$work/initramfs.cpio" "$(board LK_INITRD_PA)" \
     "$work/tzchan.dtb" $machine || die "device tree"
@@ -183,6 +188,17 @@ elif [ -z "${TZCHAN_INIT_ARGS:-}" ]; then
         "$console" || die "no 'restart: ... takeover generation N -> M' line from the test program on the console"
 fi
 grep -q '^VERDICT PASS linux' "$log" 2>/dev/null || die "no 'VERDICT PASS linux' on the secure UART"
+# PSCI 1.0: the kernel found it, asked PSCI_FEATURES about SMCCC_VERSION and was told NOT_SUPPORTED (our monitor
+# speaks SMCCC 1.0; a PSCI_FEATURES that claimed it would make Linux print the -1 of an unserved SMCCC_VERSION)
+grep -q 'psci: PSCIv1.0 detected in firmware\.' "$console" || \
+    die "no 'psci: PSCIv1.0 detected in firmware.' in the kernel log"
+grep -q 'psci: SMC Calling Convention v1\.0[[:space:]]*$' "$console" || \
+    die "no 'psci: SMC Calling Convention v1.0' in the kernel log"
+grep -q '^EL3: PSCI_FEATURES(0x80000000) = NOT_SUPPORTED' "$log" 2>/dev/null || \
+    die "the monitor did not answer the kernel's PSCI_FEATURES(SMCCC_VERSION) with NOT_SUPPORTED"
+# every normal-world CPU came up: the secondaries through PSCI CPU_ON (the kernel prints each and the total)
+grep -q "smp: Brought up 1 node, $linux_cpus CPU" "$console" || \
+    die "the kernel did not bring up its $linux_cpus CPUs ('smp: Brought up 1 node, $linux_cpus CPU...')"
 [ "$rc" -eq 0 ] || die "the verdicts say PASS but QEMU's exit status is $rc"
 echo "PASS: test program, secure side and exit status agree ($mode module)"
 exit 0

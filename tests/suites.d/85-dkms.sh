@@ -60,7 +60,7 @@ echo "dkms.conf, udev rule ($(basename "$rule")) and maintainer scripts as expec
 step "3. the device-tree binding agrees with the driver and with the tree the test boots"
 binding=$lk/Documentation/tzchan.yaml
 compat=$(sed -n 's/^    const: \(tzchan,.*\)$/\1/p' "$binding")
-spi=$(sed -n 's/^#define LK_DOORBELL_SPI \([0-9]*\)u.*/\1/p' "$lk/common/lk_smc.h")
+spi=$(sed -n 's/^#define LK_DOORBELL_SPI \([0-9]*\)u.*/\1/p' "$top/port/trustzone/common/lk_smc.h")
 [ "$compat" = tzchan,secure-channel ] || die "$binding: compatible '$compat'"
 grep -qF "{ .compatible = \"$compat\" }" "$lk/module/tzchan_drv.c" || die "the driver does not match $compat"
 grep -qF "compatible = \"$compat\";" "$lk/mk-dtb.sh" || die "mk-dtb.sh does not write $compat"

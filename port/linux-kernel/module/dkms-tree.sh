@@ -22,7 +22,7 @@ put "$top/src/strerror.c" core_strerror.c
 put "$top/src/atomics.h" src/atomics.h
 for h in "$top"/include/tzchan/*.h; do put "$h" "include/tzchan/$(basename "$h")"; done
 for h in "$here"/shim/*.h; do put "$h" "shim/$(basename "$h")"; done
-put "$here/../common/lk_smc.h" common/lk_smc.h
+put "$top/port/trustzone/common/lk_smc.h" common/lk_smc.h
 put "$top/port/trustzone/common/tz_smc.h" common/tz_smc.h
 put "$top/port/trustzone/common/tz_region.h" common/tz_region.h
 sed "s/@VERSION@/$version/" "$here/dkms.conf.in" > "$dest/dkms.conf"

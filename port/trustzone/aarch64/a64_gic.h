@@ -13,5 +13,11 @@ void a64_gic_redist_init(unsigned cpu);
  * | Grp1S); the normal world configures, prioritises and enables what it uses. Call after both redistributors
  * are set up; CPU1's (the secure payload's) is left alone. */
 void a64_gic_handover_ns(void);
+/* Another CPU of a normal world that runs the GIC itself (PSCI CPU_ON), on that CPU before it enters the normal
+ * world: wakes its redistributor (GICR_WAKER.ProcessorSleep, which the normal world cannot write) and gives all
+ * its SGIs and PPIs to Group 1 non-secure, disabled, as a64_gic_handover_ns does for CPU0. */
+void a64_gic_redist_handover_ns(unsigned cpu);
+/* How many CPUs the machine has, counted by their redistributors (GICR_TYPER.Last marks the last), at most max. */
+unsigned a64_gic_cpu_count(unsigned max);
 
 #endif /* TZ_A64_GIC_H */

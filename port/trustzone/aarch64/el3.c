@@ -48,6 +48,14 @@ void el3_main_cpu0(void)
     __builtin_unreachable();
 }
 
+/* The bare-metal images' normal world runs on CPU0 alone: any CPU from 2 on stays parked. */
+void el3_main_secondary(unsigned cpu)
+{
+    (void)cpu;
+    for (;;)
+        __asm__ volatile("wfi");
+}
+
 void el3_smc(uint64_t *regs)
 {
     uint32_t fid, a[6], r[4] = {TZ_SMC_UNKNOWN, 0, 0, 0};

@@ -3,8 +3,9 @@
  * The reusable half of the AArch64 EL3 monitor, linked into every AArch64 firmware image: the EL3 translation
  * tables and MMU enable, CPU1's path from EL3 into the secure payload at S-EL1 (for good), the wait for the
  * payload to come up, SMC32 argument cutting and the forwarding of Trusted OS calls to the payload on CPU1
- * through the mailbox in secure RAM plus a Group 0 SGI. What differs per image (how CPU0 enters the normal
- * world, which calls EL3 answers itself) stays in el3.c and port/linux-kernel/firmware/el3_linux.c.
+ * through the mailbox in secure RAM plus a Group 0 SGI, one call at a time from whichever CPU makes it. What
+ * differs per image (how CPU0 enters the normal world, where the other CPUs go, which calls EL3 answers itself)
+ * stays in el3.c and linux/el3_linux.c.
  */
 #include <stdint.h>
 #include "tz_libc.h"
@@ -43,7 +44,7 @@ static void el3_mmu_build(void)
         tz_panic("EL3 tables");
 }
 
-static void el3_mmu_on(void)
+void el3_mmu_on(void)
 {
     SYSREG_W(mair_el3, TZ_MAIR_VALUE);
     SYSREG_W(tcr_el3, TCR_EL3_VALUE);
@@ -85,7 +86,31 @@ void el3_main_cpu1(void)
     __builtin_unreachable();
 }
 
-void el3_forward(uint32_t fid, const uint32_t a[6], uint32_t r[4])
+/* The mailbox holds one call. With several normal-world CPUs (the Linux image) two may forward at once, so
+ * el3_forward takes this lock around the whole exchange. Only EL3 takes it, always with interrupts masked (the
+ * SMC exception masked them) and never while holding another, and the holder's wait for the payload is bounded
+ * (EL3_FORWARD_TIMEOUT_S twice), so a waiter waits at most that long and no deadlock is possible; the payload
+ * and the normal world never touch it. */
+static uint32_t forward_lock;
+
+static void forward_lock_take(void)
+{
+    /* acquire: the holder's mailbox accesses happen after it owns the lock; pairs with the release in
+     * forward_lock_drop */
+    while (__atomic_exchange_n(&forward_lock, 1u, __ATOMIC_ACQUIRE) != 0u)
+        while (__atomic_load_n(&forward_lock, __ATOMIC_RELAXED) != 0u) /* spin on a read until it looks free */
+            __asm__ volatile("wfe");
+}
+
+static void forward_lock_drop(void)
+{
+    /* release: our mailbox accesses happen before the next holder's; pairs with the acquire in forward_lock_take */
+    __atomic_store_n(&forward_lock, 0u, __ATOMIC_RELEASE);
+    DSB(sy);
+    __asm__ volatile("sev"); /* wake a waiter in wfe */
+}
+
+static void forward_locked(uint32_t fid, const uint32_t a[6], uint32_t r[4])
 {
     uint32_t req = tz_mbox.req + 1u;
     uint64_t end = a64_now() + EL3_FORWARD_TIMEOUT_S * SYSREG_R(cntfrq_el0);
@@ -143,4 +168,11 @@ void el3_unexpected(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far)
 {
     tz_panic("EL3 exception, vector %llu, ESR %#llx, ELR %#llx, FAR %#llx", (unsigned long long)vec,
              (unsigned long long)esr, (unsigned long long)elr, (unsigned long long)far);
+}
+
+void el3_forward(uint32_t fid, const uint32_t a[6], uint32_t r[4])
+{
+    forward_lock_take();
+    forward_locked(fid, a, r);
+    forward_lock_drop();
 }

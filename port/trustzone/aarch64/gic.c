@@ -12,6 +12,7 @@
 #define GICD_CTLR 0x0000u
 #define GICD_TYPER 0x0004u
 #define GICD_IGROUPR 0x0080u
+#define GICR_TYPER 0x0008u
 #define GICR_WAKER 0x0014u
 #define GICR_SGI 0x10000u
 #define GICR_IGROUPR0 (GICR_SGI + 0x0080u)
@@ -76,4 +77,24 @@ void a64_gic_handover_ns(void)
     REG(rd0 + GICR_ICENABLER0) = 0xffffffffu; /* the normal world enables its own */
     REG(rd0 + GICR_IGROUPR0) = 0xffffffffu;
     DSB(sy);
+}
+
+void a64_gic_redist_handover_ns(unsigned cpu)
+{
+    uintptr_t rd = TZ_GICR_BASE + cpu * TZ_GICR_STRIDE;
+    REG(rd + GICR_WAKER) &= ~(1u << 1); /* ProcessorSleep off */
+    wait_clear(rd + GICR_WAKER, 1u << 2, "GICR_WAKER.ChildrenAsleep");
+    REG(rd + GICR_ICENABLER0) = 0xffffffffu; /* the normal world enables its own */
+    REG(rd + GICR_IGRPMODR0) = 0;
+    REG(rd + GICR_IGROUPR0) = 0xffffffffu;
+    DSB(sy);
+}
+
+unsigned a64_gic_cpu_count(unsigned max)
+{
+    unsigned n;
+    for (n = 0; n < max; n++)
+        if (REG(TZ_GICR_BASE + n * TZ_GICR_STRIDE + GICR_TYPER) & (1u << 4)) /* Last, in the low word */
+            return n + 1u;
+    return max;
 }

@@ -6,7 +6,7 @@
  * mailbox, move traffic, sleep in wfi when every lane waits.
  *
  * An image may choose differently through a header named by TZ_SP_CONFIG (compiler flag; the Linux-kernel
- * firmware uses port/linux-kernel/firmware/sp_linux_config.h): the tick period, the normal world's doorbell (an
+ * firmware uses port/trustzone/linux/sp_linux_config.h): the tick period, the normal world's doorbell (an
  * SPI set pending in the distributor instead of SGI 9), whether the Non-secure window is checked with AT S1E1R,
  * and whether the main loop keeps interrupts masked except in a window after wfi. Without it: the bare-metal
  * images' choices below.

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Reset entry of the AArch64 secure image (secure flash at 0x0, EL3, MMU off) and the EL3 exception vectors.
-// Both CPUs arrive here together (QEMU's PSCI is off with secure=on and -bios). CPU0 prepares memory and
-// releases CPU1 from a pen keyed by MPIDR; the pen word lives in its own section outside .bss, because CPU0
-// clears .bss while CPU1 is already polling.
+// All CPUs arrive here together (QEMU's PSCI is off with secure=on and -bios). CPU0 prepares memory and
+// releases the others from a pen keyed by MPIDR; the pen word lives in its own section outside .bss, because CPU0
+// clears .bss while the others are already polling. CPU1 becomes the secure payload's; CPUs 2 .. MAX_CPUS-1 go to
+// el3_main_secondary() (the image decides: park, or wait for PSCI CPU_ON); any further CPU parks in wfi.
 
 #define PEN_MAGIC 0x50454e31        // "1NEP": random RAM content is unlikely to hold it
 #define STACK_SIZE 8192
+#define MAX_CPUS 4                  // one EL3 stack each (el3_common.h: EL3_MAX_CPUS)
 
     .section .text.boot, "ax"
     .global _start
@@ -42,8 +44,8 @@ _start:
     b       .
 
 secondary:
-    cmp     x19, #1
-    b.ne    park                    // only two CPUs take part
+    cmp     x19, #MAX_CPUS
+    b.hs    park                    // no EL3 stack for it
     // wait for CPU0 (wfe, with a 10 s timeout on the system counter)
     mrs     x20, cntfrq_el0
     mov     x1, #10
@@ -60,7 +62,12 @@ secondary:
     b.hs    pen_timeout
     wfe
     b       5b
-6:  bl      el3_main_cpu1           // does not return
+6:  cmp     x19, #1
+    b.ne    7f
+    bl      el3_main_cpu1           // does not return
+    b       .
+7:  mov     x0, x19
+    bl      el3_main_secondary      // does not return
     b       .
 
 pen_timeout:
@@ -74,6 +81,21 @@ park:
     .balign 8
 pen_exit_block:
     .quad   0x20026, 4
+
+// void el3_secondary_restart(void): this CPU starts over in el3_main_secondary() on a fresh EL3 stack (PSCI
+// CPU_OFF: whatever the SMC left on the stack is dropped, so any number of off/on rounds fits).
+    .global el3_secondary_restart
+el3_secondary_restart:
+    mrs     x19, mpidr_el1
+    and     x19, x19, #0xff
+    ldr     x0, =el3_stacks
+    add     x1, x19, #1
+    mov     x2, #STACK_SIZE
+    madd    x0, x1, x2, x0
+    mov     sp, x0
+    mov     x0, x19
+    bl      el3_main_secondary
+    b       .
 
     .global tz_pen_release
 tz_pen_release:                     // void tz_pen_release(void): called by CPU0 once memory is ready
@@ -136,7 +158,7 @@ el3_sync_lower:
     mrs     x1, esr_el3
     lsr     x2, x1, #26
     cmp     x2, #0x17               // EC 0x17: SMC from AArch64
-    b.ne    7f
+    b.ne    8f
     mov     x0, sp
     bl      el3_smc
     ldp     x0, x1, [sp, #0]
@@ -157,7 +179,7 @@ el3_sync_lower:
     ldr     x30, [sp, #240]
     add     sp, sp, #256
     eret
-7:  mov     x0, #8
+8:  mov     x0, #8
     mrs     x2, elr_el3
     mrs     x3, far_el3
     b       el3_unexpected
@@ -172,4 +194,4 @@ tz_pen:
     .balign 16
     .global el3_stacks
 el3_stacks:
-    .space  STACK_SIZE * 2
+    .space  STACK_SIZE * MAX_CPUS

@@ -61,8 +61,9 @@
      * w1 = last channel error seen by the secure side (TZCHAN_E* or 0), w2 = refused registrations,
      * w3 = the current generation (0: nothing registered; so "w3 != 0" still means "registered") */
 
-/* Reserved for the firmware that boots Linux as the normal world (port/linux-kernel; register use and meaning in
- * port/linux-kernel/common/lk_smc.h). The bare-metal images do not serve them (SMCCC "unknown" via the payload). */
+/* Reserved for the firmware that boots Linux as the normal world (port/trustzone/linux, for the driver in
+ * port/linux-kernel; register use and meaning in lk_smc.h beside this file). The bare-metal images do not serve
+ * them (SMCCC "unknown" via the payload). */
 #define TZ_SMC_LK_DOORBELL TZ_SMC_FID(1, TZ_SMC_OEN_TOS, 0x10u)
     /* 0xb2000010: a fast call that monitor serves itself: it raises the payload's doorbell SGI (8) at CPU1 and
      * returns at once. in: w1 = generation or 0; a stale one is answered TZ_REG_ESTALE (-25) and rings nothing */

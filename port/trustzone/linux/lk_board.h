@@ -3,7 +3,7 @@
  * Where the Linux firmware variant expects things on QEMU "virt" (secure=on), on top of port/trustzone's
  * tz_board.h: the load addresses the run script gives QEMU's generic loader and the exit statuses the monitor
  * turns PSCI calls into. run-linux.sh uses the same numbers. (The size of non-secure RAM, 512 MiB, is set for
- * every file of the firmware as TZ_NS_RAM_SIZE in this folder's Makefile.)
+ * every file of the firmware as TZ_NS_RAM_SIZE in port/trustzone/Makefile.)
  */
 #ifndef LK_BOARD_H
 #define LK_BOARD_H

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * How the Linux firmware variant builds the secure payload's AArch64 side (port/trustzone/aarch64/sp_arch.c,
- * which includes this header through TZ_SP_CONFIG, set in this folder's Makefile). Differences from the
+ * which includes this header through TZ_SP_CONFIG, set in port/trustzone/Makefile). Differences from the
  * bare-metal images: the normal world's doorbell is an edge-triggered SPI that the payload sets pending in the
  * distributor (Linux cannot be given an SGI through its device tree), and the secure timer is only a
  * once-a-second watchdog, not a 100 us preemption tick, so the payload provably sleeps in wfi until a doorbell or

@@ -29,12 +29,35 @@
      * driver's test sends, having no verdict ioctl. The monitor asks at PSCI SYSTEM_OFF/RESET when no
      * LK_SMC_VERDICT came. out: w0 = 0, w1 = that status, or LK_EXIT_NO_VERDICT (2) when none came. */
 
-/* PSCI 0.2 calls the monitor answers (everything else in the PSCI range gets NOT_SUPPORTED, -1). */
+/* PSCI 1.0: the calls the monitor answers; every other function ID in the PSCI range gets NOT_SUPPORTED (-1),
+ * and PSCI_FEATURES (w1 = a function ID) answers 0 for exactly the IDs below and NOT_SUPPORTED for any other,
+ * including SMCCC_VERSION (0x80000000: the monitor speaks SMCCC 1.0) and CPU_SUSPEND. The normal world may have
+ * several CPUs: CPU0 and CPUs 2..3 (CPU1 runs the secure payload and is no normal-world CPU: CPU_ON and
+ * AFFINITY_INFO answer INVALID_PARAMETERS for it). CPU_ON and AFFINITY_INFO come as SMC32 (32-bit arguments) or
+ * SMC64 (64-bit ones, what arm64 Linux uses). */
 #define LK_PSCI_VERSION 0x84000000u
+#define LK_PSCI_CPU_OFF 0x84000002u
+#define LK_PSCI_CPU_ON 0x84000003u          /* x1 target MPIDR, x2 entry point (NS-EL1), x3 context (its x0) */
+#define LK_PSCI_CPU_ON64 0xc4000003u
+#define LK_PSCI_AFFINITY_INFO 0x84000004u   /* x1 target MPIDR, x2 lowest affinity level (0 only) */
+#define LK_PSCI_AFFINITY_INFO64 0xc4000004u
 #define LK_PSCI_MIGRATE_INFO_TYPE 0x84000006u
 #define LK_PSCI_SYSTEM_OFF 0x84000008u
 #define LK_PSCI_SYSTEM_RESET 0x84000009u
-#define LK_PSCI_NOT_SUPPORTED 0xffffffffu
+#define LK_PSCI_FEATURES 0x8400000au
+#define LK_PSCI_VERSION_1_0 0x00010000u /* major 1 in bits 31..16, minor 0 in bits 15..0 */
+/* results (w0), as PSCI numbers them */
+#define LK_PSCI_SUCCESS 0u
+#define LK_PSCI_NOT_SUPPORTED 0xffffffffu      /* -1 */
+#define LK_PSCI_INVALID_PARAMETERS 0xfffffffeu /* -2 */
+#define LK_PSCI_DENIED 0xfffffffdu             /* -3: CPU_OFF from a CPU that is not a normal-world one */
+#define LK_PSCI_ALREADY_ON 0xfffffffcu         /* -4 */
+#define LK_PSCI_ON_PENDING 0xfffffffbu         /* -5 */
+#define LK_PSCI_INVALID_ADDRESS 0xfffffff7u    /* -9 */
+/* AFFINITY_INFO's answers */
+#define LK_PSCI_AFF_ON 0u
+#define LK_PSCI_AFF_OFF 1u
+#define LK_PSCI_AFF_ON_PENDING 2u
 
 /* Secure -> normal doorbell: an edge-triggered SPI the payload sets pending in the distributor. The device tree
  * gives it to the driver as <GIC_SPI LK_DOORBELL_SPI IRQ_TYPE_EDGE_RISING>. Unused by any QEMU "virt" device (its
