@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * /init of the OP-TEE boot test's initramfs: checks from user space that Linux's OP-TEE driver is up and that the
+ * tzchan pseudo TA answers, prints one RESULT line, then powers the machine off (PSCI SYSTEM_OFF through TF-A).
+ *   1. the TEE bus lists the PTA (the driver enumerated OP-TEE's devices at probe:
+ * /sys/bus/tee/devices/optee-ta-<uuid>)
+ *   2. /dev/tee0 is OP-TEE's (TEE_IOC_VERSION)
+ *   3. a session opens on the PTA, STATUS reports the interface and wire-format versions this build expects and
+ *      counts this session, and the session closes; an unknown command is refused.
+ * Uses only the kernel's TEE ioctls (no libteec). Static, so the initramfs needs nothing else.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/tee.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tzchan_pta.h"
+#include "tzchan/wire.h"
+
+/* OP-TEE's result codes this program looks at (GlobalPlatform TEE Internal API values). */
+#define TEEC_SUCCESS 0x00000000u
+#define TEEC_ERROR_NOT_SUPPORTED 0xffff000au
+
+static int failures;
+
+static void check(int ok, const char *what)
+{
+    printf("%s: %s\n", ok ? "ok" : "FAIL", what);
+    if (!ok)
+        failures++;
+}
+
+/* The driver probes at boot; give it a bounded while in case its probe was deferred (not a timing assertion). */
+static int wait_for(const char *path)
+{
+    for (int i = 0; i < 100; i++) {
+        struct stat st;
+        if (stat(path, &st) == 0)
+            return 1;
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+/* The PTA's UUID as OP-TEE's ioctls carry it: time_low, time_mid, time_hi_and_version big-endian, then the bytes */
+static void uuid_octets(uint8_t out[TEE_IOCTL_UUID_LEN])
+{
+    const struct {
+        uint32_t a;
+        uint16_t b, c;
+        uint8_t d[8];
+    } u = TZCHAN_PTA_UUID;
+    out[0] = (uint8_t)(u.a >> 24);
+    out[1] = (uint8_t)(u.a >> 16);
+    out[2] = (uint8_t)(u.a >> 8);
+    out[3] = (uint8_t)u.a;
+    out[4] = (uint8_t)(u.b >> 8);
+    out[5] = (uint8_t)u.b;
+    out[6] = (uint8_t)(u.c >> 8);
+    out[7] = (uint8_t)u.c;
+    memcpy(out + 8, u.d, 8);
+}
+
+static int invoke(int fd, uint32_t session, uint32_t func, struct tee_ioctl_param p[4], uint32_t *ret)
+{
+    struct {
+        struct tee_ioctl_invoke_arg arg;
+        struct tee_ioctl_param params[4];
+    } buf;
+    memset(&buf, 0, sizeof(buf));
+    buf.arg.func = func;
+    buf.arg.session = session;
+    buf.arg.num_params = 4;
+    memcpy(buf.params, p, sizeof(buf.params));
+    struct tee_ioctl_buf_data data = {.buf_ptr = (uintptr_t)&buf, .buf_len = sizeof(buf)};
+    if (ioctl(fd, TEE_IOC_INVOKE, &data) != 0)
+        return -errno;
+    memcpy(p, buf.params, sizeof(buf.params));
+    *ret = buf.arg.ret;
+    return 0;
+}
+
+static void test_pta(void)
+{
+    check(wait_for("/sys/bus/tee/devices/optee-ta-" TZCHAN_PTA_UUID_STR),
+          "the TEE bus lists the tzchan PTA (optee-ta-" TZCHAN_PTA_UUID_STR ")");
+    check(wait_for("/dev/tee0"), "/dev/tee0 exists");
+    int fd = open("/dev/tee0", O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        check(0, "open /dev/tee0");
+        return;
+    }
+    struct tee_ioctl_version_data ver;
+    memset(&ver, 0, sizeof(ver));
+    check(ioctl(fd, TEE_IOC_VERSION, &ver) == 0 && ver.impl_id == TEE_IMPL_ID_OPTEE, "/dev/tee0 is OP-TEE");
+
+    struct {
+        struct tee_ioctl_open_session_arg arg;
+        struct tee_ioctl_param params[4];
+    } os;
+    memset(&os, 0, sizeof(os));
+    uuid_octets(os.arg.uuid);
+    os.arg.clnt_login = TEE_IOCTL_LOGIN_PUBLIC;
+    os.arg.num_params = 4;
+    struct tee_ioctl_buf_data data = {.buf_ptr = (uintptr_t)&os, .buf_len = sizeof(os)};
+    if (ioctl(fd, TEE_IOC_OPEN_SESSION, &data) != 0 || os.arg.ret != TEEC_SUCCESS) {
+        printf("open session: errno %d, ret 0x%x origin %u\n", errno, os.arg.ret, os.arg.ret_origin);
+        check(0, "a session opens on the tzchan PTA");
+        close(fd);
+        return;
+    }
+    check(1, "a session opens on the tzchan PTA");
+
+    struct tee_ioctl_param p[4];
+    memset(p, 0, sizeof(p));
+    p[0].attr = TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
+    p[1].attr = TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
+    uint32_t ret = 0;
+    int rc = invoke(fd, os.arg.session, TZCHAN_PTA_CMD_STATUS, p, &ret);
+    check(rc == 0 && ret == TEEC_SUCCESS, "STATUS succeeds");
+    printf("status: interface %llu, wire format %llu, sessions open %llu, opened since boot %llu\n",
+           (unsigned long long)p[0].a, (unsigned long long)p[0].b, (unsigned long long)p[1].a,
+           (unsigned long long)p[1].b);
+    check(p[0].a == TZCHAN_PTA_API_VERSION && p[0].b == TZCHAN_WIRE_VERSION,
+          "STATUS reports the interface and wire-format versions this build speaks");
+    check(p[1].a == 1 && p[1].b >= 1, "STATUS counts this session");
+
+    memset(p, 0, sizeof(p));
+    rc = invoke(fd, os.arg.session, 0x7fffffffu, p, &ret);
+    check(rc == 0 && ret == TEEC_ERROR_NOT_SUPPORTED, "an unknown command is refused with NOT_SUPPORTED");
+
+    struct tee_ioctl_close_session_arg cs = {.session = os.arg.session};
+    check(ioctl(fd, TEE_IOC_CLOSE_SESSION, &cs) == 0, "the session closes");
+    close(fd);
+}
+
+int main(void)
+{
+    mount("proc", "/proc", "proc", 0, NULL);
+    mount("sysfs", "/sys", "sysfs", 0, NULL);
+    mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+    setvbuf(stdout, NULL, _IONBF, 0);
+    printf("tzchan-optee-init: start\n");
+    test_pta();
+    if (failures)
+        printf("RESULT FAIL: %d check(s) failed\n", failures);
+    else
+        printf("RESULT PASS\n");
+    sync();
+    reboot(RB_POWER_OFF);
+    return 1;
+}
