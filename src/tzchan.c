@@ -35,6 +35,12 @@ enum { RX_IDLE = 0, RX_MSG = 1, RX_PEEKED = 2 };
 
 #define TZ_MEMCPY(d, s, n) __builtin_memcpy((d), (s), (n))
 #define TZ_MEMSET(d, c, n) __builtin_memset((d), (c), (n))
+/* The fast paths of tzchan_send and tzchan_recv are leaf code: their helpers are inlined into them, and the general
+ * ways they fall back on are kept out of them (else the compiler merges them and every call pays the general way's
+ * register saves). GNU C attributes, understood by gcc and clang, in their reserved spellings: the Linux kernel
+ * (which builds this file into its module) defines `noinline` and `always_inline` as macros. */
+#define TZ_INLINE inline __attribute__((__always_inline__))
+#define TZ_OUTLINE __attribute__((__noinline__))
 
 struct rec {          /* checked private copy of one record header */
     uint32_t len;     /* payload bytes */
@@ -52,6 +58,34 @@ static inline uint32_t align8(uint32_t n)
 static inline uint32_t min32(uint32_t a, uint32_t b)
 {
     return a < b ? a : b;
+}
+
+#define SMALL_MSG 64u /* messages up to this size are copied inline by the fast paths */
+
+/* Copies a small message's n <= SMALL_MSG bytes between private and shared memory without a call: two fixed-size
+ * copies of the first and the last bytes, overlapping in the middle, which the compiler turns into a few loads and
+ * stores. */
+static TZ_INLINE void copy_small(void *dst, const void *src, uint32_t n)
+{
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+    if (n >= 32u) {
+        TZ_MEMCPY(d, s, 32);
+        TZ_MEMCPY(d + n - 32u, s + n - 32u, 32);
+    } else if (n >= 16u) {
+        TZ_MEMCPY(d, s, 16);
+        TZ_MEMCPY(d + n - 16u, s + n - 16u, 16);
+    } else if (n >= 8u) {
+        TZ_MEMCPY(d, s, 8);
+        TZ_MEMCPY(d + n - 8u, s + n - 8u, 8);
+    } else if (n >= 4u) {
+        TZ_MEMCPY(d, s, 4);
+        TZ_MEMCPY(d + n - 4u, s + n - 4u, 4);
+    } else if (n != 0u) {
+        d[0] = s[0];
+        d[n >> 1] = s[n >> 1];
+        d[n - 1u] = s[n - 1u];
+    }
 }
 
 static struct tzchan_wire_sleep *sleep_slot(void *p)
@@ -87,14 +121,21 @@ static bool peer_closed_hint(const struct tzchan *ch)
 /* The store-load barrier between publishing an index and loading the peer's waiting word (PROTOCOL.md s.6): a
  * full fence, or only a compiler barrier when the peer announced that it sleeps behind an asymmetric fence, which
  * then does the CPU-level ordering for both of us. A hostile peer that announces it falsely can only lose its own
- * wake-ups. */
-static inline void publish_fence(const struct tzchan *ch)
+ * wake-ups. peer_state is the peer's state word, loaded by the caller at any time during this call: the announcement
+ * is a bit the peer sets before it first sleeps and that stays set for as long as it can sleep (until it closes), so
+ * a value loaded before our index store says what one loaded after it would, or a stale 0 (a needless fence). */
+static TZ_INLINE void publish_fence(uint32_t peer_state)
 {
-    /* relaxed: a configuration bit the peer sets before it first sleeps; a stale 0 only costs a needless fence */
-    if (tz_load_relaxed(&sleep_slot(ch->peer_sleep)->state) & TZCHAN_WIRE_STATE_SLEEP_FENCE)
+    if (peer_state & TZCHAN_WIRE_STATE_SLEEP_FENCE)
         tz_fence_compiler(); /* the peer's sleep fence orders our store before our load on the CPU */
     else
         tz_fence_full(); /* seq_cst: pairs with the seq_cst fence in the peer's tzchan_wait_prepare() */
+}
+
+static TZ_INLINE uint32_t peer_state(const struct tzchan *ch)
+{
+    /* relaxed: a status word (closed, sleep-fence announcement); no data is read on its strength */
+    return tz_load_relaxed(&sleep_slot(ch->peer_sleep)->state);
 }
 
 /* Rings the peer, whose waiting word we just read as w, if we have not rung since it read our bell: the word
@@ -132,21 +173,30 @@ static int tx_refresh(struct tzchan *ch)
     return 0;
 }
 
-static void tx_publish(struct tzchan *ch)
+/* Publishes what we wrote and rings the peer if it waits for data. peer_st: the peer's state word (peer_state()),
+ * which the caller may have loaded already. */
+static TZ_INLINE void tx_publish_st(struct tzchan *ch, uint32_t peer_st)
 {
-    if (ch->tx_pub == ch->tx_prod_v)
+    uint32_t prod = ch->tx_prod_v;
+    if (ch->tx_pub == prod)
         return;
+    struct tzchan_wire_sleep *ps = sleep_slot(ch->peer_sleep);
     /* release: publishes every record byte written before it; pairs with the acquire load of prod in
      * rx_refresh() */
-    tz_store_release(ch->tx_prod, ch->tx_prod_v);
-    ch->tx_pub = ch->tx_prod_v;
+    tz_store_release(ch->tx_prod, prod);
+    ch->tx_pub = prod;
     /* our prod store before our load of the peer's waiting word; pairs with the fence (and sleep fence) in the
      * peer's tzchan_wait_prepare() (store waiting; fence; load prod), so at least one of us sees the other's store */
-    publish_fence(ch);
+    publish_fence(peer_st);
     /* relaxed: ordered by the fence above */
-    uint32_t w = tz_load_relaxed(&sleep_slot(ch->peer_sleep)->waiting);
+    uint32_t w = tz_load_relaxed(&ps->waiting);
     if (w & TZCHAN_WIRE_WAIT_DATA)
         ring_peer(ch, w);
+}
+
+static TZ_INLINE void tx_publish(struct tzchan *ch)
+{
+    tx_publish_st(ch, peer_state(ch));
 }
 
 /* Records that the send call returning now needs `need` bytes free at tx_prod_v, publishes, returns EAGAIN. */
@@ -171,12 +221,16 @@ static int tx_need(struct tzchan *ch, uint32_t need)
     return tx_wait_for(ch, need);
 }
 
-static void put_hdr(struct tzchan *ch, uint32_t len, uint32_t flags)
+static inline void put_hdr_at(unsigned char *p, uint32_t len, uint32_t flags)
 {
-    unsigned char *p = ch->tx_data + (ch->tx_prod_v & ch->mask);
     /* relaxed: published by the release store of prod in tx_publish() */
     tz_store_relaxed(p, len);
     tz_store_relaxed(p + 4, flags);
+}
+
+static inline void put_hdr(struct tzchan *ch, uint32_t len, uint32_t flags)
+{
+    put_hdr_at(ch->tx_data + (ch->tx_prod_v & ch->mask), len, flags);
 }
 
 /* Room for a record: the next `contig` bytes must not cross the ring's end (else a PAD record fills the rest
@@ -210,7 +264,9 @@ static int tx_usable(struct tzchan *ch)
     return 0;
 }
 
-int64_t tzchan_send_flags(struct tzchan *ch, const void *buf, size_t len, unsigned flags)
+/* The general way of tzchan_send_flags: every argument and state check in the order the API documents them,
+ * room made with a PAD record or waited for (EAGAIN). */
+static TZ_OUTLINE int64_t send_general(struct tzchan *ch, const void *buf, size_t len, unsigned flags)
 {
     int e = tx_usable(ch);
     if (e)
@@ -220,15 +276,11 @@ int64_t tzchan_send_flags(struct tzchan *ch, const void *buf, size_t len, unsign
     if (len > ch->max_msg)
         return TZCHAN_EMSGSIZE;
     uint32_t n = (uint32_t)len, span = TZCHAN_WIRE_REC_HDR + align8(n);
-    if (span <= ch->ring - (ch->tx_prod_v & ch->mask) && tx_free(ch) >= span) {
-        ch->flags &= ~F_TX_WANT; /* fast path: what tx_room() would find, without the calls */
-    } else {
-        e = tx_room(ch, span, span);
-        if (e)
-            return e;
-    }
+    e = tx_room(ch, span, span);
+    if (e)
+        return e;
     unsigned char *p = ch->tx_data + (ch->tx_prod_v & ch->mask);
-    put_hdr(ch, n, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST);
+    put_hdr_at(p, n, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST);
     if (n)
         TZ_MEMCPY(p + TZCHAN_WIRE_REC_HDR, buf, n);
     if (align8(n) != n)
@@ -241,9 +293,59 @@ int64_t tzchan_send_flags(struct tzchan *ch, const void *buf, size_t len, unsign
     return (int64_t)n;
 }
 
+/* The end of send_msg() for a message larger than SMALL_MSG: kept out of it, so that the small-message path calls
+ * nothing it must save registers around. */
+static TZ_OUTLINE int64_t send_copy_big(struct tzchan *ch, unsigned char *dst, const void *buf, uint32_t n,
+                                        unsigned flags)
+{
+    TZ_MEMCPY(dst, buf, n);
+    if (!(flags & TZCHAN_MORE))
+        tx_publish(ch);
+    return (int64_t)n;
+}
+
+/* Whole-message send. Fast path: a usable endpoint, valid arguments, a peer not closed and the record fitting both
+ * the free space we already know of and the rest of the ring (no PAD, no refresh of the peer's index): the same
+ * record the general way would write, without its calls. Everything else goes the general way, which checks it
+ * all again in the documented order. No peer-written value is used here but the state word (read once: its
+ * CLOSED bit here, its sleep-fence bit when publishing) and the doorbell words tx_publish_st() reads. */
+static TZ_INLINE int64_t send_msg(struct tzchan *ch, const void *buf, size_t len, unsigned flags)
+{
+    if (ch != NULL && (ch->flags & (F_OPENED | F_BROKEN | F_CLOSED)) == F_OPENED && ch->tx_state == TX_IDLE &&
+        len <= ch->max_msg && buf != NULL && !(flags & ~TZCHAN_MORE)) {
+        uint32_t peer_st = peer_state(ch); /* loaded once: the closed check here, the fence choice in publishing */
+        uint32_t n = (uint32_t)len, span = TZCHAN_WIRE_REC_HDR + align8(n); /* n <= ring/2: no overflow */
+        uint32_t prod = ch->tx_prod_v, off = prod & ch->mask;
+        if (!(peer_st & TZCHAN_WIRE_STATE_CLOSED) && span <= ch->ring - off &&
+            ch->ring - (prod - ch->tx_cons_seen) >= span) {
+            unsigned char *p = ch->tx_data + off;
+            /* private bookkeeping first: the compiler must assume the byte copy below may write *ch */
+            ch->tx_prod_v = prod + span;
+            ch->flags &= ~F_TX_WANT;
+            ch->st_msgs_sent++;
+            ch->st_bytes_sent += n;
+            put_hdr_at(p, n, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST);
+            if (n & 7u) /* the zero padding: 8 zero bytes over the last word, then the payload over their start */
+                TZ_MEMSET(p + TZCHAN_WIRE_REC_HDR + (n & ~7u), 0, 8);
+            if (n > SMALL_MSG)
+                return send_copy_big(ch, p + TZCHAN_WIRE_REC_HDR, buf, n, flags);
+            copy_small(p + TZCHAN_WIRE_REC_HDR, buf, n);
+            if (!(flags & TZCHAN_MORE))
+                tx_publish_st(ch, peer_st);
+            return (int64_t)n;
+        }
+    }
+    return send_general(ch, buf, len, flags);
+}
+
+int64_t tzchan_send_flags(struct tzchan *ch, const void *buf, size_t len, unsigned flags)
+{
+    return send_msg(ch, buf, len, flags);
+}
+
 int64_t tzchan_send(struct tzchan *ch, const void *buf, size_t len)
 {
-    return tzchan_send_flags(ch, buf, len, 0);
+    return send_msg(ch, buf, len, 0);
 }
 
 int tzchan_flush(struct tzchan *ch)
@@ -450,7 +552,7 @@ int tzchan_send_end(struct tzchan *ch)
 }
 
 /* ---- receive side ----------------------------------------------------------------------------------------- */
-static int rx_refresh(struct tzchan *ch)
+static inline int rx_refresh(struct tzchan *ch)
 {
     /* acquire: pairs with the producer's release store of prod in tx_publish(): the record bytes before the new
      * prod are visible to the loads that follow */
@@ -463,31 +565,32 @@ static int rx_refresh(struct tzchan *ch)
     return 0;
 }
 
-static void rx_publish(struct tzchan *ch)
+static TZ_INLINE void rx_publish(struct tzchan *ch)
 {
-    if (ch->rx_pub == ch->rx_cons_v)
+    uint32_t cons = ch->rx_cons_v;
+    if (ch->rx_pub == cons)
         return;
+    struct tzchan_wire_sleep *ps = sleep_slot(ch->peer_sleep);
     /* release: our reads of the freed bytes happen before the producer reuses them; pairs with the acquire load
      * of cons in tx_refresh() */
-    tz_store_release(ch->rx_cons, ch->rx_cons_v);
-    ch->rx_pub = ch->rx_cons_v;
+    tz_store_release(ch->rx_cons, cons);
+    ch->rx_pub = cons;
     /* our cons store before the load of the peer's waiting word; pairs with the fence (and sleep fence) in the
      * peer's tzchan_wait_prepare(ROOM) (store waiting; fence; load cons) */
-    publish_fence(ch);
-    struct tzchan_wire_sleep *ps = sleep_slot(ch->peer_sleep);
+    publish_fence(peer_state(ch));
     /* acquire: pairs with the release store of waiting in the peer's wait_prepare(), so want_cons is the one
      * that goes with this wait */
     uint32_t w = tz_load_acquire(&ps->waiting);
     if (w & TZCHAN_WIRE_WAIT_ROOM) {
         uint32_t want = tz_load_relaxed(&ps->want_cons); /* relaxed: ordered by the acquire above */
-        if ((int32_t)(ch->rx_cons_v - want) >= 0)
+        if ((int32_t)(cons - want) >= 0)
             ring_peer(ch, w);
     }
 }
 
 /* After consuming: free the space now (users expect a receive to free what it consumed; the producer may be
  * about to wait for exactly that room). */
-static void rx_consumed(struct tzchan *ch)
+static TZ_INLINE void rx_consumed(struct tzchan *ch)
 {
     ch->flags &= ~F_RX_IDLE;
     rx_publish(ch);
@@ -614,7 +717,7 @@ static int rx_usable(struct tzchan *ch)
     return 0;
 }
 
-static void rx_delivered(struct tzchan *ch, uint64_t len)
+static inline void rx_delivered(struct tzchan *ch, uint64_t len)
 {
     ch->st_msgs_recv++;
     ch->st_bytes_recv += len;
@@ -670,37 +773,15 @@ incomplete:
     return rx_fail(ch, e);
 }
 
-int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap)
+/* The general way of tzchan_recv: every check in the documented order, PAD records, messages in several
+ * records, records not yet published whole. */
+static TZ_OUTLINE int64_t recv_general(struct tzchan *ch, void *buf, size_t cap)
 {
     int e = rx_usable(ch);
     if (e)
         return e;
     if (buf == NULL && cap != 0)
         return TZCHAN_EINVAL;
-    /* fast path: the next record is a whole message, already published and fitting cap. Its header is loaded
-     * once and only these loaded values are used; anything else (including a header a hostile peer rewrites
-     * between here and the general path) goes the general way, which loads it afresh. */
-    if (ch->rx_prod_seen - ch->rx_cons_v < TZCHAN_WIRE_REC_HDR) {
-        e = rx_refresh(ch);
-        if (e)
-            return e;
-    }
-    uint32_t have = ch->rx_prod_seen - ch->rx_cons_v, off = ch->rx_cons_v & ch->mask;
-    if (have >= TZCHAN_WIRE_REC_HDR) {
-        const unsigned char *p = ch->rx_data + off;
-        /* relaxed: ordered by the acquire load of prod in rx_refresh(); one load each */
-        uint32_t len = tz_load_relaxed(p), fl = tz_load_relaxed(p + 4);
-        if (fl == (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST) && len <= ch->max_msg && len <= cap) {
-            uint32_t span = TZCHAN_WIRE_REC_HDR + align8(len); /* len <= ring/2: no overflow */
-            if (span <= ch->ring - off && span <= have) {
-                if (len)
-                    TZ_MEMCPY(buf, p + TZCHAN_WIRE_REC_HDR, len);
-                ch->rx_cons_v += span;
-                rx_delivered(ch, len);
-                return (int64_t)len;
-            }
-        }
-    }
     struct rec r;
     e = rx_head(ch, &r);
     if (e)
@@ -719,6 +800,51 @@ int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap)
     ch->rx_cons_v += r.span;
     rx_delivered(ch, r.len);
     return (int64_t)r.len;
+}
+
+/* The end of tzchan_recv()'s fast path for a message larger than SMALL_MSG (see send_copy_big()). */
+static TZ_OUTLINE int64_t recv_copy_big(struct tzchan *ch, void *buf, const unsigned char *src, uint32_t len)
+{
+    TZ_MEMCPY(buf, src, len);
+    rx_consumed(ch); /* publishes the new cons: after the copy */
+    return (int64_t)len;
+}
+
+int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap)
+{
+    /* fast path: a usable endpoint between messages, and the next record a whole message, already published and
+     * fitting cap. The peer's index is checked by rx_refresh() as always; the record header is loaded once and
+     * only these loaded values are used. Anything else (including a header a hostile peer rewrites between here
+     * and the general path) goes the general way, which checks it all again and loads the header afresh. */
+    if (ch != NULL && (ch->flags & (F_OPENED | F_BROKEN | F_CLOSED | F_RX_IN_REC)) == F_OPENED &&
+        ch->rx_state == RX_IDLE && (buf != NULL || cap == 0)) {
+        if (ch->rx_prod_seen - ch->rx_cons_v < TZCHAN_WIRE_REC_HDR) {
+            int e = rx_refresh(ch);
+            if (e)
+                return e;
+        }
+        uint32_t have = ch->rx_prod_seen - ch->rx_cons_v, off = ch->rx_cons_v & ch->mask;
+        if (have >= TZCHAN_WIRE_REC_HDR) {
+            const unsigned char *p = ch->rx_data + off;
+            /* relaxed: ordered by the acquire load of prod in rx_refresh(); one load each */
+            uint32_t len = tz_load_relaxed(p), fl = tz_load_relaxed(p + 4);
+            if (fl == (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST) && len <= ch->max_msg && len <= cap) {
+                uint32_t span = TZCHAN_WIRE_REC_HDR + align8(len); /* len <= ring/2: no overflow */
+                if (span <= ch->ring - off && span <= have) {
+                    /* private bookkeeping first: the compiler must assume the byte copy below may write *ch */
+                    ch->rx_cons_v += span;
+                    ch->st_msgs_recv++;
+                    ch->st_bytes_recv += len;
+                    if (len > SMALL_MSG)
+                        return recv_copy_big(ch, buf, p + TZCHAN_WIRE_REC_HDR, len);
+                    copy_small(buf, p + TZCHAN_WIRE_REC_HDR, len);
+                    rx_consumed(ch); /* publishes the new cons: after the copy */
+                    return (int64_t)len;
+                }
+            }
+        }
+    }
+    return recv_general(ch, buf, cap);
 }
 
 /* recv_some is returning EAGAIN or EPIPE. A message it entered in this call without delivering a byte of it is
