@@ -140,33 +140,9 @@ echo "--- QEMU exit status: $rc; boot to power-off $((te - tb)) s; whole run $((
 # enabled" is not a report), atomic-sleep ("BUG: sleeping function called
 # from invalid context", "scheduling while atomic"), DEBUG_LIST ("list_add corruption"), DEBUG_OBJECTS ("ODEBUG:"),
 # SLUB debugging ("BUG kmalloc-64 (Not tainted): Redzone overwritten"), WARN_ON, oopses, panics, hung tasks,
-# RCU stalls, and the stack dump every one of them comes with ("Call trace:").
-bad_patterns='BUG:
-BUG [^ ]* \([A-Za-z ]*tainted\)
-WARNING:
-KASAN:.*(out-of-bounds|use-after-free|double-free|invalid|wild|null-ptr|user-memory)
-lockdep is turned off
-trying to register non-static key
-possible circular locking
-possible recursive locking
-inconsistent lock state
-DEBUG_LOCKS_WARN_ON
-sleeping function called from invalid context
-scheduling while atomic
-list_add corruption
-list_del corruption
-ODEBUG:
-Oops
-Internal error:
-Unable to handle kernel
-Kernel panic
-kernel BUG at
-general protection fault
-blocked for more than
-rcu_sched self-detected stall
-detected stall
-Call trace:'
-if printf '%s\n' "$bad_patterns" | grep -E -f - "$console" > "$work/kernel-reports.txt"; then
+# RCU stalls, and the stack dump every one of them comes with ("Call trace:"). The extended regular expressions, one
+# a line, are in kernel/report-patterns.txt, shared with the OP-TEE test (port/optee/run-optee.sh).
+if grep -E -f "$here/kernel/report-patterns.txt" "$console" > "$work/kernel-reports.txt"; then
     echo "--- kernel log reports (patterns in run-linux.sh) ---"
     cat "$work/kernel-reports.txt"
     die "the kernel reported problems (KASAN, lockdep, atomic sleep, list/object/SLUB debugging, oops or warning)"

@@ -138,38 +138,13 @@ if grep -E 'Panic|PANIC|panicked|Unhandled Exception|ERROR:|E/TC:|[Aa]ssertion' 
     cat "$work/secure-reports.txt"
     die "the secure world reported a problem (panic, error or failed assertion)"
 fi
-# The kernel log must be clean (the same patterns as port/linux-kernel/run-linux.sh: the debug kernel's reports).
-bad_patterns='BUG:
-BUG [^ ]* \([A-Za-z ]*tainted\)
-WARNING:
-KASAN:.*(out-of-bounds|use-after-free|double-free|invalid|wild|null-ptr|user-memory)
-lockdep is turned off
-trying to register non-static key
-possible circular locking
-possible recursive locking
-inconsistent lock state
-DEBUG_LOCKS_WARN_ON
-sleeping function called from invalid context
-scheduling while atomic
-list_add corruption
-list_del corruption
-ODEBUG:
-Oops
-Internal error:
-Unable to handle kernel
-Kernel panic
-kernel BUG at
-general protection fault
-blocked for more than
-rcu_sched self-detected stall
-detected stall
-Call trace:'
+# The kernel log must be clean: the debug kernel's reports, the patterns port/linux-kernel/run-linux.sh uses.
 # Only the kernel's part of UART0 is judged by these: TF-A prints there first, and at warning level in FF-A mode
 # ("WARNING: Missing VM availability messaging.": the SPMC manifest from OP-TEE's build repository has no VM
 # availability properties, which Linux 6.1 does not use).
 sed -n '/Booting Linux on physical CPU/,$p' "$console" > "$work/kernel.log"
 grep -q 'Booting Linux' "$work/kernel.log" || die "the kernel did not start"
-if printf '%s\n' "$bad_patterns" | grep -E -f - "$work/kernel.log" > "$work/kernel-reports.txt"; then
+if grep -E -f "$project/port/linux-kernel/kernel/report-patterns.txt" "$work/kernel.log" > "$work/kernel-reports.txt"; then
     echo "--- kernel log reports ---"
     cat "$work/kernel-reports.txt"
     die "the kernel reported problems (KASAN, lockdep, atomic sleep, list/object/SLUB debugging, oops or warning)"
