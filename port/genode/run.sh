@@ -100,6 +100,17 @@ CONF
     fi
     echo "created build directory $build"
 fi
+# The build directory may outlive the checkout that made it (a cache shared by several checkouts, or a checkout
+# that moved): the port's repository is the one this script belongs to, on every run, never the one recorded when
+# the directory was made ("No run script for tzchan" otherwise, once that checkout is gone). The port's own objects
+# are rebuilt when the checkout changes: their dependency files name the old checkout's sources.
+if [ "$(cat "$build/tzchan-repository" 2>/dev/null)" != "$here" ]; then
+    rm -rf "$build/var/libcache/tzchan" "$build/var/libcache/tzchan_genode" "$build/test/tzchan"
+    echo "$here" > "$build/tzchan-repository"
+fi
+sed -i "/^# tzchan port\$/,\$ s|^REPOSITORIES += .*|REPOSITORIES += $here|" "$build/etc/build.conf"
+grep -qxF "REPOSITORIES += $here" "$build/etc/build.conf" ||
+    { echo "$0: $build/etc/build.conf does not name this port's repository" >&2; exit 2; }
 
 # ---- build and run ---------------------------------------------------------------------------------------
 stage "building and running the scenario (make run/tzchan; minutes the first time)"
