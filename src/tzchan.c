@@ -33,8 +33,15 @@ enum { RX_IDLE = 0, RX_MSG = 1, RX_PEEKED = 2 };
 #define MIN_FRAG 256u /* a fragment of a declared stream > max_msg starts at the ring's beginning rather than be
                        * smaller than this (only recv_some reads those, so the producer may insist on room) */
 
+#ifdef TZCHAN_COPY_TRACE /* a test build (tests/unit/test_lines.c, and only it) sees every copy the core makes */
+void tzchan__trace_copy(void *d, const void *s, size_t n);
+void tzchan__trace_set(void *d, int c, size_t n);
+#define TZ_MEMCPY(d, s, n) tzchan__trace_copy((d), (s), (n))
+#define TZ_MEMSET(d, c, n) tzchan__trace_set((d), (c), (n))
+#else
 #define TZ_MEMCPY(d, s, n) __builtin_memcpy((d), (s), (n))
 #define TZ_MEMSET(d, c, n) __builtin_memset((d), (c), (n))
+#endif
 /* The fast paths of tzchan_send and tzchan_recv are leaf code: their helpers are inlined into them, and the general
  * ways they fall back on are kept out of them (else the compiler merges them and every call pays the general way's
  * register saves). GNU C attributes, understood by gcc and clang, in their reserved spellings: the Linux kernel
@@ -355,6 +362,73 @@ int tzchan_flush(struct tzchan *ch)
         return e;
     tx_publish(ch);
     return 0;
+}
+
+/* Several whole messages, published together. Each message goes the way of send_msg() (the fast path, else the
+ * general way) with TZCHAN_MORE, so the records written are exactly those of n tzchan_send_flags(MORE) calls; only
+ * the endpoint checks and the peer's state word are taken once per call, and our index and the counters are kept
+ * in locals (the copies could alias *ch otherwise), written back before any general call and at the end. */
+int64_t tzchan_send_many(struct tzchan *ch, const struct tzchan_out *msgs, size_t n)
+{
+    int e = unusable(ch);
+    if (e)
+        return e;
+    uint32_t peer_st = peer_state(ch); /* loaded once: the closed check here, the fence choice in publishing */
+    if (peer_st & TZCHAN_WIRE_STATE_CLOSED)
+        return TZCHAN_EPIPE;
+    if (ch->tx_state != TX_IDLE || msgs == NULL || n == 0)
+        return TZCHAN_EINVAL;
+    const uint32_t ring = ch->ring, mask = ch->mask, max = ch->max_msg;
+    unsigned char *const data = ch->tx_data;
+    uint32_t prod = ch->tx_prod_v;
+    uint64_t bytes = 0;
+    size_t i = 0, fast = 0;
+    bool waits = false;
+    for (; i < n; i++) {
+        const void *buf = msgs[i].buf;
+        size_t len = msgs[i].len;
+        if (len <= max && buf != NULL) {
+            uint32_t m = (uint32_t)len, span = TZCHAN_WIRE_REC_HDR + align8(m), off = prod & mask;
+            if (span <= ring - off) {
+                /* an impossible index breaks the endpoint, and the general way below then says EPROTO */
+                if (ring - (prod - ch->tx_cons_seen) < span)
+                    (void)tx_refresh(ch); /* it reads tx_pub, not our unwritten prod */
+                if (ring - (prod - ch->tx_cons_seen) >= span) {
+                    unsigned char *p = data + off;
+                    prod += span;
+                    bytes += m;
+                    fast++;
+                    put_hdr_at(p, m, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST);
+                    if (m & 7u) /* the zero padding, as in send_msg() */
+                        TZ_MEMSET(p + TZCHAN_WIRE_REC_HDR + (m & ~7u), 0, 8);
+                    if (m > SMALL_MSG)
+                        TZ_MEMCPY(p + TZCHAN_WIRE_REC_HDR, buf, m);
+                    else
+                        copy_small(p + TZCHAN_WIRE_REC_HDR, buf, m);
+                    continue;
+                }
+            }
+        }
+        /* a PAD first, no room, a bad argument: the general way decides, for this one message */
+        ch->tx_prod_v = prod;
+        int64_t r = send_general(ch, buf, len, TZCHAN_MORE);
+        prod = ch->tx_prod_v;
+        if (r < 0) {
+            if (i == 0)
+                return r; /* as tzchan_send would (an EAGAIN has published what was written before) */
+            waits = r == TZCHAN_EAGAIN; /* it noted the room it waits for: keep that */
+            break;
+        }
+    }
+    if (fast && !waits)
+        ch->flags &= ~F_TX_WANT; /* as after a send that succeeds: no send call waits for room */
+    ch->tx_prod_v = prod;
+    ch->st_msgs_sent += fast;
+    ch->st_bytes_sent += bytes;
+    if (ch->flags & F_BROKEN)
+        return TZCHAN_EPROTO; /* the peer broke the protocol during the call: nothing more is published */
+    tx_publish_st(ch, peer_st);
+    return (int64_t)i;
 }
 
 void *tzchan_reserve(struct tzchan *ch, size_t len)
@@ -845,6 +919,83 @@ int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap)
         }
     }
     return recv_general(ch, buf, cap);
+}
+
+/* Several whole messages, the room they free published once. Each message is taken the way tzchan_recv() takes
+ * it (the same fast-path checks on a header loaded once; else the general way, which checks everything again and
+ * publishes), so what is delivered is exactly what n tzchan_recv() calls would deliver. Our index and the
+ * counters live in locals while the copies run (the copies could alias *ch) and are written back before any
+ * general call and at the end. */
+int64_t tzchan_recv_many(struct tzchan *ch, struct tzchan_in *msgs, size_t n)
+{
+    int e = rx_usable(ch);
+    if (e)
+        return e;
+    if (msgs == NULL || n == 0)
+        return TZCHAN_EINVAL;
+    const uint32_t ring = ch->ring, mask = ch->mask, max = ch->max_msg;
+    const unsigned char *const data = ch->rx_data;
+    uint32_t cons = ch->rx_cons_v, seen = ch->rx_prod_seen;
+    uint64_t bytes = 0;
+    size_t i = 0, fast = 0;
+    bool waits = false;
+    for (; i < n; i++) {
+        void *buf = msgs[i].buf;
+        size_t cap = msgs[i].cap;
+        if (buf != NULL || cap == 0) {
+            if (seen - cons < TZCHAN_WIRE_REC_HDR) {
+                ch->rx_cons_v = cons; /* rx_refresh() checks the peer's index against it */
+                /* an impossible index breaks the endpoint and leaves rx_prod_seen as it was: the batch ends, or the
+                 * general way below says EPROTO */
+                (void)rx_refresh(ch);
+                seen = ch->rx_prod_seen;
+                if (seen - cons < TZCHAN_WIRE_REC_HDR && i > 0)
+                    break; /* nothing more is published */
+            }
+            uint32_t have = seen - cons, off = cons & mask;
+            if (have >= TZCHAN_WIRE_REC_HDR) {
+                const unsigned char *p = data + off;
+                /* relaxed: ordered by the acquire load of prod in rx_refresh(); one load each */
+                uint32_t len = tz_load_relaxed(p), fl = tz_load_relaxed(p + 4);
+                if (fl == (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST) && len <= max && len <= cap) {
+                    uint32_t span = TZCHAN_WIRE_REC_HDR + align8(len); /* len <= ring/2: no overflow */
+                    if (span <= ring - off && span <= have) {
+                        cons += span;
+                        bytes += len;
+                        fast++;
+                        msgs[i].len = len;
+                        if (len > SMALL_MSG)
+                            TZ_MEMCPY(buf, p + TZCHAN_WIRE_REC_HDR, len);
+                        else
+                            copy_small(buf, p + TZCHAN_WIRE_REC_HDR, len);
+                        continue;
+                    }
+                }
+            }
+        }
+        /* a PAD, a message in several records or not yet whole, a bad argument, nothing published yet: the
+         * general way decides, for this one message (and publishes what was consumed before it) */
+        ch->rx_cons_v = cons;
+        int64_t r = recv_general(ch, buf, cap);
+        cons = ch->rx_cons_v;
+        seen = ch->rx_prod_seen;
+        if (r < 0) {
+            if (i == 0)
+                return r; /* as tzchan_recv would */
+            waits = r == TZCHAN_EAGAIN || r == TZCHAN_EPIPE; /* it noted where it stopped: keep that */
+            break;
+        }
+        msgs[i].len = (size_t)r;
+    }
+    if (fast && !waits)
+        ch->flags &= ~F_RX_IDLE; /* as after a receive that delivers: no EAGAIN since */
+    ch->rx_cons_v = cons;
+    ch->st_msgs_recv += fast;
+    ch->st_bytes_recv += bytes;
+    if (ch->flags & F_BROKEN)
+        return TZCHAN_EPROTO; /* the peer broke the protocol during the call: what came before is suspect too */
+    rx_publish(ch); /* the new cons: after the copies */
+    return (int64_t)i;
 }
 
 /* recv_some is returning EAGAIN or EPIPE. A message it entered in this call without delivering a byte of it is

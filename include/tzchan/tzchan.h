@@ -189,6 +189,31 @@ TZCHAN_API int tzchan_error(const struct tzchan *ch);
 TZCHAN_API int64_t tzchan_send_flags(struct tzchan *ch, const void *buf, size_t len, unsigned flags);
 TZCHAN_API int tzchan_flush(struct tzchan *ch);
 
+/* ---- several messages per call ---------------------------------------------------------------------------- */
+struct tzchan_out {
+    const void *buf; /* the message's bytes (may be NULL when len is 0) */
+    size_t len;      /* its length */
+};
+struct tzchan_in {
+    void *buf;  /* where the message goes (may be NULL when cap is 0) */
+    size_t cap; /* its size */
+    size_t len; /* set by tzchan_recv_many: the length of the message received into it */
+};
+/* Sends msgs[0..n) in order, each a whole message, as n tzchan_send_flags(TZCHAN_MORE) calls and a tzchan_flush
+ * would, stopping before the first that cannot go now. Returns how many were sent (1..n), all visible to the peer
+ * when the call returns; if the first cannot go, the code tzchan_send would return for it (EAGAIN, EMSGSIZE,
+ * EINVAL, EPIPE, EPROTO), with nothing sent. A call that stops early says nothing of why: the next call, with the
+ * rest, returns it; but a protocol breach found during the call makes the call return EPROTO. EINVAL also for
+ * msgs NULL or n 0, and while a stream message or reservation is open. */
+TZCHAN_API int64_t tzchan_send_many(struct tzchan *ch, const struct tzchan_out *msgs, size_t n);
+/* Receives up to n messages in order, the i-th whole into msgs[i].buf (msgs[i].len set), as n tzchan_recv calls
+ * would, and frees their space with one publication, stopping before the first it cannot deliver now. Returns how
+ * many arrived (1..n); if the first cannot, the code tzchan_recv would return for it (EAGAIN, EMSGSIZE with the
+ * message left queued, EINVAL, EPIPE, EPROTO). A call that stops early says nothing of why: the next call does;
+ * but a protocol breach found during the call makes the call return EPROTO, whatever it delivered before (the
+ * endpoint is broken). EINVAL also for msgs NULL or n 0. */
+TZCHAN_API int64_t tzchan_recv_many(struct tzchan *ch, struct tzchan_in *msgs, size_t n);
+
 /* ---- doorbells (for ports) --------------------------------------------------------------------------------- */
 enum tzchan_wait { TZCHAN_WAIT_DATA = 1, TZCHAN_WAIT_ROOM = 2 };
 /* Registers how to ring the peer. The core calls notify(ctx) from inside send/receive calls, only when the peer

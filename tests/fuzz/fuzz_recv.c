@@ -65,7 +65,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < 8; i++) {
         size_t cap = (size_t)(calls[i] >> 2) * 17u;
         switch (calls[i] & 3u) {
-        case 0: fz_recv(&v, cap); break;
+        case 0: /* one message, or up to eight in one call */
+            if (calls[i] & 0x80u)
+                fz_recv_many(&v, cap, calls[i] >> 2);
+            else
+                fz_recv(&v, cap);
+            break;
         case 1: fz_recv_some(&v, cap + 1); break;
         case 2:
             fz_peek(&v);

@@ -356,7 +356,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         switch (op) {
         /* ---- the victim ---- */
-        case 0: fz_send(v, a % 700u, false); break;
+        case 0: /* one whole message, or several in one call */
+            if (x & 1u)
+                fz_send_many(v, a % 700u, x >> 1);
+            else
+                fz_send(v, a % 700u, false);
+            break;
         case 1: fz_send(v, a % 700u, true); break;
         case 2: fz_flush(v); break;
         case 3: fz_reserve(v, a % 700u); break;
@@ -364,7 +369,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 5: fz_send_begin(v, (x & 1) ? TZCHAN_LEN_UNKNOWN : (uint64_t)a * (x + 1)); break;
         case 6: fz_send_some(v, a % 5000u); break;
         case 7: fz_send_end(v); break;
-        case 8: fz_recv(v, a % 4200u); break;
+        case 8:
+            if (x & 1u)
+                fz_recv_many(v, a % 4200u, x >> 1);
+            else
+                fz_recv(v, a % 4200u);
+            break;
         case 9: fz_recv_some(v, a % 4200u); break;
         case 10: fz_peek(v); break;
         case 11: fz_release(v); break;

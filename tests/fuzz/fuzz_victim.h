@@ -112,6 +112,10 @@ static inline void fz_latched(struct fz_victim *v)
     FZ_CHECK(tzchan_send_some(ch, b, 1) == TZCHAN_EPROTO);
     FZ_CHECK(tzchan_send_end(ch) == TZCHAN_EPROTO);
     FZ_CHECK(tzchan_wait_prepare(ch, TZCHAN_WAIT_DATA) == TZCHAN_EPROTO);
+    struct tzchan_out o = {b, 1};
+    struct tzchan_in in = {b, sizeof b, 0};
+    FZ_CHECK(tzchan_send_many(ch, &o, 1) == TZCHAN_EPROTO);
+    FZ_CHECK(tzchan_recv_many(ch, &in, 1) == TZCHAN_EPROTO);
 }
 
 /* Every result goes through here: EPROTO latches; nothing else may come back while the endpoint is broken. */
@@ -180,6 +184,31 @@ static inline void fz_send(struct fz_victim *v, size_t len, bool more)
         FZ_CHECK(r == TZCHAN_EMSGSIZE || r == TZCHAN_EPIPE);
     else
         FZ_CHECK(r == (int64_t)len || r == TZCHAN_EAGAIN || r == TZCHAN_EPIPE);
+}
+
+/* n messages of len, len + 8, len + 16, ... bytes in one tzchan_send_many */
+static inline void fz_send_many(struct fz_victim *v, size_t len, unsigned n)
+{
+    static const unsigned char src[4096 + 64];
+    struct tzchan_out o[8];
+    n = n % 8u + 1u;
+    if (len > 4096)
+        len = 4096;
+    for (unsigned i = 0; i < n; i++) {
+        o[i].buf = src;
+        o[i].len = len + 8u * i;
+    }
+    int64_t r = tzchan_send_many(&v->ch, o, n);
+    if (fz_result(v, r))
+        return;
+    if (fz_tx_busy(v))
+        FZ_CHECK(r == TZCHAN_EINVAL || r == TZCHAN_EPIPE);
+    else if (len > v->max_msg)
+        FZ_CHECK(r == TZCHAN_EMSGSIZE || r == TZCHAN_EPIPE);
+    else
+        FZ_CHECK((r >= 1 && r <= (int64_t)n) || r == TZCHAN_EAGAIN || r == TZCHAN_EPIPE);
+    for (int64_t i = 0; i < r; i++)
+        FZ_CHECK(o[i].len <= v->max_msg); /* never one longer than a message may be */
 }
 
 static inline void fz_flush(struct fz_victim *v)
@@ -292,6 +321,47 @@ static inline void fz_recv(struct fz_victim *v, size_t cap)
         if (v->on_message)
             v->on_message(v, before, v->buf, (uint64_t)r);
     } /* a call that fails may have written into buf (recv of a message in several records copies as it goes) */
+}
+
+/* tzchan_recv_many into n buffers of cap bytes carved from buf, each followed by canary bytes: every length in
+ * range, nothing written past a message's length in its buffer, nothing into the buffers after the one where it
+ * stopped. A batch of one message is content-checked like fz_recv's. */
+static inline void fz_recv_many(struct fz_victim *v, size_t cap, unsigned n)
+{
+    struct tzchan_in in[8];
+    n = n % 8u + 1u;
+    size_t stride = sizeof v->buf / n;
+    if (cap > stride)
+        cap = stride;
+    fz_buf_reset(v);
+    for (unsigned i = 0; i < n; i++) {
+        in[i].buf = cap ? v->buf + i * stride : NULL;
+        in[i].cap = cap;
+        in[i].len = (size_t)-1;
+    }
+    uint32_t before = fz_my_cons(v);
+    int64_t r = tzchan_recv_many(&v->ch, in, n);
+    v->dirty = sizeof v->buf;
+    if (fz_result(v, r))
+        return;
+    if (v->in_msg || v->peeked) {
+        FZ_CHECK(r == TZCHAN_EINVAL);
+        return;
+    }
+    FZ_CHECK(r == TZCHAN_EAGAIN || r == TZCHAN_EMSGSIZE || r == TZCHAN_EPIPE || (r >= 1 && r <= (int64_t)n));
+    for (int64_t i = 0; i < r; i++) {
+        size_t len = in[i].len;
+        FZ_CHECK(len <= cap && len <= v->max_msg);
+        const unsigned char *slot = v->buf + (size_t)i * stride;
+        FZ_CHECK(memcmp(slot + len, fz_canary, stride - len) == 0);
+    }
+    /* the buffer where it stopped may hold part of a message (a message in several records copies as it goes) */
+    for (int64_t i = (r > 0 ? r : 0) + 1; i < (int64_t)n; i++) {
+        FZ_CHECK(in[i].len == (size_t)-1);
+        FZ_CHECK(memcmp(v->buf + (size_t)i * stride, fz_canary, stride) == 0);
+    }
+    if (r == 1 && v->on_message)
+        v->on_message(v, before, v->buf, (uint64_t)in[0].len);
 }
 
 static inline void fz_recv_total(struct fz_victim *v)

@@ -6,6 +6,10 @@
  * and that every message the producer completes is delivered: by tzchan_recv, or, after tzchan_recv said
  * EMSGSIZE, by tzchan_recv_some.
  *
+ * tzchan_send_many and tzchan_recv_many are defined as runs of tzchan_send_flags(MORE) + tzchan_flush and of
+ * tzchan_recv calls of one side with no step of the peer in between (docs/DESIGN.md s.2.5), which the interleavings
+ * below already contain; each publishes before it returns, the rule checked here for every call.
+ *
  * Abstraction. Each API call is one atomic step (d_step): the memory ordering of the indices and records is not
  * modelled here (release/acquire pairs P1/C1, C2/P2; the doorbell handshake is doorbell.pml's job). A side whose
  * call returns EAGAIN (or a send_some that returns 0) sleeps until what it waits for holds: the producer until

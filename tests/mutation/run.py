@@ -22,6 +22,8 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 # (name, command relative to the build folder, timeout in s). A timeout counts as a kill: a hang is a failure.
 KILLERS = [
     ("test_core", ["tests/test_core"], 120),
+    ("test_many", ["tests/test_many"], 120),
+    ("test_lines", ["tests/test_lines"], 120),
     ("test_spec", ["tests/test_spec"], 120),
     ("test_deadlocks", ["tests/test_deadlocks"], 120),
     ("test_ordering", ["tests/test_ordering"], 120),
@@ -31,7 +33,7 @@ KILLERS = [
     ("fuzz corpus replays", ["ctest", "--test-dir", ".", "-L", "fuzz", "-j", "2"], 300),
     ("scribbler", ["ctest", "--test-dir", ".", "-R", "^scribbler$"], 300),
 ]
-TARGETS = ["test_core", "test_spec", "test_deadlocks", "test_ordering", "test_sleep_fence", "explore",
+TARGETS = ["test_core", "test_many", "test_lines", "test_spec", "test_deadlocks", "test_ordering", "test_sleep_fence", "explore",
            "stress_threads", "scribbler", "fuzz_open_replay", "fuzz_recv_replay", "fuzz_seq_replay"]
 
 

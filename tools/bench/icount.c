@@ -6,13 +6,14 @@
  * receive it" in one of these ways:
  *   send     tzchan_send + tzchan_recv, one message at a time
  *   batch32  32 x tzchan_send_flags(MORE) + tzchan_flush, then 32 x tzchan_recv
+ *   many32   one tzchan_send_many of 32 messages, then one tzchan_recv_many of up to 32 (each into its own buffer)
  *   ck_ring  Concurrency Kit's SPSC ring as a user comparing libraries would write it: enqueue a pointer to a
  *            64-byte slot it copied the message into, dequeue it and copy the message out (fixed-size copies)
  * Run it under `valgrind --tool=callgrind` for two values of N and take the difference of the totals divided by
  * the difference of N: that removes start-up and leaves instructions per pair (tools/bench/icount.sh does this).
  * Counts are the same on every run of the same binary, whatever else the machine does.
  *
- * Usage: tzchan-icount send|batch32|ck_ring N     (prints a checksum so nothing is optimised away)
+ * Usage: tzchan-icount send|batch32|many32|ck_ring N     (prints a checksum so nothing is optimised away)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +32,8 @@
 
 static _Alignas(64) unsigned char g_region[128 + 768 + 2 * RING];
 
+static unsigned char g_out[BATCH][MSG];
+
 static int run_tzchan(unsigned long n, int batched)
 {
     struct tzchan a, b;
@@ -47,6 +50,25 @@ static int run_tzchan(unsigned long n, int batched)
             if (tzchan_send(&a, in, MSG) != MSG || tzchan_recv(&b, out, sizeof out) != MSG)
                 return 1;
             sum += out[0];
+        }
+    } else if (batched == 2) {
+        static unsigned char src[BATCH][MSG];
+        struct tzchan_out o[BATCH];
+        struct tzchan_in v[BATCH];
+        for (unsigned k = 0; k < BATCH; k++) {
+            memset(src[k], 0x5a, MSG);
+            o[k].buf = src[k];
+            o[k].len = MSG;
+            v[k].buf = g_out[k];
+            v[k].cap = MSG;
+        }
+        for (unsigned long i = 0; i < n; i += BATCH) {
+            for (unsigned k = 0; k < BATCH; k++)
+                src[k][0] = (unsigned char)(i + k);
+            if (tzchan_send_many(&a, o, BATCH) != BATCH || tzchan_recv_many(&b, v, BATCH) != BATCH)
+                return 1;
+            for (unsigned k = 0; k < BATCH; k++)
+                sum += g_out[k][0] + v[k].len;
         }
     } else {
         for (unsigned long i = 0; i < n; i += BATCH) {
@@ -99,7 +121,7 @@ static int run_ck(unsigned long n)
 int main(int argc, char **argv)
 {
     if (argc != 3) {
-        fprintf(stderr, "usage: tzchan-icount send|batch32|ck_ring N\n");
+        fprintf(stderr, "usage: tzchan-icount send|batch32|many32|ck_ring N\n");
         return 2;
     }
     char *end;
@@ -112,6 +134,8 @@ int main(int argc, char **argv)
         return run_tzchan(n, 0);
     if (!strcmp(argv[1], "batch32"))
         return run_tzchan(n, 1);
+    if (!strcmp(argv[1], "many32"))
+        return run_tzchan(n, 2);
     if (!strcmp(argv[1], "ck_ring")) {
 #ifdef TZCHAN_BENCH_HAVE_CK
         return run_ck(n);

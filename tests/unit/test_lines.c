@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Cache lines moved between the two cores per message (issue 16: "at most one cache line per 64 B message between
+ * the cores besides the payload's own lines"), counted on the core's real accesses. The core is compiled here with
+ * TZCHAN_ATOMICS_TRACE and TZCHAN_COPY_TRACE, so every access it makes to the region (index and doorbell words,
+ * record headers, payload copies, padding) is reported, tagged with the side whose call made it. A two-cache model
+ * follows each 64-byte line of the region: a side that reads a line the other side wrote since this side last
+ * held it, or writes a line the other side holds, moves the line (a coherence transfer); first touches of a line
+ * nobody holds are memory fetches and are not counted. Writes into the ring that the consumer has not yet read
+ * stay with the producer until it reads them, as on real hardware.
+ *
+ * Each scenario streams 64 B messages through a 64 KiB ring, producer calls and consumer calls alternating in
+ * the order that moves the most (each consumer call right after the producer's), warms up for three ring turns and
+ * then counts 20 000 messages. Transfers are split by what the line holds: data lines (records: headers, payload,
+ * padding, PAD records), the index lines (prod, cons) and the doorbell slots. The 64 bytes of payload are one
+ * line's worth; the target counts the rest: transfers per message - 1.
+ *
+ * The baseline ring of tools/bench/tight.c (a ck_ring-like ring of pointers to 64 B slots) runs through the same
+ * model for comparison.
+ *
+ * Asserted (each a property of the design; tests/mutation/mutants.txt has the mutants that break them):
+ *   - the batched ways (send_many/recv_many of 32, TZCHAN_MORE x32) move at most 1 line per message besides the
+ *     payload's (issue 16's target) and the index lines at most 1/16 per message (one publication per batch);
+ *   - one message per call moves the index lines about once per message (the producer's, on each publication;
+ *     the consumer's only when the producer's cached view of it runs out), and no more lines in all than the
+ *     baseline ring;
+ *   - the doorbell slots and the region header never move while nobody sleeps.
+ * Prints the table docs/BENCHMARKS.md quotes. Exit 0 pass, 1 fail.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/check.h"
+#include "../../src/atomics.h"
+#include "tzchan/tzchan.h"
+#include "tzchan/wire.h"
+
+#define RING (64u * 1024u)
+#define MSG 64u
+#define LINE 64u
+#define BATCH 32u
+
+static unsigned char *g_region;
+static size_t g_size;
+static int g_side; /* 0: A (producer), 1: B (consumer), -1: not counted (setup) */
+static bool g_counting;
+
+enum kind { K_DATA, K_INDEX, K_SLOT, K_HEADER, K_N };
+
+struct line {
+    unsigned char valid; /* bit s: side s holds a current copy */
+};
+static struct line *g_lines;
+static uint64_t g_moves[K_N], g_invals;
+
+static size_t g_ring_index_line; /* the baseline ring's head line (tail follows), 0 when it does not run */
+
+static enum kind kind_of(size_t line)
+{
+    size_t off = line * LINE;
+    if (g_ring_index_line && (line == g_ring_index_line || line == g_ring_index_line + 1))
+        return K_INDEX;
+    if (off < TZCHAN_WIRE_HEADER_BYTES)
+        return K_HEADER;
+    if (off < TZCHAN_WIRE_HEADER_BYTES + TZCHAN_WIRE_LANE_CTRL) {
+        /* six control slots of 128 B: ab_prod, ab_cons, ba_prod, ba_cons, sleep A, sleep B (PROTOCOL.md s.2) */
+        size_t slot = (off - TZCHAN_WIRE_HEADER_BYTES) / TZCHAN_WIRE_SLOT;
+        return slot < 4 ? K_INDEX : K_SLOT;
+    }
+    return K_DATA;
+}
+
+static void touch(const void *p, size_t n, bool write)
+{
+    if (g_side < 0 || n == 0)
+        return;
+    const unsigned char *q = p;
+    if (q < g_region || q >= g_region + g_size)
+        return; /* private memory */
+    size_t first = (size_t)(q - g_region) / LINE, last = ((size_t)(q - g_region) + n - 1) / LINE;
+    unsigned me = 1u << g_side, other = 1u << (1 - g_side);
+    for (size_t l = first; l <= last; l++) {
+        struct line *ln = &g_lines[l];
+        /* a line this side does not hold comes from the other side's cache when that one holds it (a transfer);
+         * writing a line both hold only invalidates the other copy (no data moves) */
+        bool moved = !(ln->valid & me) && (ln->valid & other);
+        bool inval = write && (ln->valid & me) && (ln->valid & other);
+        ln->valid = (unsigned char)(write ? me : (ln->valid | me));
+        if (g_counting && moved)
+            g_moves[kind_of(l)]++;
+        if (g_counting && inval)
+            g_invals++;
+    }
+}
+
+void tzchan__trace(enum tz_trace_op op, const void *p, uint32_t v)
+{
+    (void)v;
+    switch (op) {
+    case TZ_T_LOAD_RLX:
+    case TZ_T_LOAD_ACQ: touch(p, 4, false); break;
+    case TZ_T_STORE_RLX:
+    case TZ_T_STORE_REL: touch(p, 4, true); break;
+    default: break;
+    }
+}
+
+/* the hooks the traced core calls (src/tzchan.c) */
+void tzchan__trace_copy(void *d, const void *s, size_t n);
+void tzchan__trace_set(void *d, int c, size_t n);
+
+void tzchan__trace_copy(void *d, const void *s, size_t n)
+{
+    touch(s, n, false);
+    touch(d, n, true);
+    memcpy(d, s, n);
+}
+
+void tzchan__trace_set(void *d, int c, size_t n)
+{
+    touch(d, n, true);
+    memset(d, c, n);
+}
+
+enum way { W_ONE, W_MORE, W_MANY, W_RING, W_N };
+static const char *const way_name[] = {"send + recv, one per call", "TZCHAN_MORE x32 + flush, recv",
+                                       "send_many 32 + recv_many 32", "pointer ring (ck_ring-like)"};
+
+struct result {
+    double per_msg[K_N], total, invals;
+};
+
+/* The baseline of tools/bench/tight.c laid out in the region's data area (so the same model counts it): a head
+ * and a tail index on lines of their own, 512 pointer entries, 1024 slots of 64 B (half of tight.c's, to fit). Each access it makes to shared
+ * memory is reported by hand, in the order its code makes them: the producer reads head (is there room?), copies
+ * the message into a slot, stores the slot's address in the entry and publishes tail; the consumer reads tail,
+ * the entry and the slot, and publishes head. */
+enum { RN = 512 };
+static void ring_run(uint64_t warm, uint64_t count)
+{
+    unsigned char *base = g_region + TZCHAN_WIRE_HEADER_BYTES + TZCHAN_WIRE_LANE_CTRL;
+    uint32_t *head = (uint32_t *)(void *)base, *tail = (uint32_t *)(void *)(base + LINE);
+    unsigned char **ent = (unsigned char **)(void *)(base + 2 * LINE);
+    unsigned char *slots = base + 2 * LINE + RN * sizeof(void *);
+    CHECK((size_t)(slots + 2 * RN * MSG - g_region) <= g_size);
+    static unsigned char msg[MSG], out[MSG];
+    *head = *tail = 0;
+    g_ring_index_line = (size_t)(base - g_region) / LINE;
+    for (uint64_t i = 0; i < warm + count; i++) {
+        g_counting = i >= warm;
+        g_side = 0;
+        touch(head, 4, false);
+        unsigned char *slot = slots + (i % (2 * RN)) * MSG;
+        touch(slot, MSG, true);
+        memcpy(slot, msg, MSG);
+        touch(&ent[i % RN], sizeof(void *), true);
+        ent[i % RN] = slot;
+        touch(tail, 4, true);
+        *tail = (uint32_t)(i + 1);
+        g_side = 1;
+        touch(tail, 4, false);
+        touch(&ent[i % RN], sizeof(void *), false);
+        touch(ent[i % RN], MSG, false);
+        memcpy(out, ent[i % RN], MSG);
+        touch(head, 4, true);
+        *head = (uint32_t)(i + 1);
+    }
+    g_side = -1;
+    g_ring_index_line = 0;
+}
+
+static void run(enum way w, uint64_t count, struct result *res)
+{
+    memset(g_lines, 0, sizeof(struct line) * (g_size / LINE));
+    memset(g_moves, 0, sizeof g_moves);
+    g_invals = 0;
+    g_side = -1;
+    struct tzchan a, b;
+    CHECK_EQ(tzchan_region_init(g_region, g_size, 1, RING), 0);
+    CHECK_EQ(tzchan_open(&a, g_region, g_size, TZCHAN_SIDE_A, 0), 0);
+    CHECK_EQ(tzchan_open(&b, g_region, g_size, TZCHAN_SIDE_B, 0), 0);
+    static unsigned char src[BATCH][MSG], dst[BATCH][MSG];
+    struct tzchan_out o[BATCH];
+    struct tzchan_in in[BATCH];
+    for (unsigned k = 0; k < BATCH; k++) {
+        memset(src[k], (int)k + 1, MSG);
+        o[k].buf = src[k];
+        o[k].len = MSG;
+        in[k].buf = dst[k];
+        in[k].cap = MSG;
+    }
+    const uint64_t warm = 3 * (RING / (MSG + 8));
+    uint64_t sent = 0;
+    g_counting = false;
+    if (w == W_RING) {
+        ring_run(warm, count);
+        sent = warm + count;
+    }
+    while (sent < warm + count) {
+        if (sent >= warm)
+            g_counting = true;
+        switch (w) {
+        case W_ONE:
+            g_side = 0;
+            CHECK_EQ(tzchan_send(&a, src[0], MSG), MSG);
+            g_side = 1;
+            CHECK_EQ(tzchan_recv(&b, dst[0], MSG), MSG);
+            sent++;
+            break;
+        case W_MORE:
+            g_side = 0;
+            for (unsigned k = 0; k < BATCH; k++)
+                CHECK_EQ(tzchan_send_flags(&a, src[k], MSG, TZCHAN_MORE), MSG);
+            CHECK_EQ(tzchan_flush(&a), 0);
+            g_side = 1;
+            for (unsigned k = 0; k < BATCH; k++)
+                CHECK_EQ(tzchan_recv(&b, dst[k], MSG), MSG);
+            sent += BATCH;
+            break;
+        default:
+            g_side = 0;
+            CHECK_EQ(tzchan_send_many(&a, o, BATCH), BATCH);
+            g_side = 1;
+            CHECK_EQ(tzchan_recv_many(&b, in, BATCH), BATCH);
+            sent += BATCH;
+            break;
+        }
+        for (unsigned k = 0; k < (w == W_ONE ? 1u : BATCH); k++)
+            CHECK(memcmp(dst[k], src[w == W_ONE ? 0 : k], MSG) == 0);
+    }
+    g_side = -1;
+    const double n = (double)(sent - warm);
+    res->total = 0;
+    res->invals = (double)g_invals / n;
+    for (int k = 0; k < K_N; k++) {
+        res->per_msg[k] = (double)g_moves[k] / n;
+        res->total += res->per_msg[k];
+    }
+}
+
+int main(void)
+{
+    g_size = tzchan_region_size(1, RING);
+    CHECK(g_size != 0);
+    g_region = aligned_alloc(LINE, g_size);
+    g_lines = calloc(g_size / LINE, sizeof *g_lines);
+    CHECK(g_region != NULL && g_lines != NULL);
+    printf("cache lines moved between the cores per 64 B message (64 KiB ring, calls of the two sides alternating):\n");
+    printf("%-32s %7s %7s %9s %7s %9s %10s %13s\n", "way", "data", "index", "doorbell", "header", "total", "- payload",
+           "invalidations");
+    struct result r[W_N];
+    for (int w = 0; w < W_N; w++) {
+        run((enum way)w, 20000, &r[w]);
+        printf("%-32s %7.3f %7.3f %9.3f %7.3f %9.3f %10.3f %13.3f\n", way_name[w], r[w].per_msg[K_DATA],
+               r[w].per_msg[K_INDEX], r[w].per_msg[K_SLOT], r[w].per_msg[K_HEADER], r[w].total, r[w].total - 1.0,
+               r[w].invals);
+    }
+    /* the doorbell slots and the region header never move while nobody sleeps */
+    for (int w = 0; w < W_RING; w++)
+        CHECK(r[w].per_msg[K_SLOT] == 0.0 && r[w].per_msg[K_HEADER] == 0.0);
+    /* one per call: the producer's index line moves to the consumer once per message, and the consumer's to the
+     * producer far less (the producer reads it only when its cached view runs out of room); never more than the
+     * baseline ring in all */
+    CHECK(r[W_ONE].per_msg[K_INDEX] >= 1.0 && r[W_ONE].per_msg[K_INDEX] <= 1.1);
+    CHECK(r[W_ONE].total <= r[W_RING].total);
+    /* batched: one publication each way per batch of 32, and the target: <= 1 line besides the payload's */
+    for (int w = W_MORE; w <= W_MANY; w++)
+        CHECK(r[w].per_msg[K_INDEX] <= 1.0 / 16 && r[w].total - 1.0 <= 1.0);
+    free(g_lines);
+    free(g_region);
+    return 0;
+}
