@@ -256,15 +256,15 @@ static void summary(void)
     unsigned i;
     uint64_t r[4];
     tz_printf("normal world summary (its own view; the verdict is the secure side's):\n");
-    tz_printf("cpu  msgs in/out  bytes in     bad  doorbells  preempted  resumed  timer irqs (in a call)  bells in\n");
+    tz_printf("cpu  msgs in/out  bytes in  bad  doorbells  preempted  resumed  timer irqs  (in a call)  bells in\n");
     for (i = 0; i < ncpu; i++) {
         struct ns_cpu *c = &cpus[i];
         /* acquire: pairs with the release of that CPU's done */
         while (!__atomic_load_n(&c->done, __ATOMIC_ACQUIRE))
             __asm__ volatile("wfe");
-        tz_printf("%u    %u/%u          %-12llu %-4u %-9u  %-9u  %-7u  %-6u (%-6u)          %u\n", i,
-                  c->lane.msgs_recv, c->lane.msgs_sent, (unsigned long long)c->lane.bytes_recv, c->lane.bad,
-                  c->doorbells, c->preempted, c->resumed, c->ticks, c->ticks_in_call, c->bells_in);
+        tz_printf("%u    %2u/%2u        %8llu  %3u  %9u  %9u  %7u  %10u  %11u  %8u\n", i, c->lane.msgs_recv,
+                  c->lane.msgs_sent, (unsigned long long)c->lane.bytes_recv, c->lane.bad, c->doorbells,
+                  c->preempted, c->resumed, c->ticks, c->ticks_in_call, c->bells_in);
         if (c->lane.error || c->lane.bad || c->errors || !tz_lane_done(&c->lane))
             tz_printf("UNEXPECTED: CPU%u: lane error %d (%s), %u bad, last call result %d\n", i, c->lane.error,
                       tzchan_strerror(c->lane.error), c->lane.bad, (int)c->last_rc);
