@@ -21,6 +21,7 @@
 #include "../common/tz_mmu.h"
 #include "../common/tz_plat.h"
 #include "../common/tz_print.h"
+#include "../common/tz_region.h"
 #include "../common/tz_smc.h"
 #include "../common/tz_smp.h"
 
@@ -42,7 +43,8 @@ struct ns_cpu {
     struct tz_lane lane;
     volatile bool need_bell, in_call;
     volatile uint32_t ticks, ticks_in_call, bells_in;
-    uint32_t doorbells, preempted, resumed, errors;
+    uint32_t doorbells, preempted, resumed, errors, probes_bad;
+    bool probed_busy;
     int32_t last_rc;
     uint32_t done;
 } __attribute__((aligned(64)));
@@ -126,6 +128,17 @@ static void need_bell(void *ctx)
     ((struct ns_cpu *)ctx)->need_bell = true;
 }
 
+/* A call whose answer is known in advance (the interface's refusals, tz_smp.h): a different answer is counted,
+ * reported to the secure side (REPORT2 w6) and printed as UNEXPECTED by CPU0. */
+static void expect(struct ns_cpu *c, const char *what, uint64_t got, uint32_t want)
+{
+    if ((uint32_t)got != want) {
+        c->probes_bad++;
+        if (c == &cpus[0])
+            tz_printf("UNEXPECTED: %s answered %#x, want %#x\n", what, (unsigned)got, (unsigned)want);
+    }
+}
+
 /* TZ_SMP_DOORBELL on this CPU, resumed for as long as it comes back preempted. Returns whether the secure side
  * has all of this lane's messages sent and received, or < 0 on an error. */
 static int doorbell(struct ns_cpu *c)
@@ -139,6 +152,12 @@ static int doorbell(struct ns_cpu *c)
      * TZ_SMP_EBUSY and the verdict's resumed == preempted fails */
     while ((int32_t)r[0] == TZ_SMP_PREEMPTED) {
         c->preempted++;
+        if (!c->probed_busy) { /* once per CPU: a new call while one is preempted is refused */
+            uint64_t b[4];
+            c->probed_busy = true;
+            smc(TZ_SMP_DOORBELL, gen, 0, 0, 0, 0, 0, b);
+            expect(c, "DOORBELL while preempted", b[0], (uint32_t)TZ_SMP_EBUSY);
+        }
         c->resumed++;
         smc(TZ_SMP_RESUME, 0, 0, 0, 0, 0, 0, r);
     }
@@ -156,6 +175,11 @@ static void run_lane(unsigned cpu)
     struct ns_cpu *c = &cpus[cpu];
     int r, secure_done = 0;
 
+    if (cpu == 1u) { /* the registration is CPU0's, once */
+        uint64_t x[4];
+        smc(TZ_SMC_REGISTER, TZ_NS_REGION_PA, 0, (uint32_t)region_size, ncpu, TZ_SMP_RING, 0, x);
+        expect(c, "REGISTER again, from CPU1", x[0], (uint32_t)TZ_REG_EBUSY);
+    }
     r = tzchan_open(&c->ch, region, (size_t)region_size, TZCHAN_SIDE_A, cpu);
     if (r < 0)
         tz_panic("CPU%u: tzchan_open: %s", cpu, tzchan_strerror(r));
@@ -195,7 +219,7 @@ static void report(struct ns_cpu *c)
     const struct tz_lane *l = &c->lane;
     smc(TZ_SMP_REPORT, l->msgs_recv, (uint32_t)l->bytes_recv, (uint32_t)(l->bytes_recv >> 32), l->bad, c->ticks,
         c->doorbells, r);
-    smc(TZ_SMP_REPORT2, c->preempted, c->resumed, l->msgs_sent, c->bells_in, c->ticks_in_call, 0, r);
+    smc(TZ_SMP_REPORT2, c->preempted, c->resumed, l->msgs_sent, c->bells_in, c->ticks_in_call, c->probes_bad, r);
 }
 
 static void mmu_on(void)
@@ -228,6 +252,14 @@ static void cpu0_setup(void)
         if ((uint32_t)r[0] != LK_PSCI_AFF_OFF)
             break;
     }
+    /* the refusals before a registration: no lane to ring, nothing to resume, and the secure world's own
+     * "return" call is no call of ours (an SMC64-shaped ID: the monitor answers "unknown" itself) */
+    smc(TZ_SMP_DOORBELL, 0, 0, 0, 0, 0, 0, r);
+    expect(&cpus[0], "DOORBELL before REGISTER", r[0], (uint32_t)TZ_REG_ENOTREG);
+    smc(TZ_SMP_RESUME, 0, 0, 0, 0, 0, 0, r);
+    expect(&cpus[0], "RESUME with nothing preempted", r[0], (uint32_t)TZ_SMP_ENOTPREEMPTED);
+    smc(TZ_SMP_SP_RETURN, 0, 0, 0, 0, 0, 0, r);
+    expect(&cpus[0], "the secure world's return call", r[0], TZ_SMC_UNKNOWN);
     region = (void *)(uintptr_t)TZ_NS_REGION_PA; /* identity-mapped */
     region_size = (tzchan_region_size(ncpu, TZ_SMP_RING) + 4095u) & ~(uint64_t)4095u;
     memset(region, 0, (size_t)region_size);
@@ -241,6 +273,8 @@ static void cpu0_setup(void)
     if ((int32_t)r[0] != 0)
         tz_panic("registration refused: %d", (int)(int32_t)r[0]);
     gen = (uint32_t)r[1];
+    smc(TZ_SMP_DOORBELL, gen + 1u, 0, 0, 0, 0, 0, r);
+    expect(&cpus[0], "DOORBELL with another generation", r[0], (uint32_t)TZ_REG_ESTALE);
     tz_printf("normal world: %u CPUs, region at %#llx, %llu bytes, %u lanes x %u-byte rings, generation %u\n",
               ncpu, (unsigned long long)pa, (unsigned long long)region_size, ncpu, TZ_SMP_RING, gen);
     for (i = 1; i < ncpu; i++) {
@@ -265,9 +299,9 @@ static void summary(void)
         tz_printf("%u    %2u/%2u        %8llu  %3u  %9u  %9u  %7u  %10u  %11u  %8u\n", i, c->lane.msgs_recv,
                   c->lane.msgs_sent, (unsigned long long)c->lane.bytes_recv, c->lane.bad, c->doorbells,
                   c->preempted, c->resumed, c->ticks, c->ticks_in_call, c->bells_in);
-        if (c->lane.error || c->lane.bad || c->errors || !tz_lane_done(&c->lane))
-            tz_printf("UNEXPECTED: CPU%u: lane error %d (%s), %u bad, last call result %d\n", i, c->lane.error,
-                      tzchan_strerror(c->lane.error), c->lane.bad, (int)c->last_rc);
+        if (c->lane.error || c->lane.bad || c->errors || c->probes_bad || !tz_lane_done(&c->lane))
+            tz_printf("UNEXPECTED: CPU%u: lane error %d (%s), %u bad, last call result %d, %u wrong answers\n", i,
+                      c->lane.error, tzchan_strerror(c->lane.error), c->lane.bad, (int)c->last_rc, c->probes_bad);
     }
     smc(TZ_SMP_FINISH, 0, 0, 0, 0, 0, 0, r); /* the secure side ends the run */
     tz_panic("TZ_SMP_FINISH returned %d", (int)(int32_t)r[0]);

@@ -10,7 +10,8 @@
  * shared between CPUs (no lock anywhere: tz_lane has one endpoint per lane, which tzchan lets run independently).
  *
  * Calls (SMCCC SMC32, owner TZ_SMC_OEN_TOS; results in w0..w3):
- *   TZ_SMC_REGISTER (tz_smc.h) as in the other images, once, from CPU0 before the other CPUs use their lanes.
+ *   TZ_SMC_REGISTER (tz_smc.h) as in the other images, once, from CPU0 before the other CPUs use their lanes
+ *     (any other REGISTER: TZ_REG_EBUSY; no takeover here, the other images exercise it).
  *   TZ_SMP_DOORBELL (yielding): "my lane has something for you". The secure side on this CPU drains what the
  *     lane holds for it and refills its own direction until it would wait, with its interrupts unmasked. If a
  *     normal-world interrupt becomes pending meanwhile it stops at the next step and answers TZ_SMP_PREEMPTED;
@@ -23,7 +24,9 @@
  *   TZ_SMP_REPORT (fast): this CPU's normal-world view of its lane, for the verdict. w1 = messages received,
  *     w2/w3 = bytes received (low/high), w4 = verification failures, w5 = its timer interrupts, w6 = doorbell calls.
  *   TZ_SMP_REPORT2 (fast): w1 = TZ_SMP_PREEMPTED answers seen, w2 = TZ_SMP_RESUME calls made, w3 = messages sent
- *     whole, w4 = doorbell interrupts taken, w5 = timer interrupts that landed inside a secure call.
+ *     whole, w4 = doorbell interrupts taken, w5 = timer interrupts that landed inside a secure call, w6 = answers
+ *     to its deliberate wrong calls (DOORBELL while preempted, RESUME with nothing preempted, a stale generation,
+ *     a second REGISTER, the secure world's own return ID) that were not the documented refusal.
  *   TZ_SMP_FINISH (fast, CPU0, after every CPU reported): the secure side prints the summary and the verdict and
  *     ends the run.
  */
