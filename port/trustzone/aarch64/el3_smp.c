@@ -9,7 +9,8 @@
  * (el3_world.c): a Trusted OS call from the normal world goes to the secure world of the same CPU, the secure
  * world's TZ_SMP_SP_RETURN goes back with its results, and a secure (Group 0) interrupt that arrives while the
  * normal world runs is handed to the secure world of that CPU (TZ_SMP_EV_FIQ) and the normal world resumed,
- * untouched, once it is served. PSCI (CPU_ON, AFFINITY_INFO, VERSION, FEATURES, SYSTEM_OFF) is answered here.
+ * untouched, once it is served. PSCI (CPU_ON, AFFINITY_INFO, VERSION, FEATURES, SYSTEM_OFF) is answered here
+ * (el3_world_ns_smc), the rest of the dispatch is el3_world.c's.
  *
  * No lock: each CPU's EL3 touches only its own contexts and pending-call word; the only data shared between
  * CPUs at EL3 is the PSCI power state (one word per CPU, claimed by compare-and-swap, published with release).
@@ -30,12 +31,6 @@
 extern const unsigned char __ns_image_start[], __ns_image_end[];
 void sp_smp_entry(void);
 
-/* What the normal world of a CPU waits for while its secure world runs: the answer to a call (results into
- * x0..x3), the end of an interrupt event (resume it untouched), or its first entry. Per CPU, EL3 of that CPU
- * only. */
-enum { WAIT_NONE, WAIT_BOOT, WAIT_CALL, WAIT_FIQ };
-static unsigned ns_wait[EL3_MAX_CPUS];
-
 /* PSCI power state per CPU: LK_PSCI_AFF_ON, _OFF, _ON_PENDING, CPU_ABSENT, or CPU_CLAIMED while a CPU_ON writes
  * the entry point; OFF -> CLAIMED (CPU_ON's compare-and-swap) -> ON_PENDING (release) -> ON (the target). */
 #define CPU_ABSENT 0xffu
@@ -54,13 +49,8 @@ void el3_cpu_init(void)
  * at entry with x0 = context, when the secure world returns. */
 static void __attribute__((noreturn)) cpu_boot(unsigned cpu, uint64_t entry, uint64_t context)
 {
-    struct el3_cpu *c = &el3_cpus[cpu];
     a64_gic_redist_init_percpu(cpu);
-    el3_world_prepare(c, EL3_WORLD_NS, entry, context);
-    el3_world_prepare(c, EL3_WORLD_S, (uintptr_t)sp_smp_entry, cpu);
-    c->cur = EL3_WORLD_S;
-    ns_wait[cpu] = WAIT_BOOT;
-    el3_world_enter(c);
+    el3_world_boot(cpu, entry, context, (uintptr_t)sp_smp_entry);
 }
 
 void el3_main_cpu0(void)
@@ -183,58 +173,13 @@ static void psci(uint64_t *frame)
     frame[0] = smc64 ? (uint64_t)(int64_t)(int32_t)r : r;
 }
 
-void el3_world_trap(uint64_t *frame, uint64_t kind)
+/* The calls EL3 answers itself: PSCI (SMC32 or SMC64 IDs of the standard service range). */
+int el3_world_ns_smc(uint64_t *frame)
 {
-    unsigned cpu = a64_cpu();
-    struct el3_cpu *c = &el3_cpus[cpu];
-    uint64_t esr = SYSREG_R(esr_el3);
-
-    if (cpu >= EL3_MAX_CPUS)
-        el3_unexpected(99, esr, SYSREG_R(elr_el3), cpu);
-    if (kind == 1u) {
-        /* a Group 0 interrupt: only the normal world takes FIQs to EL3 (EL3_SCR_NS), never the secure one */
-        if (c->cur != EL3_WORLD_NS)
-            el3_unexpected(10, esr, SYSREG_R(elr_el3), SYSREG_R(far_el3));
-        ns_wait[cpu] = WAIT_FIQ;
-        el3_world_switch(c, frame, EL3_WORLD_S);
-        frame[0] = TZ_SMP_EV_FIQ;
-        return;
-    }
-    if ((esr >> 26) != 0x17u) /* only SMCs come here */
-        el3_unexpected(8, esr, SYSREG_R(elr_el3), SYSREG_R(far_el3));
-
-    if (c->cur == EL3_WORLD_NS) {
-        uint32_t fid, a[6];
-        int smc32 = el3_smc32_args(frame, &fid, a);
-        unsigned oen = (fid >> TZ_SMC_OEN_SHIFT) & TZ_SMC_OEN_MASK, i;
-        if ((frame[0] >> 32) == 0u && oen == 4u) {
-            psci(frame);
-            return;
-        }
-        if (smc32 && (oen == TZ_SMC_OEN_TOS || oen == TZ_SMC_OEN_TOS_GENERIC)) {
-            ns_wait[cpu] = WAIT_CALL;
-            el3_world_switch(c, frame, EL3_WORLD_S);
-            frame[0] = TZ_SMP_EV_CALL;
-            frame[1] = fid;
-            for (i = 0; i < 6; i++)
-                frame[2 + i] = a[i];
-            return;
-        }
-        frame[0] = TZ_SMC_UNKNOWN; /* SMC64 (other than PSCI), garbage upper halves, owners nobody serves */
-        return;
-    }
-    /* the secure world: its only call is "return to the normal world" */
-    if (frame[0] != TZ_SMP_SP_RETURN)
-        el3_unexpected(20, esr, SYSREG_R(elr_el3), frame[0]);
-    {
-        uint32_t r[4] = {(uint32_t)frame[1], (uint32_t)frame[2], (uint32_t)frame[3], (uint32_t)frame[4]};
-        unsigned w = ns_wait[cpu], i;
-        el3_world_switch(c, frame, EL3_WORLD_NS);
-        if (w == WAIT_CALL)
-            for (i = 0; i < 4; i++)
-                frame[i] = r[i];
-        ns_wait[cpu] = WAIT_NONE;
-    }
+    if ((frame[0] >> 32) != 0u || ((frame[0] >> TZ_SMC_OEN_SHIFT) & TZ_SMC_OEN_MASK) != 4u)
+        return 0;
+    psci(frame);
+    return 1;
 }
 
 /* start.S's own vectors call this for an SMC; every CPU of this image replaces them (el3_cpu_init) before any

@@ -6,6 +6,8 @@
 #include "a64.h"
 #include "el3_common.h"
 #include "el3_world.h"
+#include "../common/tz_smc.h"
+#include "../common/tz_smp.h"
 
 struct el3_cpu el3_cpus[EL3_MAX_CPUS];
 
@@ -66,4 +68,71 @@ void el3_world_enter(struct el3_cpu *c)
 {
     make_current(c, c->cur);
     el3_world_eret(c->w[c->cur].x);
+}
+
+void el3_world_boot(unsigned cpu, uint64_t ns_entry, uint64_t ns_context, uint64_t s_entry)
+{
+    struct el3_cpu *c = &el3_cpus[cpu];
+    el3_world_prepare(c, EL3_WORLD_NS, ns_entry, ns_context);
+    el3_world_prepare(c, EL3_WORLD_S, s_entry, cpu);
+    c->cur = EL3_WORLD_S;
+    c->ns_wait = EL3_WAIT_BOOT;
+    el3_world_enter(c);
+}
+
+void el3_world_trap(uint64_t *frame, uint64_t kind)
+{
+    unsigned cpu = a64_cpu();
+    struct el3_cpu *c = &el3_cpus[cpu];
+    uint64_t esr = SYSREG_R(esr_el3);
+
+    if (cpu >= EL3_MAX_CPUS)
+        el3_unexpected(99, esr, SYSREG_R(elr_el3), cpu);
+    if (kind == 1u) {
+        /* a Group 0 interrupt: only the normal world takes FIQs to EL3 (EL3_SCR_NS), never the secure one */
+        if (c->cur != EL3_WORLD_NS)
+            el3_unexpected(10, esr, SYSREG_R(elr_el3), SYSREG_R(far_el3));
+        c->ns_wait = EL3_WAIT_FIQ;
+        el3_world_switch(c, frame, EL3_WORLD_S);
+        frame[0] = TZ_SMP_EV_FIQ;
+        return;
+    }
+    if ((esr >> 26) != 0x17u) /* only SMCs come here */
+        el3_unexpected(8, esr, SYSREG_R(elr_el3), SYSREG_R(far_el3));
+
+    if (c->cur == EL3_WORLD_NS) {
+        uint32_t fid, a[6];
+        int smc32;
+        unsigned oen, i;
+        if (el3_world_ns_smc(frame))
+            return;
+        smc32 = el3_smc32_args(frame, &fid, a);
+        oen = (fid >> TZ_SMC_OEN_SHIFT) & TZ_SMC_OEN_MASK;
+        if (smc32 && (oen == TZ_SMC_OEN_TOS || oen == TZ_SMC_OEN_TOS_GENERIC)) {
+            c->ns_wait = EL3_WAIT_CALL;
+            el3_world_switch(c, frame, EL3_WORLD_S);
+            frame[0] = TZ_SMP_EV_CALL;
+            frame[1] = fid;
+            for (i = 0; i < 6; i++)
+                frame[2 + i] = a[i];
+            return;
+        }
+        frame[0] = TZ_SMC_UNKNOWN; /* SMC64 (other than what the image answers), garbage upper halves, owners
+                                    * nobody serves */
+        return;
+    }
+    /* the secure world: its only call is "return to the normal world" */
+    if (frame[0] != TZ_SMP_SP_RETURN)
+        el3_unexpected(20, esr, SYSREG_R(elr_el3), frame[0]);
+    {
+        uint32_t r[4] = {(uint32_t)frame[1], (uint32_t)frame[2], (uint32_t)frame[3], (uint32_t)frame[4]};
+        unsigned w = c->ns_wait, i;
+        el3_world_switch(c, frame, EL3_WORLD_NS);
+        /* a call gets its results in x0..x3; a normal world stopped by an interrupt, or entered for the first
+         * time, gets its registers back as they were */
+        if (w == EL3_WAIT_CALL)
+            for (i = 0; i < 4; i++)
+                frame[i] = r[i];
+        c->ns_wait = EL3_WAIT_NONE;
+    }
 }

@@ -1,31 +1,22 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The secure payload of the SMP image, S-EL1 on every CPU: this CPU's lane is served by the secure world of this
- * CPU only, when the normal world of this CPU calls (TZ_SMP_DOORBELL, a yielding call) or when this CPU's secure
- * timer fires while the normal world runs (EL3 hands over the interrupt: TZ_SMP_EV_FIQ). See tz_smp.h for the
- * calls and el3_smp.c for the monitor.
- *
- * The payload's execution on a CPU is one thread of control: it returns to the normal world by an SMC
- * (TZ_SMP_SP_RETURN) from wherever it stands, and continues after that SMC when EL3 brings it the next event. A
- * drain that stops for a normal-world interrupt therefore simply returns TZ_SMP_PREEMPTED from the middle of its
- * loop and waits there for TZ_SMP_RESUME: its state (the loop, the lane's endpoint and traffic) stays on this
- * CPU's secure stack and in this CPU's lane, untouched until the resume; a timer event meanwhile only counts.
- *
- * How a pending normal-world interrupt is noticed: while the secure world runs, SCR_EL3.FIQ is 0, so the GIC's
- * FIQ reaches S-EL1, for a Group 0 interrupt (the secure timer) and for a Group 1 non-secure one (the GIC signals
- * those to the secure state as FIQ). The FIQ handler acknowledges every Group 0 interrupt; if the FIQ line is
- * still up after that (ISR_EL1.F), what remains is the normal world's: it notes that and returns with FIQ masked,
- * and the drain, which checks the note after every step, returns TZ_SMP_PREEMPTED.
+ * The secure payload's service in the SMP image, S-EL1 on every CPU: this CPU's lane is served by the secure world
+ * of this CPU only, when the normal world of this CPU calls (TZ_SMP_DOORBELL, a yielding call) or when this CPU's
+ * secure timer fires while the normal world runs. The runtime under it (sp_percpu.c) brings the calls and timer
+ * events and carries the preemption: a drain that finds a normal-world interrupt pending calls
+ * sp_percpu_preempt(), which answers TZ_SMP_PREEMPTED and returns at TZ_SMP_RESUME, and the drain goes on where
+ * it stood. See tz_smp.h for the calls and el3_smp.c for the monitor.
  *
  * Shared between CPUs: the translation tables and the registration, written by CPU0 (REGISTER, before the normal
  * world powers on the other CPUs) and published with a release store; the per-CPU results, published with a
- * release store by each CPU's REPORT and read by CPU0's FINISH. No lock.
+ * release store by each CPU's REPORT2 and read by CPU0's FINISH. No lock.
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include "tz_libc.h"
 
 #include "a64.h"
+#include "sp_percpu.h"
 #include "../common/tz_board.h"
 #include "../common/tz_mmu.h"
 #include "../common/tz_plat.h"
@@ -41,7 +32,6 @@
 #define TIMER_SERVE (64u * 1024u) /* bytes per direction a timer event may move */
 #define SEC_TICK_US 500u         /* secure timer period */
 #define RUN_SECONDS 60u          /* no verdict after this long: FAIL (a run takes a few seconds) */
-#define DAIF_F (1u << 6)
 
 extern const unsigned char __flash_image_end[], __sram_start[], __sram_end[];
 
@@ -66,21 +56,15 @@ static struct {
 struct sp_cpu {
     struct tzchan ch;
     struct tz_lane lane;
-    bool opened, waiting, preempted, ring_ns, in_event;
-    volatile bool ns_pending; /* set by the FIQ handler, read by the drain loop on the same CPU */
-    uint32_t doorbells, resumes_bad, busy_refused;
-    uint64_t preempted_n, resumed_n, ticks, ticks_mid, ticks_secure, ns_bells, timer_served, timer_bytes;
+    bool opened, waiting;
+    uint32_t doorbells, busy_refused;
+    uint64_t ticks, ticks_mid, ticks_secure, ns_bells, timer_served, timer_bytes;
     uint32_t rep[12];         /* the normal world's REPORT and REPORT2 words */
     uint32_t reported;        /* 1 after both reports (release) */
 } __attribute__((aligned(64)));
 static struct sp_cpu cpus[NCPU];
 
 void sp_smp_main(uint64_t cpu) __attribute__((noreturn));
-void el1_irq(uint64_t fiq, uint64_t *frame);
-void el1_sync(uint64_t vec, uint64_t *frame);
-void el1_unexpected(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far) __attribute__((noreturn));
-
-static struct sp_cpu *me(void) { return &cpus[a64_cpu() % NCPU]; }
 
 /* ---- tz_plat.h -------------------------------------------------------------------------------------------- */
 uint64_t tz_arch_now(void) { return a64_now(); }
@@ -140,102 +124,29 @@ static void *map_ns(uint64_t pa, uint64_t size)
     return (void *)(uintptr_t)TZ_SP_WINDOW_VA;
 }
 
-/* ---- interrupts ------------------------------------------------------------------------------------------- */
-static void timer_arm(void)
+/* ---- timer ----------------------------------------------------------------------------------------------- */
+static void svc_tick(unsigned cpu, bool from_ns)
 {
-    SYSREG_W(CNTPS_TVAL_EL1, tick);
-    SYSREG_W(CNTPS_CTL_EL1, 1u);
-}
-
-static void on_tick(struct sp_cpu *c)
-{
+    struct sp_cpu *c = &cpus[cpu % NCPU];
     c->ticks++;
-    /* mutant: counting every tick as "mid-transfer" (or none) is what the verdict's per-CPU check catches only
-     * for none; the lane's own state says whether a message is half sent or half received */
-    if (c->in_event && c->opened && tz_lane_mid(&c->lane))
-        c->ticks_mid++; /* it stopped the normal world while a message of this lane was in flight */
-    else if (!c->in_event)
+    /* mid-transfer: it stopped the normal world while a message of this lane was half sent or half received.
+     * mutant: never counting it (from_ns taken as false) fails the verdict's per-CPU check */
+    if (from_ns && c->opened && tz_lane_mid(&c->lane))
+        c->ticks_mid++;
+    else if (!from_ns)
         c->ticks_secure++;
-    if (c == &cpus[0] && tz_arch_now() > deadline) {
+    if (cpu == 0 && tz_arch_now() > deadline) {
         tz_printf("no verdict after %u s: giving up\nVERDICT FAIL aarch64 smp\n", RUN_SECONDS);
         tz_arch_exit(1);
     }
 }
 
-void el1_irq(uint64_t fiq, uint64_t *frame)
-{
-    struct sp_cpu *c = me();
-    (void)fiq;
-    for (;;) {
-        uint64_t id = SYSREG_R(ICC_IAR0_EL1) & 0xffffffu;
-        if (id >= 1020u)
-            break;
-        if (id == TZ_IRQ_SEC_TIMER) {
-            timer_arm();
-            on_tick(c);
-        }
-        SYSREG_W(ICC_EOIR0_EL1, id);
-    }
-    ISB();
-    /* Every Group 0 interrupt is acknowledged: a FIQ still pending is a normal-world one. Note it and return
-     * with FIQ masked (saved SPSR, frame word 21); the drain looks at the note after its current step.
-     * mutant: not noting it (or not masking) makes the drain run to its end: no TZ_SMP_PREEMPTED, and the
-     * verdict's "preempted > 0" fails */
-    if (SYSREG_R(isr_el1) & DAIF_F) {
-        c->ns_pending = true;
-        frame[21] |= DAIF_F;
-    }
-}
-
-void el1_sync(uint64_t vec, uint64_t *frame)
-{
-    (void)frame;
-    el1_unexpected(vec, SYSREG_R(esr_el1), SYSREG_R(elr_el1), SYSREG_R(far_el1));
-}
-
-void el1_unexpected(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far)
-{
-    tz_panic("S-EL1 exception on CPU%u, vector %llu, ESR %#llx, ELR %#llx, FAR %#llx", a64_cpu(),
-             (unsigned long long)vec, (unsigned long long)esr, (unsigned long long)elr, (unsigned long long)far);
-}
-
-/* The lane's notify hook: the normal world of this CPU waits for what we just made available. It cannot run
- * before we return to it, so the doorbell SGI (Group 1 non-secure, to this CPU) is raised just before that: raised
- * now, it would show as a pending normal-world interrupt and preempt the very drain that rang it. */
+/* The lane's notify hook: the normal world of this CPU waits for what we just made available; the runtime rings
+ * it as we return to it. */
 static void ring_ns(void *ctx)
 {
-    ((struct sp_cpu *)ctx)->ring_ns = true;
-}
-
-/* ---- the way back to the normal world --------------------------------------------------------------------- */
-/* Returns r[0..3] to the normal world of this CPU (or resumes it after an interrupt event) and waits for the next
- * event: ev[0] = TZ_SMP_EV_*, ev[1] = the call's ID, ev[2..7] = its arguments. */
-static void sp_return(struct sp_cpu *c, const uint32_t r[4], uint64_t ev[8])
-{
-    register uint64_t x0 __asm__("x0") = TZ_SMP_SP_RETURN;
-    register uint64_t x1 __asm__("x1") = r[0], x2 __asm__("x2") = r[1], x3 __asm__("x3") = r[2];
-    register uint64_t x4 __asm__("x4") = r[3], x5 __asm__("x5") = 0, x6 __asm__("x6") = 0, x7 __asm__("x7") = 0;
-
-    if (c->ring_ns) {
-        c->ring_ns = false;
-        c->ns_bells++;
-        DSB(ish); /* the published indices are visible before the interrupt can be */
-        SYSREG_W(ICC_ASGI1R_EL1, a64_sgi_value(TZ_IRQ_SGI_TO_NORMAL, a64_cpu()));
-        ISB();
-    }
-    c->ns_pending = false; /* the normal world takes it now */
-    __asm__ volatile("smc #0"
-                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6), "+r"(x7)
-                     :
-                     : "memory");
-    ev[0] = x0;
-    ev[1] = x1;
-    ev[2] = x2;
-    ev[3] = x3;
-    ev[4] = x4;
-    ev[5] = x5;
-    ev[6] = x6;
-    ev[7] = x7;
+    ((struct sp_cpu *)ctx)->ns_bells++;
+    sp_percpu_ring_ns();
 }
 
 /* Moves this lane's traffic with FIQ unmasked, STEP bytes at a time, until it would wait, `limit` bytes have moved
@@ -255,7 +166,7 @@ static int move(struct sp_cpu *c, uint64_t limit, bool stop_on_ns)
         __asm__ volatile("msr daifset, #1" ::: "memory");
         if (r < 0)
             return r;
-        if (c->ns_pending && stop_on_ns)
+        if (stop_on_ns && sp_percpu_ns_pending())
             return 1;
         if (r > 0 && c->lane.bytes_sent + c->lane.bytes_recv - before < limit)
             continue;
@@ -272,49 +183,24 @@ static int move(struct sp_cpu *c, uint64_t limit, bool stop_on_ns)
     }
 }
 
-static void fiq_event(struct sp_cpu *c, bool may_serve);
-static void call(struct sp_cpu *c, uint32_t fid, const uint32_t a[6], uint32_t r[4]);
-
-/* The drain of TZ_SMP_DOORBELL, resumable: on a pending normal-world interrupt it answers TZ_SMP_PREEMPTED from
- * here and goes on after TZ_SMP_RESUME; meanwhile timer events only count and other calls are answered (a
- * DOORBELL with TZ_SMP_EBUSY). */
+/* The drain of TZ_SMP_DOORBELL: on a pending normal-world interrupt it answers TZ_SMP_PREEMPTED from here (the
+ * runtime) and goes on after TZ_SMP_RESUME. */
 static int drain(struct sp_cpu *c)
 {
     for (;;) {
-        uint32_t r[4] = {(uint32_t)TZ_SMP_PREEMPTED, 0, 0, 0};
-        uint64_t ev[8];
         int rc = move(c, ~(uint64_t)0, true);
         if (rc <= 0)
             return rc;
-        c->preempted = true;
-        c->preempted_n++;
-        for (;;) {
-            sp_return(c, r, ev);
-            if (ev[0] == TZ_SMP_EV_FIQ) {
-                fiq_event(c, false);
-                continue;
-            }
-            if (ev[1] == TZ_SMP_RESUME)
-                break;
-            {
-                uint32_t a[6] = {(uint32_t)ev[2], (uint32_t)ev[3], (uint32_t)ev[4], (uint32_t)ev[5],
-                                 (uint32_t)ev[6], (uint32_t)ev[7]};
-                call(c, (uint32_t)ev[1], a, r);
-            }
-        }
-        c->preempted = false;
-        c->resumed_n++;
+        sp_percpu_preempt();
     }
 }
 
-/* A secure interrupt stopped the normal world of this CPU: take it here (FIQ unmasked for a moment), then, if no
- * call of this CPU is preempted, serve the lane for a while. */
-static void fiq_event(struct sp_cpu *c, bool may_serve)
+/* A secure timer event stopped the normal world of this CPU and no call of it is preempted: serve the lane for a
+ * while. */
+static void svc_event(unsigned cpu)
 {
-    c->in_event = true;
-    __asm__ volatile("msr daifclr, #1; isb; msr daifset, #1" ::: "memory");
-    c->in_event = false;
-    if (may_serve && c->opened && !c->ns_pending && !tz_lane_done(&c->lane)) {
+    struct sp_cpu *c = &cpus[cpu % NCPU];
+    if (c->opened && !tz_lane_done(&c->lane)) {
         uint64_t before = c->lane.bytes_sent + c->lane.bytes_recv;
         c->timer_served++;
         (void)move(c, TIMER_SERVE, true); /* an error latches in the lane; the next doorbell reports it */
@@ -361,9 +247,8 @@ static int32_t do_register(const uint32_t a[6], uint32_t *gen)
 }
 
 /* Opens side B of this CPU's lane on the first doorbell of this CPU. */
-static int32_t lane_open(struct sp_cpu *c, uint32_t gen)
+static int32_t lane_open(struct sp_cpu *c, unsigned cpu, uint32_t gen)
 {
-    unsigned cpu = a64_cpu();
     int rc;
     if (c->opened)
         return gen == 0 || gen == reg.gen ? 0 : TZ_REG_ESTALE;
@@ -416,6 +301,7 @@ static bool cpu_ok(unsigned i, bool print)
 {
     struct sp_cpu *c = &cpus[i];
     const struct tz_lane *l = &c->lane;
+    struct sp_percpu_stats st;
     uint64_t want_in, want_out, ns_bytes;
     uint32_t msgs;
     bool ok;
@@ -426,6 +312,7 @@ static bool cpu_ok(unsigned i, bool print)
             tz_printf("%u    no report from this CPU\n", i);
         return false;
     }
+    sp_percpu_get_stats(i, &st);
     want_in = tz_lane_total(i, TZCHAN_SIDE_A, TZ_LANE_MSGS);
     want_out = tz_lane_total(i, TZCHAN_SIDE_B, TZ_LANE_MSGS);
     ns_bytes = (uint64_t)c->rep[2] << 32 | c->rep[1];
@@ -435,8 +322,8 @@ static bool cpu_ok(unsigned i, bool print)
                   l->msgs_recv, l->msgs_sent, (unsigned long long)l->bytes_recv, (unsigned long long)l->bytes_sent,
                   (unsigned)c->doorbells, msgs ? c->doorbells / msgs : 0u,
                   msgs ? (c->doorbells * 100u / msgs) % 100u : 0u, (unsigned long long)c->ticks_mid,
-                  (unsigned long long)c->ticks, (unsigned long long)c->preempted_n,
-                  (unsigned long long)c->resumed_n, (unsigned)c->rep[4], (unsigned long long)c->timer_served,
+                  (unsigned long long)c->ticks, (unsigned long long)st.preempted,
+                  (unsigned long long)st.resumed, (unsigned)c->rep[4], (unsigned long long)c->timer_served,
                   (unsigned long long)c->timer_bytes);
     /* exact: every message and byte of both directions, verified by each receiver (bad == 0 on both sides) */
     ok = l->error == 0 && l->bad == 0 && l->msgs_recv == TZ_LANE_MSGS && l->msgs_sent == TZ_LANE_MSGS &&
@@ -460,23 +347,23 @@ static bool cpu_ok(unsigned i, bool print)
             tz_printf("     FAIL: no secure-timer interrupt landed mid-transfer on this CPU\n");
     }
     /* preempted calls happened, each was resumed, and both worlds saw the same numbers */
-    if (c->preempted_n == 0u || c->resumed_n != c->preempted_n || c->rep[6] != c->preempted_n ||
-        c->rep[7] != c->resumed_n || c->preempted) {
+    if (st.preempted == 0u || st.resumed != st.preempted || c->rep[6] != st.preempted ||
+        c->rep[7] != st.resumed) {
         ok = false;
         if (print)
             tz_printf("     FAIL: preempted %llu, resumed %llu here; the normal world saw %u and resumed %u\n",
-                      (unsigned long long)c->preempted_n, (unsigned long long)c->resumed_n, (unsigned)c->rep[6],
+                      (unsigned long long)st.preempted, (unsigned long long)st.resumed, (unsigned)c->rep[6],
                       (unsigned)c->rep[7]);
     }
     /* the refusals the normal world provoked on purpose, and only those: a DOORBELL while this CPU's call was
      * preempted (once per CPU), a RESUME with nothing preempted (CPU0, before registering); its own check of
      * every refusal's code (REPORT2 w6). mutant: a DOORBELL during a preempted call that starts a second drain
      * on the same lane instead of TZ_SMP_EBUSY */
-    if (c->busy_refused != 1u || c->resumes_bad != (i == 0u ? 1u : 0u) || c->rep[11] != 0u) {
+    if (c->busy_refused != 1u || st.resumes_of_nothing != (i == 0u ? 1u : 0u) || c->rep[11] != 0u) {
         ok = false;
         if (print)
             tz_printf("     FAIL: refusals: %u busy, %u resumes of nothing; %u answers the normal world did not "
-                      "expect\n", (unsigned)c->busy_refused, (unsigned)c->resumes_bad, (unsigned)c->rep[11]);
+                      "expect\n", (unsigned)c->busy_refused, (unsigned)st.resumes_of_nothing, (unsigned)c->rep[11]);
     }
     /* the secure timer also served the lane (moved bytes) while the normal world of this CPU ran */
     if (c->timer_bytes == 0u) {
@@ -492,8 +379,9 @@ static bool cpu_ok(unsigned i, bool print)
     return ok;
 }
 
-static void call(struct sp_cpu *c, uint32_t fid, const uint32_t a[6], uint32_t r[4])
+static void svc_call(unsigned cpu, uint32_t fid, const uint32_t a[6], uint32_t r[4])
 {
+    struct sp_cpu *c = &cpus[cpu % NCPU];
     int32_t rc;
     r[0] = r[1] = r[2] = r[3] = 0;
     switch (fid) {
@@ -501,12 +389,12 @@ static void call(struct sp_cpu *c, uint32_t fid, const uint32_t a[6], uint32_t r
         r[0] = (uint32_t)do_register(a, &r[1]);
         break;
     case TZ_SMP_DOORBELL:
-        if (c->preempted) {
+        if (sp_percpu_preempted()) {
             c->busy_refused++;
             r[0] = (uint32_t)TZ_SMP_EBUSY;
             break;
         }
-        rc = lane_open(c, a[0]);
+        rc = lane_open(c, cpu, a[0]);
         if (rc < 0) {
             r[0] = (uint32_t)rc;
             break;
@@ -515,10 +403,6 @@ static void call(struct sp_cpu *c, uint32_t fid, const uint32_t a[6], uint32_t r
         rc = drain(c);
         r[0] = (uint32_t)rc;
         r[1] = tz_lane_done(&c->lane);
-        break;
-    case TZ_SMP_RESUME:
-        c->resumes_bad++; /* a resume that reaches here has nothing to resume (drain() takes the real ones) */
-        r[0] = (uint32_t)TZ_SMP_ENOTPREEMPTED;
         break;
     case TZ_SMP_REPORT:
         memcpy(c->rep, a, 6 * sizeof a[0]);
@@ -529,7 +413,7 @@ static void call(struct sp_cpu *c, uint32_t fid, const uint32_t a[6], uint32_t r
         __atomic_store_n(&c->reported, 1u, __ATOMIC_RELEASE);
         break;
     case TZ_SMP_FINISH:
-        if (a64_cpu() != 0)
+        if (cpu != 0)
             r[0] = (uint32_t)TZCHAN_EINVAL;
         else
             finish();
@@ -541,12 +425,10 @@ static void call(struct sp_cpu *c, uint32_t fid, const uint32_t a[6], uint32_t r
     }
 }
 
+static const struct sp_percpu_service service = {svc_call, svc_tick, svc_event};
+
 void sp_smp_main(uint64_t cpu)
 {
-    struct sp_cpu *c;
-    uint32_t r[4] = {0, 0, 0, 0};
-    uint64_t ev[8];
-
     if (cpu == 0) { /* first: the normal world starts only after this returns, and powers on the others later */
         mmu_build();
         tick = SYSREG_R(cntfrq_el0) / (1000000u / SEC_TICK_US);
@@ -563,22 +445,9 @@ void sp_smp_main(uint64_t cpu)
     SYSREG_W(ICC_PMR_EL1, 0xffu);
     SYSREG_W(ICC_IGRPEN0_EL1, 1u);
     ISB();
-    timer_arm();
-    c = me();
+    sp_percpu_timer_start(tick);
     if (cpu == 0)
         tz_printf("tzchan secure payload (aarch64 smp): up on CPU0, serving SMC owner %u on every CPU\n",
                   TZ_SMC_OEN_TOS);
-    for (;;) {
-        sp_return(c, r, ev);
-        r[0] = r[1] = r[2] = r[3] = 0;
-        if (ev[0] == TZ_SMP_EV_FIQ) {
-            fiq_event(c, true);
-            continue;
-        }
-        {
-            uint32_t a[6] = {(uint32_t)ev[2], (uint32_t)ev[3], (uint32_t)ev[4], (uint32_t)ev[5], (uint32_t)ev[6],
-                             (uint32_t)ev[7]};
-            call(c, (uint32_t)ev[1], a, r);
-        }
-    }
+    sp_percpu_run((unsigned)cpu, &service);
 }
