@@ -218,6 +218,7 @@ static int32_t do_register(const uint32_t a[6], uint32_t *gen)
 
     /* one registration for the run, from CPU0, before the other CPUs use lanes (the takeover rules of the other
      * images are exercised there; here a second REGISTER would pull the region from under running lanes) */
+    /* relaxed: only CPU0 gets to the load, and CPU0 is the only writer */
     if (a64_cpu() != 0 || __atomic_load_n(&reg.ready, __ATOMIC_RELAXED) != 0u)
         return TZ_REG_EBUSY;
     rc = tz_region_check(&memmap, &req);
