@@ -8,6 +8,8 @@
  * TZ_SMP_DOORBELL on its own CPU; a TZ_SMP_PREEMPTED answer means its own interrupt was pending: it takes it (its
  * interrupts are unmasked across the SMC, so it is taken as soon as the SMC returns) and calls TZ_SMP_RESUME.
  * Its timer runs at a short period all along, so interrupts do land in the middle of the secure side's drains.
+ * While it sends its 1 MiB messages it rings nobody and sleeps when blocked: the secure side's timer serves the
+ * lane and its doorbell SGI wakes this CPU.
  * When the lane is done both ways it reports its view (TZ_SMP_REPORT, TZ_SMP_REPORT2); CPU0 waits for every CPU,
  * prints the normal world's summary and asks the secure side for the verdict (TZ_SMP_FINISH).
  */
@@ -174,6 +176,7 @@ static void run_lane(unsigned cpu)
 {
     struct ns_cpu *c = &cpus[cpu];
     int r, secure_done = 0;
+    bool quiet;
 
     if (cpu == 1u) { /* the registration is CPU0's, once */
         uint64_t x[4];
@@ -190,7 +193,12 @@ static void run_lane(unsigned cpu)
         r = tz_lane_pump(&c->lane, PUMP);
         if (r < 0 || secure_done < 0)
             break;
-        if (c->need_bell || (r == 0 && tz_lane_done(&c->lane) && !secure_done)) {
+        /* While it sends its 1 MiB messages (4 and 10 of the schedule) this CPU rings nobody: the secure side
+         * gets to them only through its timer, and, once this CPU sleeps for room, wakes it with the doorbell
+         * SGI. mutant: a secure side whose timer events do not serve, or that never rings, leaves this CPU
+         * asleep until its own timer, and the verdict's "timer served" and "bells in" checks fail */
+        quiet = c->lane.tx_open && c->lane.tx_seq % 6u == 4u;
+        if ((c->need_bell && !quiet) || (r == 0 && tz_lane_done(&c->lane) && !secure_done)) {
             c->need_bell = false;
             secure_done = doorbell(c);
             continue;

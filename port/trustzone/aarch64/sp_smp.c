@@ -289,7 +289,7 @@ static void finish(void)
               "messages each way per lane, 0 to %llu bytes long\n", cpus_hw, n, (unsigned)reg.ring, TZ_LANE_MSGS,
               (unsigned long long)longest);
     tz_printf("cpu  msgs in/out  bytes in / out      doorbells  per msg  sec-timer mid/all  preempted  resumed  "
-              "ns-timer  timer-served (bytes)\n");
+              "ns-timer  timer-served (bytes)  bells to NS\n");
     if (n != cpus_hw)
         pass = false;
     for (i = 0; i < n && i < NCPU; i++)
@@ -319,13 +319,13 @@ static bool cpu_ok(unsigned i, bool print)
     ns_bytes = (uint64_t)c->rep[2] << 32 | c->rep[1];
     msgs = l->msgs_recv + l->msgs_sent;
     if (print)
-        tz_printf("%u    %2u/%2u        %llu / %llu  %9u  %4u.%02u  %8llu/%llu  %9llu  %7llu  %8u  %llu (%llu)\n", i,
+        tz_printf("%u    %2u/%2u        %llu / %llu  %9u  %4u.%02u  %8llu/%llu  %9llu  %7llu  %8u  %llu (%llu)  %llu\n", i,
                   l->msgs_recv, l->msgs_sent, (unsigned long long)l->bytes_recv, (unsigned long long)l->bytes_sent,
                   (unsigned)c->doorbells, msgs ? c->doorbells / msgs : 0u,
                   msgs ? (c->doorbells * 100u / msgs) % 100u : 0u, (unsigned long long)c->ticks_mid,
                   (unsigned long long)c->ticks, (unsigned long long)st.preempted,
                   (unsigned long long)st.resumed, (unsigned)c->rep[4], (unsigned long long)c->timer_served,
-                  (unsigned long long)c->timer_bytes);
+                  (unsigned long long)c->timer_bytes, (unsigned long long)c->ns_bells);
     /* exact: every message and byte of both directions, verified by each receiver (bad == 0 on both sides) */
     ok = l->error == 0 && l->bad == 0 && l->msgs_recv == TZ_LANE_MSGS && l->msgs_sent == TZ_LANE_MSGS &&
          l->bytes_recv == want_in && l->bytes_sent == want_out && c->rep[0] == TZ_LANE_MSGS &&
@@ -371,6 +371,13 @@ static bool cpu_ok(unsigned i, bool print)
         ok = false;
         if (print)
             tz_printf("     FAIL: the secure timer never served this CPU's lane\n");
+    }
+    /* the secure side rang this CPU's normal world (SGI), and the normal world took such interrupts */
+    if (c->ns_bells == 0u || c->rep[9] == 0u) {
+        ok = false;
+        if (print)
+            tz_printf("     FAIL: doorbells to the normal world: %llu rung, %u taken\n",
+                      (unsigned long long)c->ns_bells, (unsigned)c->rep[9]);
     }
     if (c->rep[4] == 0u) {
         ok = false;
