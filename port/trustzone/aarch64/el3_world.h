@@ -6,6 +6,12 @@
  * save the trapping world's x0..x30 into a frame on the CPU's EL3 stack and call el3_world_trap(), which
  * dispatches as described below; the image (el3_smp.c: the bare-metal SMP image) boots each CPU with
  * el3_world_boot() and answers what EL3 serves itself (PSCI) in el3_world_ns_smc().
+ *
+ * Not switched: FP/SIMD registers (the secure side is built with -mgeneral-regs-only and never touches them, so
+ * the normal world's stay as they were), the timers (the secure side uses only the secure physical timer, the
+ * normal world the EL1 physical one), and ICC_PMR_EL1 (both set 0xff; a normal-world write cannot reach the
+ * secure half of the priority range, so it cannot mask the secure timer). A secure side that uses FP/SIMD or
+ * the EL1 timers needs them added here.
  */
 #ifndef TZ_EL3_WORLD_H
 #define TZ_EL3_WORLD_H
