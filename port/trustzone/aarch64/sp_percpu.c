@@ -26,7 +26,7 @@ struct rt {
     const struct sp_percpu_service *svc;
     uint64_t period;
     bool preempted, ring, in_event;
-    volatile bool ns_pending; /* set by the FIQ handler, read by the interrupted code on the same CPU */
+    bool ns_pending; /* set by this CPU's FIQ handler, read by the code it interrupted (atomics, relaxed) */
     struct sp_percpu_stats st;
 } __attribute__((aligned(64)));
 static struct rt rts[SP_PERCPU_MAX];
@@ -72,7 +72,8 @@ void el1_irq(uint64_t fiq, uint64_t *frame)
      * mutant: not noting it (or not masking) makes every drain run to its end: no TZ_SMP_PREEMPTED, and the
      * SMP verdict's "preempted > 0" fails */
     if (SYSREG_R(isr_el1) & DAIF_F) {
-        t->ns_pending = true;
+        /* relaxed: read by the interrupted code on this same CPU, which sees its own CPU's writes in order */
+        __atomic_store_n(&t->ns_pending, true, __ATOMIC_RELAXED);
         frame[21] |= DAIF_F;
     }
 }
@@ -89,7 +90,10 @@ void el1_unexpected(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far)
              (unsigned long long)vec, (unsigned long long)esr, (unsigned long long)elr, (unsigned long long)far);
 }
 
-bool sp_percpu_ns_pending(void) { return rts[cpu_id()].ns_pending; }
+bool sp_percpu_ns_pending(void)
+{
+    return __atomic_load_n(&rts[cpu_id()].ns_pending, __ATOMIC_RELAXED); /* relaxed: see el1_irq */
+}
 bool sp_percpu_preempted(void) { return rts[cpu_id()].preempted; }
 void sp_percpu_ring_ns(void) { rts[cpu_id()].ring = true; }
 
@@ -112,7 +116,8 @@ static void sp_return(struct rt *t, const uint32_t r[4], uint64_t ev[8])
         SYSREG_W(ICC_ASGI1R_EL1, a64_sgi_value(TZ_IRQ_SGI_TO_NORMAL, a64_cpu()));
         ISB();
     }
-    t->ns_pending = false; /* the normal world takes it now */
+    __atomic_store_n(&t->ns_pending, false, __ATOMIC_RELAXED); /* FIQ masked: no handler runs meanwhile; the normal
+                                                                 * world takes the interrupt now */
     __asm__ volatile("smc #0"
                      : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6), "+r"(x7)
                      :
@@ -135,7 +140,7 @@ static void fiq_event(struct rt *t, unsigned cpu)
     t->in_event = true;
     __asm__ volatile("msr daifclr, #1; isb; msr daifset, #1" ::: "memory");
     t->in_event = false;
-    if (!t->preempted && !t->ns_pending)
+    if (!t->preempted && !__atomic_load_n(&t->ns_pending, __ATOMIC_RELAXED)) /* relaxed: see el1_irq */
         t->svc->event(cpu);
 }
 
