@@ -29,7 +29,6 @@
 
 #define NCPU TZ_SMP_MAX_CPUS
 #define STEP (8u * 1024u)        /* bytes per direction between two looks at a pending normal-world interrupt */
-#define TIMER_SERVE (64u * 1024u) /* bytes per direction a timer event may move */
 #define SEC_TICK_US 500u         /* secure timer period */
 #define RUN_SECONDS 60u          /* no verdict after this long: FAIL (a run takes a few seconds) */
 
@@ -195,15 +194,16 @@ static int drain(struct sp_cpu *c)
     }
 }
 
-/* A secure timer event stopped the normal world of this CPU and no call of it is preempted: serve the lane for a
- * while. */
+/* A secure timer event stopped the normal world of this CPU and no call of it is preempted: serve the lane until it
+ * waits (and says so, so that the normal world's next send or receive rings again) or a normal-world interrupt
+ * is pending. Bounded without a limit: the normal world is stopped, so at most a ring's worth moves each way. */
 static void svc_event(unsigned cpu)
 {
     struct sp_cpu *c = &cpus[cpu % NCPU];
     if (c->opened && !tz_lane_done(&c->lane)) {
         uint64_t before = c->lane.bytes_sent + c->lane.bytes_recv;
         c->timer_served++;
-        (void)move(c, TIMER_SERVE, true); /* an error latches in the lane; the next doorbell reports it */
+        (void)move(c, ~(uint64_t)0, true); /* an error latches in the lane; the next doorbell reports it */
         c->timer_bytes += c->lane.bytes_sent + c->lane.bytes_recv - before;
     }
 }
