@@ -3,7 +3,8 @@
 # Boots one TrustZone image on QEMU and checks its verdict twice: the line the secure side printed on the
 # secure-only UART (second -serial) and QEMU's exit status, which the secure side sets through semihosting; and
 # that the normal world (first -serial) reported nothing UNEXPECTED (its own checks in hostile mode).
-# Usage: run-qemu.sh <aarch64|armv7> <traffic|hostile> <image.bin> <work dir>
+# Mode smp (AArch64 only) boots the SMP image on 4 CPUs, every one of them running both worlds (aarch64/el3_smp.c).
+# Usage: run-qemu.sh <aarch64|armv7> <traffic|hostile|restart|smcfuzz|smp> <image.bin> <work dir>
 # Exit: 0 pass, 1 fail, 77 skip (QEMU or the image's cross toolchain is absent).
 set -u
 arch=$1 mode=$2 img=$3 work=$4
@@ -12,6 +13,7 @@ aarch64) qemu=qemu-system-aarch64; machine="-M virt,secure=on,gic-version=3 -cpu
 armv7) qemu=qemu-system-arm; machine="-M virt,secure=on -cpu cortex-a15 -smp 1" ;;
 *) echo "unknown architecture $arch"; exit 1 ;;
 esac
+[ "$arch-$mode" = aarch64-smp ] && machine="-M virt,secure=on,gic-version=3 -cpu cortex-a53 -smp 4"
 command -v "$qemu" >/dev/null 2>&1 || { echo "skip: $qemu is not installed"; exit 77; }
 command -v timeout >/dev/null 2>&1 || { echo "skip: timeout(1) is not installed"; exit 77; }
 [ -f "$img" ] || { echo "skip: $img was not built (cross toolchain absent at configure time)"; exit 77; }

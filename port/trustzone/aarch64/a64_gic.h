@@ -7,6 +7,10 @@ void a64_gic_dist_init(void);
 /* cpu 0: normal-world CPU (its timer and doorbell SGI in Group 1 non-secure);
  * cpu 1: secure CPU (secure timer and doorbell SGI in Group 0, the SGI raisable from the normal world). */
 void a64_gic_redist_init(unsigned cpu);
+/* A CPU that runs both worlds (the SMP image), on that CPU: its secure timer in Group 0 (taken by EL3 while the
+ * normal world runs, by S-EL1 while the secure world runs), its non-secure timer and normal-world doorbell SGI in
+ * Group 1 non-secure, all three enabled, everything else of its SGIs and PPIs disabled. */
+void a64_gic_redist_init_percpu(unsigned cpu);
 /* For a normal world that manages the GIC itself (Linux): every SPI, and CPU0's SGIs and PPIs, to Group 1
  * non-secure, CPU0's SGI/PPI enables cleared. Without it every interrupt stays secure Group 0 and such a normal
  * world never sees its timer. The groups are already enabled (a64_gic_dist_init: ARE_S | ARE_NS | Grp0 | Grp1NS

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The reusable half of the AArch64 EL3 monitor, linked into every AArch64 firmware image: the EL3 translation
- * tables and MMU enable, CPU1's path from EL3 into the secure payload at S-EL1 (for good), the wait for the
- * payload to come up, SMC32 argument cutting and the forwarding of Trusted OS calls to the payload on CPU1
+ * tables and MMU enable, the wait for the payload to come up (CPU1's path into it is el3_cpu1.c, which the SMP
+ * image, with no dedicated payload CPU, leaves out), SMC32 argument cutting and the forwarding of Trusted OS calls to the payload on CPU1
  * through the mailbox in secure RAM plus a Group 0 SGI, one call at a time from whichever CPU makes it. What
  * differs per image (how CPU0 enters the normal world, where the other CPUs go, which calls EL3 answers itself)
  * stays in el3.c and linux/el3_linux.c.
@@ -18,8 +18,6 @@
 #include "a64_gic.h"
 #include "el3_common.h"
 #include "mailbox.h"
-
-void sp_entry(void);
 
 static uint64_t el3_l1[512] __attribute__((aligned(4096)));
 static uint64_t el3_pool[4][512] __attribute__((aligned(4096)));
@@ -69,21 +67,6 @@ void el3_wait_payload(void)
             tz_panic("EL3: the secure payload did not come up");
         __asm__ volatile("wfe");
     }
-}
-
-void el3_main_cpu1(void)
-{
-    el3_mmu_on();
-    el3_cpu_init();
-    a64_gic_redist_init(1);
-    /* S-EL1 for good: secure, AArch64 below, S-EL1 may use the secure physical timer (ST) */
-    SYSREG_W(sctlr_el1, SCTLR_EL1_RES1);
-    SYSREG_W(scr_el3, (3u << 4) | (1u << 10) | (1u << 11));
-    SYSREG_W(spsr_el3, 0x3c5u);
-    SYSREG_W(elr_el3, (uintptr_t)sp_entry);
-    ISB();
-    __asm__ volatile("eret");
-    __builtin_unreachable();
 }
 
 /* The mailbox holds one call. With several normal-world CPUs (the Linux image) two may forward at once, so

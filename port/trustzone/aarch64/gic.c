@@ -68,6 +68,23 @@ void a64_gic_redist_init(unsigned cpu)
     }
 }
 
+void a64_gic_redist_init_percpu(unsigned cpu)
+{
+    uintptr_t rd = TZ_GICR_BASE + cpu * TZ_GICR_STRIDE;
+    const uint32_t ns = (1u << TZ_IRQ_NS_TIMER) | (1u << TZ_IRQ_SGI_TO_NORMAL);
+    REG(rd + GICR_WAKER) &= ~(1u << 1); /* ProcessorSleep off */
+    wait_clear(rd + GICR_WAKER, 1u << 2, "GICR_WAKER.ChildrenAsleep");
+    REG(rd + GICR_ICENABLER0) = 0xffffffffu;
+    REG(rd + GICR_IGROUPR0) = ns; /* the rest, the secure timer among them, Group 0 */
+    REG(rd + GICR_IGRPMODR0) = 0;
+    REG(rd + GICR_NSACR) = 0;     /* the normal world raises no Group 0 SGI: it enters by SMC */
+    set_prio(rd, TZ_IRQ_SEC_TIMER, 0x40);
+    set_prio(rd, TZ_IRQ_NS_TIMER, 0xa0);
+    set_prio(rd, TZ_IRQ_SGI_TO_NORMAL, 0xa0);
+    REG(rd + GICR_ISENABLER0) = (1u << TZ_IRQ_SEC_TIMER) | ns;
+    DSB(sy);
+}
+
 void a64_gic_handover_ns(void)
 {
     uint32_t lines = ((REG(TZ_GICD_BASE + GICD_TYPER) & 0x1fu) + 1u) * 32u, i;
