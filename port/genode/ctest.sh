@@ -12,7 +12,7 @@
 # interrupted unpack is never used. Each target's build runs under a lock of its own, so the two targets build in
 # parallel while two runs of the same target (two build trees sharing the cache) take turns.
 #
-# Usage:  port/genode/ctest.sh linux|virt_qemu_arm_v8a FALLBACK_CACHE_DIR
+# Usage:  port/genode/ctest.sh linux|virt_qemu_arm_v8a|virt_qemu_arm_v7a_tz FALLBACK_CACHE_DIR
 # Env:    GENODE_DIR           a Genode tree to use instead of the snapshot
 #         TZCHAN_THIRD_PARTY   the folder holding the snapshot (default: shared/third_party beside the checkout)
 #         TZCHAN_KERNEL_CACHE  the cache folder shared by the system tests (default: FALLBACK_CACHE_DIR)
@@ -21,7 +21,7 @@ set -euo pipefail
 # The whole script is one block that bash reads before it runs any of it: a checkout that changes this file
 # while a run is under way (the Genode build takes minutes) cannot make the run execute a mix of both versions.
 {
-[ $# -eq 2 ] || { echo "usage: $0 linux|virt_qemu_arm_v8a FALLBACK_CACHE_DIR" >&2; exit 2; }
+[ $# -eq 2 ] || { echo "usage: $0 linux|virt_qemu_arm_v8a|virt_qemu_arm_v7a_tz FALLBACK_CACHE_DIR" >&2; exit 2; }
 target=$1
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
