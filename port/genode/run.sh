@@ -14,6 +14,8 @@
 #         qemu-system-arm for the QEMU targets, and expect tcl
 #         libxml2-utils make git (.ci/packages.d/genode.txt).
 # Env:    TZCHAN_GENODE_JOBS  parallel make jobs (default 2)
+#         TZCHAN_TZ_NS_IMAGE  virt_qemu_arm_v7a_tz only: a normal-<mode>.bin of port/trustzone (make armv7-genode)
+#                             for the scenario's second phase; without it, only the board check runs
 # Exit:   0 only if the scenario passed; 1 if it failed; 2 on a usage or setup error.
 set -euo pipefail
 # The whole script is one block that bash reads before it runs any of it: a checkout that changes this file
@@ -83,6 +85,8 @@ if [ "$arch" = arm ]; then
     for lib in libgcc.a libgcc_eh.a libsupc++.a; do
         "$triplet-objcopy" -R .ARM.attributes "$("$triplet-g++" -print-file-name=$lib)" "$tools/lib/$lib"
     done
+    # Genode finds the compiler's own headers (stdbool.h, stdarg.h) beside libgcc.a: link them in
+    ln -sfn "$("$triplet-gcc" -print-file-name=include)" "$tools/lib/include"
     # 3. Its libgcc's division-by-zero handlers (__aeabi_idiv0, __aeabi_ldiv0) call glibc's raise(SIGFPE). In
     #    their place, the ones of a bare-metal libgcc: return, and the division yields 0 (as the ARM EABI allows).
     printf '\t.text\n\t.global __aeabi_idiv0\n\t.global __aeabi_ldiv0\n__aeabi_idiv0:\n__aeabi_ldiv0:\n\tbx lr\n' |

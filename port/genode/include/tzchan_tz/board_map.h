@@ -10,7 +10,9 @@
  *                           not use it; it stays outside every range the normal world may register.
  *   0x40000000..0x47ffffff  normal-world RAM (128 MiB). Never in Genode's RAM allocator: the VMM reaches it only
  *                           through an I/O-memory session for exactly this range.
- *   0x48000000..0x57ffffff  Genode's RAM (256 MiB): the boot image is linked at 0x48000000 (QEMU -m 384).
+ *   0x48000000..0x480fffff  unused (1 MiB): a range that runs off the end of the normal world's RAM is refused as
+ *                           "not normal-world RAM" (TZ_REG_ENOTRAM), as on the bare-metal secure side.
+ *   0x48100000..0x57ffffff  Genode's RAM (255 MiB): the boot image is linked at 0x48100000 (QEMU -m 384).
  *
  * Devices: the GICv2 (distributor 0x08000000, CPU interface 0x08010000), the secure-only PL011 at 0x09040000 (the
  * second -serial; Genode's log) and the normal world's PL011 at 0x09000000 (the first -serial; never mapped by
@@ -28,8 +30,8 @@ namespace Tzchan_tz::Board_map {
 		NS_RAM_BASE = 0x40000000,
 		NS_RAM_SIZE = 0x08000000,
 
-		RAM_BASE = 0x48000000,
-		RAM_SIZE = 0x10000000,
+		RAM_BASE = 0x48100000,
+		RAM_SIZE = 0x0ff00000,
 
 		UART_BASE  = 0x09040000, /* secure-only UART */
 		UART_SIZE  = 0x1000,

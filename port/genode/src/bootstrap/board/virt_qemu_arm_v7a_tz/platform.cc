@@ -35,6 +35,11 @@ static void configure_distributor(Hw::Global_interrupt_controller &gicd)
 		gicd.write<D::Itargetsr::Cpu_targets>(1, i);
 	}
 
+	/* the VMM's doorbell into the normal world: an edge-triggered Group 1 SPI that core sets pending, enabled
+	 * here for the normal world (which need not know the distributor) */
+	gicd.write<D::Icfgr::Edge_triggered>(1, NS_DOORBELL_IRQ);
+	gicd.write<D::Isenabler::Set_enable>(1, NS_DOORBELL_IRQ);
+
 	D::Ctlr::access_t ctlr = 0;
 	D::Ctlr::Enable_grp0::set(ctlr, 1);
 	D::Ctlr::Enable_grp1::set(ctlr, 1);
@@ -65,6 +70,9 @@ Hw::Local_interrupt_controller::Local_interrupt_controller(Distributor &distribu
 		_distr.write<D::Igroupr::Group_status>(group0 ? 0 : 1, i);
 		_distr.write<D::Ipriorityr::Priority>(group0 ? GROUP0_PRIORITY : GROUP1_PRIORITY, i);
 	}
+
+	/* the normal world's physical timer, enabled for it as the bare-metal secure side does */
+	_distr.write<D::Isenabler::Set_enable>(1, NS_TIMER_IRQ);
 
 	/* let every priority through (secure view), no preemption among Group 0 */
 	write<Pmr::Priority>(0xff);
