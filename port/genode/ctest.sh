@@ -14,7 +14,7 @@
 #
 # The TrustZone targets (virt_qemu_arm_v7a_tz[.MODE]: Genode as the secure world) also build their normal world, the
 # bare-metal ARMv7 image of port/trustzone in its Genode variant (make armv7-genode, a few seconds, into
-# FALLBACK_CACHE_DIR/tz-images), and hand it to run.sh in TZCHAN_TZ_NS_IMAGE; the suffix names the normal world's
+# FALLBACK_CACHE_DIR/tz-images/MODE), and hand it to run.sh in TZCHAN_TZ_NS_IMAGE; the suffix names the normal world's
 # mode (hostile, restart, smcfuzz; traffic when there is none). All run in the same Genode build directory, one at
 # a time.
 #
@@ -40,11 +40,12 @@ case $target in
         target=virt_qemu_arm_v7a_tz
         command -v arm-none-eabi-gcc >/dev/null ||
             { echo "$0: missing tool: arm-none-eabi-gcc (the normal world's compiler)" >&2; exit 2; }
-        mkdir -p "$2/tz-images"
-        images=$(cd "$2/tz-images" && pwd)
-        make -s -C "$top/port/trustzone" O="$images" armv7-genode ||
-            { echo "$0: could not build the normal-world image" >&2; exit 2; }
+        # a folder per mode: tests of two modes may build at the same time
+        mkdir -p "$2/tz-images/$mode"
+        images=$(cd "$2/tz-images/$mode" && pwd)
         export TZCHAN_TZ_NS_IMAGE=$images/armv7-genode/normal-$mode.bin
+        make -s -C "$top/port/trustzone" O="$images" "$TZCHAN_TZ_NS_IMAGE" ||
+            { echo "$0: could not build the normal-world image" >&2; exit 2; }
         echo "ctest.sh: normal world $TZCHAN_TZ_NS_IMAGE ($mode mode)" ;;
 esac
 
