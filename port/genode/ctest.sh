@@ -12,7 +12,13 @@
 # interrupted unpack is never used. Each target's build runs under a lock of its own, so the two targets build in
 # parallel while two runs of the same target (two build trees sharing the cache) take turns.
 #
-# Usage:  port/genode/ctest.sh linux|virt_qemu_arm_v8a FALLBACK_CACHE_DIR
+# The TrustZone targets (virt_qemu_arm_v7a_tz[.MODE]: Genode as the secure world) also build their normal world, the
+# bare-metal ARMv7 image of port/trustzone in its Genode variant (make armv7-genode, a few seconds, into
+# FALLBACK_CACHE_DIR/tz-images/MODE), and hand it to run.sh in TZCHAN_TZ_NS_IMAGE; the suffix names the normal world's
+# mode (hostile, restart, smcfuzz; traffic when there is none). All run in the same Genode build directory, one at
+# a time.
+#
+# Usage:  port/genode/ctest.sh linux|virt_qemu_arm_v8a|virt_qemu_arm_v7a_tz[.MODE] FALLBACK_CACHE_DIR
 # Env:    GENODE_DIR           a Genode tree to use instead of the snapshot
 #         TZCHAN_THIRD_PARTY   the folder holding the snapshot (default: shared/third_party beside the checkout)
 #         TZCHAN_KERNEL_CACHE  the cache folder shared by the system tests (default: FALLBACK_CACHE_DIR)
@@ -21,10 +27,27 @@ set -euo pipefail
 # The whole script is one block that bash reads before it runs any of it: a checkout that changes this file
 # while a run is under way (the Genode build takes minutes) cannot make the run execute a mix of both versions.
 {
-[ $# -eq 2 ] || { echo "usage: $0 linux|virt_qemu_arm_v8a FALLBACK_CACHE_DIR" >&2; exit 2; }
+usage="usage: $0 linux|virt_qemu_arm_v8a|virt_qemu_arm_v7a_tz[.hostile|.restart|.smcfuzz] FALLBACK_CACHE_DIR"
+[ $# -eq 2 ] || { echo "$usage" >&2; exit 2; }
 target=$1
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
+
+case $target in
+    virt_qemu_arm_v7a_tz|virt_qemu_arm_v7a_tz.hostile|virt_qemu_arm_v7a_tz.restart|virt_qemu_arm_v7a_tz.smcfuzz)
+        mode=traffic
+        [ "$target" != virt_qemu_arm_v7a_tz ] && mode=${target#virt_qemu_arm_v7a_tz.}
+        target=virt_qemu_arm_v7a_tz
+        command -v arm-none-eabi-gcc >/dev/null ||
+            { echo "$0: missing tool: arm-none-eabi-gcc (the normal world's compiler)" >&2; exit 2; }
+        # a folder per mode: tests of two modes may build at the same time
+        mkdir -p "$2/tz-images/$mode"
+        images=$(cd "$2/tz-images/$mode" && pwd)
+        export TZCHAN_TZ_NS_IMAGE=$images/armv7-genode/normal-$mode.bin
+        make -s -C "$top/port/trustzone" O="$images" "$TZCHAN_TZ_NS_IMAGE" ||
+            { echo "$0: could not build the normal-world image" >&2; exit 2; }
+        echo "ctest.sh: normal world $TZCHAN_TZ_NS_IMAGE ($mode mode)" ;;
+esac
 
 if [ -n "${GENODE_DIR:-}" ]; then
     exec "$here/run.sh" "$GENODE_DIR" "$target"

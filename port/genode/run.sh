@@ -6,17 +6,22 @@
 # (build/tzchan-tools), the compatibility patch (genode-debian-gcc.patch, applied once), and a build directory
 # (build/tzchan-<target>) that adds this folder as a Genode source repository. Then runs `make run/tzchan`.
 #
-# Usage:  port/genode/run.sh GENODE_DIR [linux|virt_qemu_arm_v8a]     (default: linux)
+# Usage:  port/genode/run.sh GENODE_DIR [linux|virt_qemu_arm_v8a|virt_qemu_arm_v7a_tz]     (default: linux)
+#         virt_qemu_arm_v7a_tz runs run/tzchan_tz.run (Genode as the TrustZone secure world, board files in this
+#         folder); the others run run/tzchan.run.
 # Needs:  a Genode source tree (tested at commit ffb059da4d, version 26.02: a checkout or the unpacked snapshot);
-#         Debian packages g++ (x86_64) or g++-aarch64-linux-gnu + qemu-system-arm (arm_v8a), and expect tcl
+#         Debian packages g++ (x86_64), g++-aarch64-linux-gnu (arm_v8a) or g++-arm-linux-gnueabihf (arm_v7a_tz),
+#         qemu-system-arm for the QEMU targets, and expect tcl
 #         libxml2-utils make git (.ci/packages.d/genode.txt).
 # Env:    TZCHAN_GENODE_JOBS  parallel make jobs (default 2)
+#         TZCHAN_TZ_NS_IMAGE  virt_qemu_arm_v7a_tz only: a normal-<mode>.bin of port/trustzone (make armv7-genode)
+#                             for the scenario's second phase; without it, only the board check runs
 # Exit:   0 only if the scenario passed; 1 if it failed; 2 on a usage or setup error.
 set -euo pipefail
 # The whole script is one block that bash reads before it runs any of it: a checkout that changes this file
 # while a run is under way (the Genode build takes minutes) cannot make the run execute a mix of both versions.
 {
-usage() { echo "usage: $0 GENODE_DIR [linux|virt_qemu_arm_v8a]" >&2; exit 2; }
+usage() { echo "usage: $0 GENODE_DIR [linux|virt_qemu_arm_v8a|virt_qemu_arm_v7a_tz]" >&2; exit 2; }
 [ $# -ge 1 ] && [ $# -le 2 ] || usage
 [ -d "$1" ] || { echo "$0: no such folder: $1" >&2; exit 2; }
 genode=$(cd "$1" && pwd)
@@ -37,13 +42,19 @@ if head=$(git -C "$genode" rev-parse --short=10 HEAD 2>/dev/null) && [ "$head" !
 fi
 
 case $target in
-    linux)             platform=x86_64;  arch=x86;     triplet=x86_64-linux-gnu;  kernel=linux; board=linux ;;
-    virt_qemu_arm_v8a) platform=arm_v8a; arch=aarch64; triplet=aarch64-linux-gnu; kernel=hw;    board=virt_qemu_arm_v8a ;;
+    linux)                platform=x86_64;  arch=x86;     triplet=x86_64-linux-gnu;    kernel=linux; board=$target ;;
+    virt_qemu_arm_v8a)    platform=arm_v8a; arch=aarch64; triplet=aarch64-linux-gnu;   kernel=hw;    board=$target ;;
+    virt_qemu_arm_v7a_tz) platform=arm_v7a; arch=arm;     triplet=arm-linux-gnueabihf; kernel=hw;    board=$target ;;
     *) usage ;;
 esac
 
 need=(make expect tclsh xmllint "$triplet-gcc" "$triplet-g++")
-[ "$target" = linux ] || need+=(qemu-system-aarch64)
+case $target in
+    virt_qemu_arm_v8a)    need+=(qemu-system-aarch64) ;;
+    virt_qemu_arm_v7a_tz) need+=(qemu-system-arm) ;;
+esac
+scenario=tzchan
+[ "$target" = virt_qemu_arm_v7a_tz ] && scenario=tzchan_tz
 for tool in "${need[@]}"; do
     command -v "$tool" >/dev/null || { echo "$0: missing tool: $tool (see docs/GENODE.md)" >&2; exit 2; }
 done
@@ -59,6 +70,52 @@ for t in gcc g++ cpp ld as ar nm objcopy objdump ranlib strip readelf; do
     ln -sfn "$(command -v "$triplet-$t")" "$tools/genode-$arch-$t"
 done
 gcc_version=$("$triplet-g++" -dumpfullversion)
+if [ "$arch" = arm ]; then
+    # Genode's arm_v7a code is soft-float ABI (-mfloat-abi=softfp); Debian's armhf tool chain is hard-float.
+    # 1. Its glibc headers look for gnu/stubs-soft.h, which only a soft-float glibc installs. The C++ headers need
+    #    nothing from it but its existence (a list of unimplemented glibc functions): a shim folder searched
+    #    after the system's (CC_OPT below).
+    mkdir -p "$tools/include/gnu" "$tools/lib"
+    echo '#include <gnu/stubs-hard.h>' > "$tools/include/gnu/stubs-soft.h"
+    # 2. Its libgcc, libgcc_eh and libsupc++ carry the hard-float build attribute, so ld refuses to link them
+    #    with Genode's objects. What Genode calls there passes no floating-point value in a register: libgcc's
+    #    helpers are the ARM EABI run-time functions, which use the base calling convention in every build, and
+    #    the C++ support passes only pointers and integers. So Genode gets copies without the attributes: the
+    #    gcc and g++ links answer -print-libgcc-file-name and -print-file-name=lib{gcc_eh,supc++}.a with them.
+    for lib in libgcc.a libgcc_eh.a libsupc++.a; do
+        "$triplet-objcopy" -R .ARM.attributes "$("$triplet-g++" -print-file-name=$lib)" "$tools/lib/$lib"
+    done
+    # Genode finds the compiler's own headers (stdbool.h, stdarg.h) beside libgcc.a: link them in
+    ln -sfn "$("$triplet-gcc" -print-file-name=include)" "$tools/lib/include"
+    # 3. Its libgcc's division-by-zero handlers (__aeabi_idiv0, __aeabi_ldiv0) call glibc's raise(SIGFPE). In
+    #    their place, the ones of a bare-metal libgcc: return, and the division yields 0 (as the ARM EABI allows).
+    printf '\t.text\n\t.global __aeabi_idiv0\n\t.global __aeabi_ldiv0\n__aeabi_idiv0:\n__aeabi_ldiv0:\n\tbx lr\n' |
+        "$triplet-as" -march=armv7-a -o "$tools/lib/dvmd_return.o" -
+    "$triplet-ar" d "$tools/lib/libgcc.a" _dvmd_lnx.o
+    "$triplet-ar" r "$tools/lib/libgcc.a" "$tools/lib/dvmd_return.o"
+    for t in gcc g++; do
+        rm -f "$tools/genode-$arch-$t"
+        # 4. The run tool links the boot image with "g++ -nostdlib" and fails on any linker message: a
+        #    position-dependent image (Debian's gcc defaults to PIE), no build-ID note (it would land before the
+        #    image's start), and no warning about assembly files without a .note.GNU-stack section.
+        cat > "$tools/genode-$arch-$t" <<WRAPPER
+#!/bin/sh
+# Debian's $triplet-$t, with the support libraries of run.sh (without their float-ABI attributes)
+link=
+for arg; do
+    case \$arg in
+        -print-libgcc-file-name)      echo "$tools/lib/libgcc.a"; exit 0 ;;
+        -print-file-name=libgcc.a)    echo "$tools/lib/libgcc.a"; exit 0 ;;
+        -print-file-name=libgcc_eh.a) echo "$tools/lib/libgcc_eh.a"; exit 0 ;;
+        -print-file-name=libsupc++.a) echo "$tools/lib/libsupc++.a"; exit 0 ;;
+        -nostdlib)                    link="-no-pie -Wl,--build-id=none -Wl,--no-warn-execstack" ;;
+    esac
+done
+exec "$(command -v "$triplet-$t")" \$link "\$@"
+WRAPPER
+        chmod +x "$tools/genode-$arch-$t"
+    done
+fi
 
 # ---- compatibility patch (applied once; a tree that already has it is left alone) ---------------------------
 patch_file="$here/genode-debian-gcc.patch"
@@ -98,6 +155,12 @@ CONF
         # Debian's aarch64 gcc calls libgcc's outline atomics by default; Genode's tool chain inlines them
         echo "CC_OPT += -mno-outline-atomics" >> "$build/etc/tools.conf"
     fi
+    if [ "$arch" = arm ]; then
+        # Debian's armhf gcc emits Thumb-2 by default; Genode's arm code expects the ARM instruction set. The
+        # board is not one of Genode's own, so the run tool learns here that it runs under QEMU.
+        echo "CC_OPT += -marm -idirafter $tools/include" >> "$build/etc/tools.conf"
+        echo "BOARD_RUN_OPT($board) = \$(QEMU_RUN_OPT)" >> "$conf"
+    fi
     echo "created build directory $build"
 fi
 # The build directory may outlive the checkout that made it (a cache shared by several checkouts, or a checkout
@@ -113,15 +176,15 @@ grep -qxF "REPOSITORIES += $here" "$build/etc/build.conf" ||
     { echo "$0: $build/etc/build.conf does not name this port's repository" >&2; exit 2; }
 
 # ---- build and run ---------------------------------------------------------------------------------------
-stage "building and running the scenario (make run/tzchan; minutes the first time)"
-log="$build/tzchan.log"
+stage "building and running the scenario (make run/$scenario; minutes the first time)"
+log="$build/$scenario.log"
 start=$SECONDS
 set +e
-make -C "$build" run/tzchan 2>&1 | tee "$log"
+make -C "$build" "run/$scenario" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
-echo "run.sh $target: make run/tzchan exited $rc after $((SECONDS - start)) s (log: $log)"
-if [ "$rc" -eq 0 ] && grep -q '^tzchan scenario passed' "$log"; then
+echo "run.sh $target: make run/$scenario exited $rc after $((SECONDS - start)) s (log: $log)"
+if [ "$rc" -eq 0 ] && grep -q "^$scenario scenario passed" "$log"; then
     exit 0
 fi
 exit 1

@@ -17,6 +17,11 @@
 #ifndef TZ_NS_MODE
 #define TZ_NS_MODE 1
 #endif
+/* The interrupt the secure side rings the normal world with: this port's monitor raises an SGI; an image built for
+ * another secure side (the Genode VMM of port/genode injects an SPI) names its own. */
+#ifndef TZ_NS_DOORBELL_IRQ
+#define TZ_NS_DOORBELL_IRQ TZ_IRQ_SGI_TO_NORMAL
+#endif
 
 #define REG(a) (*(volatile uint32_t *)(uintptr_t)(a))
 
@@ -98,7 +103,7 @@ void a32_ns_irq(void)
         if (id == TZ_IRQ_NS_TIMER) {
             timer_arm();
             tz_ns_tick();
-        } else if (id == TZ_IRQ_SGI_TO_NORMAL) {
+        } else if (id == TZ_NS_DOORBELL_IRQ) {
             tz_ns_doorbell_irq();
         }
         REG(TZ_GICC_BASE + 0x10u) = id; /* GICC_EOIR */
