@@ -35,6 +35,13 @@
  * scribble, the scribble's EINTR case, the probe's error paths, the restart); `priv` checks instead that the test
  * ioctls are absent (ENOTTY, for root and nobody alike) and that the module has no debug_* parameter; and the
  * verdict travels as a message on lane 1 (struct lk_verdict), as the driver has no verdict ioctl.
+ * --optee=<smc|ffa> tests port/optee's tzchan.ko, the client of OP-TEE's tzchan pseudo TA (the ABI Linux reaches
+ * OP-TEE by): the module is loaded with debug_hostile=<abi> (hostile registrations and pumps at load, judged by the
+ * module) instead of the secure-RAM refusal; the parts that are about our own firmware and its platform device
+ * (unbind, second, probe, restart) are skipped, each with its reason; `kill` is added: a process streaming both
+ * ways is killed mid-transfer, the module cannot be unloaded while its files are open (EWOULDBLOCK at once, no
+ * hang), then unloads (the PTA holds nothing afterwards: the module logs its status) and reloads, and traffic both
+ * ways verifies on the new registration.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -71,6 +78,7 @@
 
 static unsigned failures, verified;
 static bool production; /* --production: the driver has no test hooks */
+static const char *optee; /* --optee=<smc|ffa>: the driver is port/optee's client of OP-TEE's tzchan PTA */
 static uint64_t echo_seq[LK_MAX_LANES];
 static unsigned char *big, *rbuf;
 static volatile sig_atomic_t ticks;
@@ -719,6 +727,11 @@ static void skipped(const char *what, const char *why)
 	printf("skipped: %s (%s; the driver has no test hooks)\n", what, why);
 }
 
+static void skipped_optee(const char *what, const char *why)
+{
+	printf("skipped: %s (%s; not part of the OP-TEE client)\n", what, why);
+}
+
 /* Item: RX_INFO and the scribble, queued behind a reader blocked in read(), return EINTR on a signal. */
 struct intr_call {
 	int fd;
@@ -1243,6 +1256,78 @@ static void test_restart(const char *ko)
 	       restart.status, restart.unregister, restart.old_users);
 }
 
+/* Item (OP-TEE client): a process streaming both ways (6 MiB echoes on lane 0, 4 MiB generated messages on lane 1)
+ * is killed mid-transfer. While it runs, the module cannot be unloaded: its open files pin it, and the request
+ * fails at once (EWOULDBLOCK), it does not wait. After the kill the module unloads (registration ended, sessions
+ * closed, memory freed: nothing may hang) and loads again, and traffic both ways verifies on the new registration
+ * (the killed process's half message went with the old region). */
+static void test_kill(const char *ko)
+{
+	struct tzchan_ioc_stats st0, st;
+	int status = 0, fd = open_lane(0, 0);
+	if (fd < 0)
+		return;
+	ioctl(fd, TZCHAN_IOC_GET_STATS, &st0);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int f0 = open_lane(0, 0), f1 = open_lane(1, 0);
+		struct lk_echo e;
+		for (unsigned i = 0; f0 >= 0 && f1 >= 0; i++) {
+			if (write(f0, big, 6 * MIB) < 0 || read(f0, &e, sizeof e) < 0)
+				break;
+			struct lk_gen_req req = {LK_GEN_MAGIC, 0, 4 * MIB, i};
+			if (write(f1, &req, sizeof req) < 0)
+				break;
+			for (size_t got = 0; got < 4 * MIB;) {
+				ssize_t r = read(f1, rbuf, 64 * 1024);
+				if (r <= 0)
+					_exit(1);
+				got += (size_t)r;
+			}
+		}
+		_exit(1);
+	}
+	/* wait (bounded) until the child has moved at least 2 MiB: traffic is in flight */
+	for (int i = 0; i < 200; i++) {
+		usleep(50000);
+		if (ioctl(fd, TZCHAN_IOC_GET_STATS, &st) == 0 &&
+		    st.bytes_sent + st.bytes_recv - st0.bytes_sent - st0.bytes_recv >= 2 * MIB)
+			break;
+	}
+	close(fd);
+	errno = 0;
+	double t = now_s();
+	long u = syscall(SYS_delete_module, "tzchan", O_NONBLOCK);
+	int ue = errno;
+	if (u == 0)
+		fail("the module unloaded while a process had /dev/tzchan open");
+	else if (ue != EWOULDBLOCK && ue != EBUSY)
+		fail("unloading with files open: %s, want EWOULDBLOCK", strerror(ue));
+	else
+		printf("kill: unloading with a process streaming was refused at once (%s, %.2f s)\n", strerror(ue),
+		       now_s() - t);
+	kill(pid, SIGKILL);
+	if (waitpid(pid, &status, 0) != pid || !WIFSIGNALED(status)) {
+		fail("the streaming child did not die by SIGKILL (status %#x)", status);
+		return;
+	}
+	t = now_s();
+	if (syscall(SYS_delete_module, "tzchan", O_NONBLOCK) != 0) {
+		fail("unloading after the kill: %s", strerror(errno));
+		return;
+	}
+	double tu = now_s() - t;
+	if (load_module(ko, "") != 0) {
+		fail("reloading %s after the kill: %s", ko, strerror(errno));
+		return;
+	}
+	memset(echo_seq, 0, sizeof echo_seq);
+	if (restart_traffic(7000, true) == 0)
+		printf("kill: a process streaming both ways was killed mid-transfer; the module unloaded in %.2f s and "
+		       "loaded again; traffic both ways verified\n", tu);
+}
+
 /* The hostile program (/tzchan-hostile), bounded: it gets `seconds`, and is killed after twice that plus 30 s. */
 static void test_hostile(unsigned seconds)
 {
@@ -1296,6 +1381,15 @@ static void test_hardening(const char *ko, const char *only)
 		test_intr();
 	if (wanted(only, "setlane") && !failures)
 		test_setlane();
+	if (optee) {
+		skipped_optee("unbind, second, probe, restart", "they test our own firmware's platform device and its "
+			      "register-over takeover; OP-TEE's PTA ends a registration with its session instead");
+		if (wanted(only, "kill") && !failures)
+			test_kill(ko);
+		if (wanted(only, "hostile") && !failures)
+			test_hostile(25);
+		return;
+	}
 	if (wanted(only, "unbind") && !failures)
 		test_unbind();
 	if (wanted(only, "second") && !failures)
@@ -1360,6 +1454,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--production") == 0)
 			production = true;
+		else if (strncmp(argv[i], "--optee=", 8) == 0)
+			optee = argv[i] + 8;
 		else if (strncmp(argv[i], "--only=", 7) == 0)
 			only = argv[i] + 7;
 		else
@@ -1368,7 +1464,15 @@ int main(int argc, char **argv)
 	if (pid1) {
 		init_system();
 		/* a region in secure RAM: the secure side must refuse it, and the module must not load */
-		if (production) {
+		if (optee) {
+			char params[64];
+			snprintf(params, sizeof params, "debug_hostile=%s", optee);
+			skipped_optee("refusal: registering secure RAM", "the hostile registrations at load stand for it");
+			if (load_module(ko, params) != 0) {
+				printf("FAIL: loading %s %s: %s\n", ko, params, strerror(errno));
+				failures++;
+			}
+		} else if (production) {
 			skipped("refusal: registering secure RAM", "needs the debug_register_pa parameter");
 		} else if (load_module(ko, "debug_register_pa=0x0e000000") == 0) {
 			fail("the module loaded although it registered secure RAM");
@@ -1379,7 +1483,7 @@ int main(int argc, char **argv)
 			printf("refusal: registering secure RAM was refused by the secure side and the module did not "
 			       "load (EACCES; reason in the kernel log)\n");
 		}
-		if (load_module(ko, "") != 0) {
+		if (!optee && load_module(ko, "") != 0) {
 			printf("FAIL: loading %s: %s\n", ko, strerror(errno));
 			failures++;
 		}
@@ -1388,8 +1492,11 @@ int main(int argc, char **argv)
 	rbuf = malloc(64 * 1024);
 	if (!big || !rbuf)
 		return 1;
-	printf("tzchan-test: /dev/tzchan against the secure world%s\n",
-	       production ? " (production driver: no test hooks)" : "");
+	printf("tzchan-test: /dev/tzchan against the secure world%s%s%s\n",
+	       production ? " (production driver: no test hooks)" : "", optee ? " (OP-TEE's tzchan PTA, ABI " : "",
+	       optee ? optee : "");
+	if (optee)
+		printf(")\n");
 
 	fd = failures ? -1 : open_lane(0, 0);
 	if (fd >= 0 && only) {
