@@ -15,8 +15,9 @@
  *   6. unloads and reloads the module (unregister / register), sends again;
  *   7. hardening (as /init only): the test ioctls refuse a caller without CAP_SYS_ADMIN (EPERM); RX_INFO and the
  *      scribble, queued behind a reader blocked in read(), return EINTR on a signal; lane switches racing with
- *      interrupted writes on many threads leave no message behind; an unbind through sysfs with files open is
- *      refused and the files stay usable; a second device forced on the driver is refused; the probe's error
+ *      interrupted writes on many threads leave no message behind; a reader blocked in read() and a poller
+ *      blocked in poll() are woken by the secure side's answer to another thread's request; an unbind through
+ *      sysfs with files open is refused and the files stay usable; a second device forced on the driver is refused; the probe's error
  *      path and remove follow one rule for freeing the region (both branches, through the debug parameters);
  *      restart: with traffic in flight the driver is unloaded as if it had crashed (no UNREGISTER, region
  *      leaked) and loaded again; the secure side must take over (new generation, its old users see
@@ -28,8 +29,8 @@
  * then prints a summary, hands its verdict to the secure side and powers off (PSCI SYSTEM_OFF), which the
  * firmware turns into QEMU's exit status. Exit status when run by hand: 0 pass, 1 fail.
  * Arguments: [--production] [--only=<names>] [module path]; --only runs just the named parts of 7 and 8 (comma
- * separated: priv, intr, setlane, unbind, second, probe, restart, hostile) after loading the module, to try one
- * of them alone.
+ * separated: priv, intr, wake, setlane, unbind, second, probe, restart, kill, hostile) after loading the module,
+ * to try one of them alone.
  * --production tests a production driver (built without TZCHAN_TEST_HOOKS, e.g. by DKMS from the tzchan-dkms
  * package): the parts that need a test hook are skipped, each with its reason (the secure-RAM refusal, the
  * scribble, the scribble's EINTR case, the probe's error paths, the restart); `priv` checks instead that the test
@@ -799,6 +800,81 @@ static void test_intr(void)
 		test_intr_one("SCRIBBLE", TZCHAN_IOC_SCRIBBLE, &s);
 }
 
+/* Item: the secure side's data wakes a reader blocked in read() and a poller blocked in poll(), when another
+ * thread's request (a small write that itself never waits) makes the secure side produce it: the doorbell back
+ * (the SMC driver's interrupt; the OP-TEE client's PUMP return saying the secure side rang). Each waiter gets 10 s
+ * before it counts as never woken (a hang check, not a speed one), then a signal frees it. */
+struct wake_call {
+	int fd, done;
+	ssize_t r;
+	unsigned char buf[8192];
+};
+static void *wake_reader(void *p)
+{
+	struct wake_call *c = p;
+	c->r = read(c->fd, c->buf, sizeof c->buf);
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+static void *wake_poller(void *p)
+{
+	struct wake_call *c = p;
+	struct pollfd pf = {c->fd, POLLIN, 0};
+	c->r = poll(&pf, 1, -1) == 1 && (pf.revents & POLLIN) ? 1 : -1;
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+static int wake_one(const char *name, void *(*fn)(void *), uint64_t len, uint64_t seed)
+{
+	static struct wake_call c;
+	struct lk_gen_req req = {LK_GEN_MAGIC, 0, len, seed};
+	int fr = open_lane(1, 0), fw = open_lane(1, 0), r = -1;
+	pthread_t t;
+	if (fr < 0 || fw < 0)
+		goto out;
+	memset(&c, 0, sizeof c);
+	c.fd = fr;
+	pthread_create(&t, NULL, fn, &c);
+	usleep(200000); /* lets the waiter go to sleep first (if it has not, the item still holds, only weaker) */
+	if (write_msg(fw, &req, sizeof req, NULL) == 0) {
+		if (!wait_done(&c.done, 10000))
+			fail("wake: the %s blocked on lane 1 was not woken within 10 s by the secure side's answer", name);
+		else
+			r = 0;
+	}
+	if (!__atomic_load_n(&c.done, __ATOMIC_ACQUIRE))
+		pthread_kill(t, SIGUSR1);
+	pthread_join(t, NULL);
+	if (r == 0 && fn == wake_poller) {
+		c.r = read(fr, c.buf, sizeof c.buf);
+		if (c.r < 0)
+			fail("wake: read after poll: %s", strerror(errno));
+	}
+	if (r == 0 && (c.r != (ssize_t)len)) {
+		fail("wake: the %s got %zd bytes, want %llu", name, c.r, (unsigned long long)len);
+		r = -1;
+	}
+	for (uint64_t i = 0; r == 0 && i < len; i++)
+		if (c.buf[i] != lk_gen_byte(seed, i)) {
+			fail("wake: byte %llu of the generated message", (unsigned long long)i);
+			r = -1;
+		}
+	if (r == 0)
+		verified++;
+out:
+	if (fr >= 0)
+		close(fr);
+	if (fw >= 0)
+		close(fw);
+	return r;
+}
+static void test_wake(void)
+{
+	if (wake_one("reader", wake_reader, 3000, 77) == 0 && wake_one("poller", wake_poller, 5000, 78) == 0)
+		printf("wake: a reader blocked in read() and a poller blocked in poll() were woken by the secure side's "
+		       "answer to another thread's request; 8000 bytes verified\n");
+}
+
 /* Item: SET_LANE racing with interrupted writes. Writers (one fd each) stream 150 KiB messages (more than a
  * ring: each write sleeps for room several times) and are signalled every few hundred microseconds, so writes
  * stop halfway and are repeated (the resume rule); a thread per fd switches its lane
@@ -1379,6 +1455,8 @@ static void test_hardening(const char *ko, const char *only)
 	}
 	if (wanted(only, "intr") && !failures)
 		test_intr();
+	if (wanted(only, "wake") && !failures)
+		test_wake();
 	if (wanted(only, "setlane") && !failures)
 		test_setlane();
 	if (optee) {
