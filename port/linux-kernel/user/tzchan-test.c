@@ -1618,9 +1618,11 @@ int main(int argc, char **argv)
 		       (unsigned long long)st.bytes_sent, (unsigned long long)st.bytes_recv, (double)tb / MIB);
 		printf("throughput: %.1f MiB/s payload both ways over %.2f s (QEMU TCG, emulated)\n",
 		       (double)tb / MIB / (t1 - t0), t1 - t0);
-		printf("doorbells: %llu SMCs to the secure side, %llu interrupts from it: %.3f per message; "
+		printf("doorbells: %llu %s to the secure side, %llu %s from it: %.3f per message; "
 		       "%llu sleeps; protocol errors %llu\n", (unsigned long long)st.doorbells_out,
-		       (unsigned long long)st.doorbells_in, msgs ? (double)bells / (double)msgs : 0.0,
+		       optee ? "PUMP invokes" : "SMCs", (unsigned long long)st.doorbells_in,
+		       optee ? "rings back (PUMP returns that woke waiters)" : "interrupts",
+		       msgs ? (double)bells / (double)msgs : 0.0,
 		       (unsigned long long)st.sleeps, (unsigned long long)st.protocol_errors);
 		if (!failures && production)
 			skipped("scribble: the secure side drops a scribbled region and accepts a fresh one",
