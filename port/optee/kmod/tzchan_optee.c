@@ -81,8 +81,15 @@ static struct {
 static char *debug_hostile;
 module_param(debug_hostile, charp, 0400);
 MODULE_PARM_DESC(debug_hostile, "debug: smc|ffa: try hostile registrations and pumps at load, count the refusals");
+
+/* Debug: at unload, do not UNREGISTER: closing the sessions alone must make the PTA give the region up (what
+ * happens when a client dies without a word). Writable at run time (root), so a test can choose per unload. */
+static bool debug_unload_without_unregister;
+module_param(debug_unload_without_unregister, bool, 0600);
+MODULE_PARM_DESC(debug_unload_without_unregister, "debug: unload without UNREGISTER (the session close releases)");
 #else
 #define debug_hostile NULL
+#define debug_unload_without_unregister false
 #endif
 
 /* ---- talking to the PTA ---------------------------------------------------------------------------------- */
@@ -170,7 +177,8 @@ static void tzo_status(u32 session, u32 out[8], struct tzo_answer *a)
 	}
 }
 
-static void tzo_log_status(u32 session, const char *when)
+/* Logs the PTA's STATUS. Returns the memory objects it holds, or -1 if it did not answer. */
+static int tzo_log_status(u32 session, const char *when)
 {
 	struct tzo_answer a;
 	u32 st[8];
@@ -182,6 +190,7 @@ static void tzo_log_status(u32 session, const char *when)
 			(s32)st[7]);
 	else
 		pr_warn("tzchan-optee: PTA status %s: rc %d ret %#x\n", when, a.rc, a.ret);
+	return tzo_ok(&a) ? (int)st[5] : -1;
 }
 
 static void tzo_pump_raw(u32 session, u32 gen, u32 lane, struct tzo_answer *a, u32 *flags, s32 *detail)
@@ -508,6 +517,10 @@ static void tzo_close_sessions(void)
 	struct tzo_answer a;
 	int i;
 
+	if (READ_ONCE(tzo.gen) && debug_unload_without_unregister) {
+		pr_info("tzchan-optee: debug: closing the sessions without UNREGISTER (the close must release)\n");
+		WRITE_ONCE(tzo.gen, 0);
+	}
 	if (READ_ONCE(tzo.gen) && tzo.sess_open[0]) {
 		tzo_none(&p[0]);
 		tzo_none(&p[1]);
@@ -525,19 +538,23 @@ static void tzo_close_sessions(void)
 		}
 }
 
-/* Reports what the PTA holds once all our sessions are closed (a fresh session of its own, closed again). */
-static void tzo_log_after(const char *when)
+/* Reports what the PTA holds once all our sessions are closed (a fresh session of its own, closed again).
+ * Returns the memory objects it holds, or -1 if it could not be asked. */
+static int tzo_log_after(const char *when)
 {
+	int held = -1;
 	u32 s;
 
 	if (tzo_open_session(&s) == 0) {
-		tzo_log_status(s, when);
+		held = tzo_log_status(s, when);
 		tee_client_close_session(tzo.ctx, s);
 	}
+	return held;
 }
 
 static void tzo_teardown(void)
 {
+	int held = -1;
 	u32 i;
 
 	tzo_close_sessions();	/* first: OP-TEE's unregistering of the memory would wait for the PTA's reference */
@@ -545,9 +562,15 @@ static void tzo_teardown(void)
 		tzchan_close(&tzc.lane[i].ch);
 	tzo.laid_out = false;
 	if (tzo.ctx)
-		tzo_log_after("after unload");
-	if (tzo.shm)
+		held = tzo_log_after("after unload");
+	/* The rule for giving the memory back: only when the PTA says it holds no memory object (it serves one
+	 * registration, ours). If it still held one, OP-TEE's unregistering would wait for it for ever (SMC ABI) or
+	 * fail (FF-A): leak the memory instead, logged; a leak is recoverable, a hung thread in both worlds is not. */
+	if (tzo.shm && held == 0)
 		tee_shm_free(tzo.shm);
+	else if (tzo.shm)
+		pr_warn("tzchan-optee: the PTA still holds a memory object (%d) with every session of ours closed: "
+			"leaking the region's %zu bytes rather than waiting for it\n", held, tzc.size);
 	tzo.shm = NULL;
 	tzc.region = NULL;
 	if (tzo.ctx)
