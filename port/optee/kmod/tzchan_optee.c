@@ -246,12 +246,15 @@ static void tzo_notify(void *lane)
 {
 	struct tzc_lane *l = lane;
 
+	/* relaxed: the ring is taken by this thread's own after_core() (program order) or earlier by another
+	 * thread's atomic_xchg there (fully ordered); either pumps after the data the core published before it rang */
 	atomic_set(&l->bell, 1);
 }
 
 static void tzo_after_core(struct tzc_lane *l)
 {
-	/* xchg: a ring recorded by another thread's call is taken by exactly one thread, which pumps */
+	/* atomic_xchg (fully ordered): a recorded ring is taken by exactly one thread, which pumps; pairs with the
+	 * atomic_set in tzo_notify */
 	if (!atomic_xchg(&l->bell, 0))
 		return;
 	mutex_lock(&l->ring_mutex);
