@@ -1,15 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 # Builds the secure-world firmware for the OP-TEE test from the third-party source snapshots and caches it:
-#   OP-TEE OS 4.10.0 (PLATFORM=vexpress-qemu_armv8a, with the tzchan pseudo TA from pta/ built in) as BL32, and
-#   TF-A v2.14.0 (PLAT=qemu) as BL1/BL2/BL31, packed into one flash image for QEMU's -bios (BL1 at offset 0, the
+#   OP-TEE OS 4.10.0 (PLATFORM=vexpress-qemu_armv8a, the tzchan pseudo TA from pta/ built in: pta/sub.mk) as BL32,
+#   and TF-A v2.14.0 (PLAT=qemu) as BL1/BL2/BL31, packed into one flash image for QEMU's -bios (BL1 at offset 0, the
 #   FIP at 256 KiB, TF-A's QEMU flash layout). BL33 is the Linux kernel Image, which QEMU preloads at the address
 #   this script prints (TF-A's PRELOADED_BL33_BASE with ARM_LINUX_KERNEL_AS_BL33=1: BL31 enters it with x0 = the
 #   device tree QEMU placed at the base of RAM, which TF-A and OP-TEE complete with their nodes).
 # Modes: smc  TF-A SPD=opteed, OP-TEE's own SMC ABI (Linux's optee driver over "arm,smccc" SMC)
 #        ffa  TF-A SPD=spmd SPMC_AT_EL3=1, OP-TEE an S-EL1 FF-A partition (CFG_CORE_EL3_SPMC=y)
-# The output folder is keyed by a hash of the snapshots' names and sizes, the mode, the recipe number below, pta/ and
-# the project's include/tzchan/ (what goes into the build) and the cross compiler's version; it is built in a temporary
+# The output folder is keyed by a hash of the snapshots' names and sizes, the mode, the recipe number below, pta/,
+# the project's include/tzchan/ and the shared sources the PTA compiles ($shared_src: the portable core,
+# port/trustzone/common's registration checks, CRC-32 and test-service formats) and the cross compiler's version; it is built in a temporary
 # folder under a lock and renamed when complete, so an interrupted build is never used and a rerun with nothing
 # changed only checks a stamp. The source trees stay unpacked in the output folder (for debugging: tee.elf is there).
 # Usage: build-optee.sh <cache folder> <smc|ffa> [jobs]
@@ -38,7 +39,11 @@ optee_tar=optee_os-4.10.0.tar.xz
 tfa_tar=trusted-firmware-a-v2.14.0.tar.xz
 build_tar=optee-build-4.10.0.tar.xz   # ffa only: its qemu_v8/spmc_el3_manifest.dts is TF-A's SPMC manifest
 # Bump when the steps below change what gets built (not for edits that cannot change the result).
-recipe=3
+recipe=4
+# What the pseudo TA compiles from the rest of the project (copied into its folder, see pta/sub.mk).
+shared_src="src/tzchan.c src/strerror.c src/atomics.h port/trustzone/common/tz_region.c
+    port/trustzone/common/tz_region.h port/trustzone/common/tz_crc32.c port/trustzone/common/tz_crc32.h
+    port/trustzone/common/lk_smc.h port/trustzone/common/tz_smc.h"
 
 case $mode in smc|ffa) ;; *) echo "build-optee: mode '$mode': want smc or ffa" >&2; exit 2 ;; esac
 for f in "$optee_tar" "$tfa_tar" "$build_tar"; do
@@ -53,7 +58,7 @@ done
 
 key=$( (echo "recipe $recipe, mode $mode, bl33 $bl33"; "${cross}gcc" --version | head -n 1
         for f in "$optee_tar" "$tfa_tar" "$build_tar"; do echo "$f $(stat -c %s "$third/$f")"; done
-        cd "$project" && find port/optee/pta include/tzchan -type f | LC_ALL=C sort | \
+        cd "$project" && find port/optee/pta include/tzchan $shared_src -type f | LC_ALL=C sort | \
             xargs sha256sum) | sha256sum | cut -c1-16)
 out=$cache/optee-$mode-$key
 start=$(date +%s)
@@ -84,6 +89,13 @@ tar -xJf "$third/$tfa_tar" -C "$tmp"
 mkdir -p "$tmp/optee_os/core/pta/tzchan/include"
 cp "$here"/pta/*.c "$here"/pta/*.h "$here/pta/sub.mk" "$tmp/optee_os/core/pta/tzchan/"
 cp -r "$project/include/tzchan" "$tmp/optee_os/core/pta/tzchan/include/"
+mkdir -p "$tmp/optee_os/core/pta/tzchan/shared"
+for f in $shared_src; do
+    case $f in
+    src/*.c) cp "$project/$f" "$tmp/optee_os/core/pta/tzchan/shared/core_$(basename "$f")" ;;
+    *) cp "$project/$f" "$tmp/optee_os/core/pta/tzchan/shared/" ;;
+    esac
+done
 printf '\nsubdirs-y += tzchan\n' >> "$tmp/optee_os/core/pta/sub.mk"
 
 # TF-A's QEMU power-off and reset raise the secure GPIO line and call panic() straight after it. QEMU acts on that

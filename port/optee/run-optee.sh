@@ -1,19 +1,27 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# The OP-TEE boot test, from sources to verdict:
+# The OP-TEE test, from sources to verdict:
 #   1. the secure world: TF-A + OP-TEE OS with the tzchan pseudo TA (build-optee.sh; cached by its inputs)
 #   2. the normal world's kernel (port/linux-kernel/kernel/build-kernel.sh: the same cached kernel as the Linux
-#      test; its configuration has CONFIG_TEE and CONFIG_OPTEE)
-#   3. the initramfs: /init = user/tzchan-optee-init.c (static), which checks the PTA from user space and powers off
+#      test; its configuration has CONFIG_TEE and CONFIG_OPTEE) and tzchan.ko for OP-TEE (kmod/build-kmod.sh, with
+#      the test hooks)
+#   3. the initramfs: /init = user/tzchan-optee-init.c (static), which checks the PTA from user space and hands
+#      over to /tzchan-test --optee=<mode> (port/linux-kernel's user test, with /tzchan-hostile and /tzchan.ko),
+#      which loads the module (hostile registrations first), runs traffic of 0 B .. 6 MiB both ways on both lanes,
+#      a scribble, reloads, a process killed mid-stream, signals, lane switches and the hostile program, and
+#      powers off
 #   4. the device tree: QEMU's own for this machine (dumped with the same -bios), plus /chosen (bootargs, initramfs);
 #      TF-A adds the PSCI node and OP-TEE its firmware/optee node when they boot
 #   5. QEMU: virt, secure=on, GICv3, 2 CPUs; TF-A's BL1 and FIP in flash, the kernel preloaded as BL33
 # Modes (build-optee.sh): smc, OP-TEE's own SMC ABI (TF-A SPD=opteed); ffa, OP-TEE as an FF-A partition under
 # TF-A's SPMC at EL3, which Linux reaches through its FF-A transport (the run checks which one Linux found).
 # and checks: Linux's OP-TEE driver probed ("optee: revision 4.10"), OP-TEE logged the tzchan PTA at its init, the
-# init program's checks all passed ("RESULT PASS"), QEMU ended by PSCI SYSTEM_OFF (TF-A's semihosting exit, status
-# 0), and neither world reported a problem: any OP-TEE panic or TF-A error fails the run, and the kernel log must
-# be free of the debug kernel's reports (KASAN, lockdep, oops, warnings; the patterns are below).
+# init program's checks passed, the test program's RESULT PASS, the module's VERDICT PASS (its own figures and the
+# hostile requests all refused as documented), the PTA held no memory object before any load and after every
+# unload, QEMU ended by PSCI SYSTEM_OFF (TF-A's semihosting exit, status 0), and neither world reported a problem:
+# any OP-TEE panic or TF-A error fails the run, and the kernel log must be free of the debug kernel's reports
+# (KASAN, lockdep, oops, warnings; the patterns are in port/linux-kernel/kernel/report-patterns.txt). It ends with
+# a summary: messages, bytes, PUMP invokes per message, rings back, hostile requests refused.
 # Usage: run-optee.sh <work folder> [smc|ffa [kernel cache]]   (this run's files go to <work folder>/<mode>)
 # Env:   TZCHAN_KERNEL_CACHE: the kernel cache (default: the third argument, else <work folder>/kernel); the CTest
 #          test shares the Linux test's cache, and a resource lock keeps the two from building it at once
@@ -71,16 +79,29 @@ grep -qx 'CONFIG_OPTEE=y' "$kobj/.config" || die "the kernel in $kobj has no CON
 size=$(od -A n -t u8 -j 16 -N 8 "$kobj/arch/arm64/boot/Image" | tr -d ' ')
 [ $((bl33 + size)) -le $((initrd_pa)) ] || die "the kernel image ($size bytes at $bl33) overlaps the initramfs"
 
-step "init program and initramfs"
+step "module (tzchan.ko for OP-TEE, with the test hooks)"
+ko=$(TZCHAN_TEST_HOOKS=y "$here/kmod/build-kmod.sh" "$kobj" "$work/module" | tail -n 1) || die "module build"
+grep -aq "vermagic=$(cat "$kobj/include/config/kernel.release") " "$ko" || die "$ko was not built for this kernel"
+
+step "init program, test programs and initramfs"
 mkdir -p "$work/initramfs"
+lk=$project/port/linux-kernel
+tzc=$project/port/trustzone/common
 ${cross}gcc -static -O2 -Wall -Wextra -Werror -I"$here/pta" -I"$project/include" \
     -o "$work/initramfs/init" "$here/user/tzchan-optee-init.c" || die "init program build"
+${cross}gcc -static -pthread -O2 -Wall -Wextra -Werror -I"$lk/module" -I"$tzc" \
+    -o "$work/initramfs/tzchan-test" "$lk/user/tzchan-test.c" "$tzc/tz_crc32.c" || die "test program build"
+${cross}gcc -static -pthread -O2 -Wall -Wextra -Werror -I"$lk/module" -I"$tzc" \
+    -o "$work/initramfs/tzchan-hostile" "$lk/user/tzchan-hostile.c" || die "hostile program build"
 cat > "$work/initramfs/list" <<LIST
 dir /dev 0755 0 0
 nod /dev/console 0600 0 0 c 5 1
 dir /proc 0755 0 0
 dir /sys 0755 0 0
 file /init $work/initramfs/init 0755 0 0
+file /tzchan-test $work/initramfs/tzchan-test 0755 0 0
+file /tzchan-hostile $work/initramfs/tzchan-hostile 0755 0 0
+file /tzchan.ko $ko 0644 0 0
 LIST
 "$kobj/usr/gen_init_cpio" "$work/initramfs/list" > "$work/initramfs.cpio" || die "initramfs"
 
@@ -97,7 +118,7 @@ cat > "$work/optee.dts" <<DTS
 /include/ "qemu.dts"
 / {
 	chosen {
-		bootargs = "console=ttyAMA0 earlycon=pl011,0x9000000 rdinit=/init panic=-1";
+		bootargs = "console=ttyAMA0 earlycon=pl011,0x9000000 rdinit=/init panic=-1 -- --optee=$mode";
 		linux,initrd-start = <0x00 $initrd_pa>;
 		linux,initrd-end = <0x00 $end>;
 	};
@@ -157,10 +178,44 @@ else
     grep -q 'ARM FF-A: Firmware version' "$work/kernel.log" && die "FF-A firmware answered in smc mode"
 fi
 grep -q 'tzchan: pseudo TA .* ready' "$log" || die "OP-TEE did not log the tzchan PTA at its init"
-grep -q '^RESULT PASS' "$console" || die "no 'RESULT PASS' from the init program"
+grep -q '^init: the tzchan PTA answers from user space' "$console" || die "the init program's PTA checks failed"
+
+# The channel test's figures, then its verdicts.
+echo "--- summary ($mode) ---"
+grep -E '^(device|sizes|poll|generator|signals|scribble|reload|kill|wake|interruptible|privilege|setlane|hostile)' \
+    "$console"
+grep -E '^(messages|bytes|throughput|doorbells|  [a-z].* messages, )' "$console"
+grep -E 'tzchan-optee: (summary|hostile: [0-9]|PTA status|VERDICT)' "$work/kernel.log" | sed 's/^\[[^]]*\] //'
+grep -q '^RESULT PASS' "$console" || die "no 'RESULT PASS' from the test program"
+grep -q 'tzchan-optee: VERDICT PASS optee' "$work/kernel.log" || die "no 'VERDICT PASS optee' from the module"
+# the hostile requests: all refused as documented, at least the dozen docs/OPTEE.md lists
+h=$(sed -n 's/.*tzchan-optee: hostile: \([0-9]*\) of \([0-9]*\) requests refused as documented.*/\1 \2/p' \
+    "$work/kernel.log" | head -n 1)
+set -- $h
+[ $# -eq 2 ] && [ "$1" -eq "$2" ] && [ "$2" -ge 12 ] || die "hostile requests: '${h:-none}' refused as documented"
+grep -q 'NOT AS DOCUMENTED' "$work/kernel.log" && die "a hostile request was not refused as documented"
+# nothing leaks: the PTA holds no memory object and no registration at every load (before the module registers:
+# the previous instance, unloaded or killed mid-stream, gave everything back) and after every unload
+loads=$(grep -c 'PTA status at load, before registering: .* registration 0, memory objects held 0,' \
+    "$work/kernel.log")
+all_loads=$(grep -c 'PTA status at load, before registering' "$work/kernel.log")
+unloads=$(grep -c 'PTA status after unload: .* registration 0, memory objects held 0,' "$work/kernel.log")
+all_unloads=$(grep -c 'PTA status after unload' "$work/kernel.log")
+[ "$all_loads" -ge 3 ] && [ "$loads" -eq "$all_loads" ] || \
+    die "PTA status at load: $loads of $all_loads clean (want all, at least 3 loads)"
+[ "$all_unloads" -ge 2 ] && [ "$unloads" -eq "$all_unloads" ] || \
+    die "PTA status after unload: $unloads of $all_unloads clean (want all, at least 2 unloads)"
+grep -q '^scribble: secure side reported -4 ' "$console" || die "no scribble line with TZCHAN_EPROTO"
+grep -q '^kill: a process streaming both ways was killed mid-transfer' "$console" || die "no kill line"
+# one of the unloads skipped UNREGISTER: the session close alone released (the after-unload status above), and
+# the module never had to leak the memory because the PTA still held it
+[ "$(grep -c 'closing the sessions without UNREGISTER' "$work/kernel.log")" -eq 1 ] || \
+    die "no unload without UNREGISTER (the kill item)"
+grep -q 'leaking the region' "$work/kernel.log" && die "the module leaked the region: the PTA still held it"
+echo "leaks: the PTA held no registration and no memory object at $loads loads and after $unloads unloads"
 # the machine went down by the kernel's power-off, after the verdict (not by a reset, a hang or a timeout)
 sed -n '/^RESULT PASS/,$p' "$console" | grep -q '^reboot: Power down' || \
     die "no 'reboot: Power down' from the kernel after the verdict"
 [ "$rc" -eq 0 ] || die "the checks passed but QEMU's exit status is $rc (not a clean PSCI SYSTEM_OFF)"
-echo "PASS: OP-TEE ($mode) up with the tzchan PTA, Linux's driver talks to it, clean power-off"
+echo "PASS: OP-TEE ($mode): the tzchan PTA serves /dev/tzchan through the TEE client API; verdicts agree; clean power-off"
 exit 0

@@ -4,6 +4,7 @@
 # `make -C <kernel build folder> M=<folder>` needs and nothing else, flat enough that no variable has to name the
 # repository. The Kbuild here serves both this tree and build-module.sh's build folder.
 #   Kbuild, dkms.conf, tzchan_drv.c, tzchan_ioctl.h   the driver, its build file and its user interface
+#   tzchan_cdev.c, tzchan_cdev.h                      the character device (shared with the OP-TEE client)
 #   core_tzchan.c, core_strerror.c                    the portable core (src/tzchan.c, src/strerror.c), unchanged
 #   src/atomics.h, include/tzchan/*.h                 the core's private and public headers
 #   shim/*.h                                          <stdint.h> & co. for the driver, on <linux/types.h>
@@ -16,6 +17,8 @@ top=$(cd "$here/../../.." && pwd)
 put() { install -D -m 0644 "$1" "$dest/$2"; }
 put "$here/Kbuild" Kbuild
 put "$here/tzchan_drv.c" tzchan_drv.c
+put "$here/tzchan_cdev.c" tzchan_cdev.c
+put "$here/tzchan_cdev.h" tzchan_cdev.h
 put "$here/tzchan_ioctl.h" tzchan_ioctl.h
 put "$top/src/tzchan.c" core_tzchan.c
 put "$top/src/strerror.c" core_strerror.c

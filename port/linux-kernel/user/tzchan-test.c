@@ -15,8 +15,9 @@
  *   6. unloads and reloads the module (unregister / register), sends again;
  *   7. hardening (as /init only): the test ioctls refuse a caller without CAP_SYS_ADMIN (EPERM); RX_INFO and the
  *      scribble, queued behind a reader blocked in read(), return EINTR on a signal; lane switches racing with
- *      interrupted writes on many threads leave no message behind; an unbind through sysfs with files open is
- *      refused and the files stay usable; a second device forced on the driver is refused; the probe's error
+ *      interrupted writes on many threads leave no message behind; a reader blocked in read() and a poller
+ *      blocked in poll() are woken by the secure side's answer to another thread's request; an unbind through
+ *      sysfs with files open is refused and the files stay usable; a second device forced on the driver is refused; the probe's error
  *      path and remove follow one rule for freeing the region (both branches, through the debug parameters);
  *      restart: with traffic in flight the driver is unloaded as if it had crashed (no UNREGISTER, region
  *      leaked) and loaded again; the secure side must take over (new generation, its old users see
@@ -28,13 +29,20 @@
  * then prints a summary, hands its verdict to the secure side and powers off (PSCI SYSTEM_OFF), which the
  * firmware turns into QEMU's exit status. Exit status when run by hand: 0 pass, 1 fail.
  * Arguments: [--production] [--only=<names>] [module path]; --only runs just the named parts of 7 and 8 (comma
- * separated: priv, intr, setlane, unbind, second, probe, restart, hostile) after loading the module, to try one
- * of them alone.
+ * separated: priv, intr, wake, setlane, unbind, second, probe, restart, kill, hostile) after loading the module,
+ * to try one of them alone.
  * --production tests a production driver (built without TZCHAN_TEST_HOOKS, e.g. by DKMS from the tzchan-dkms
  * package): the parts that need a test hook are skipped, each with its reason (the secure-RAM refusal, the
  * scribble, the scribble's EINTR case, the probe's error paths, the restart); `priv` checks instead that the test
  * ioctls are absent (ENOTTY, for root and nobody alike) and that the module has no debug_* parameter; and the
  * verdict travels as a message on lane 1 (struct lk_verdict), as the driver has no verdict ioctl.
+ * --optee=<smc|ffa> tests port/optee's tzchan.ko, the client of OP-TEE's tzchan pseudo TA (the ABI Linux reaches
+ * OP-TEE by): the module is loaded with debug_hostile=<abi> (hostile registrations and pumps at load, judged by the
+ * module) instead of the secure-RAM refusal; the parts that are about our own firmware and its platform device
+ * (unbind, second, probe, restart) are skipped, each with its reason; `kill` is added: a process streaming both
+ * ways is killed mid-transfer, the module cannot be unloaded while its files are open (EWOULDBLOCK at once, no
+ * hang), then unloads without UNREGISTER (closing its sessions must make the PTA give the region up: the module
+ * logs the PTA's status) and reloads, and traffic both ways verifies on the new registration.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -71,6 +79,7 @@
 
 static unsigned failures, verified;
 static bool production; /* --production: the driver has no test hooks */
+static const char *optee; /* --optee=<smc|ffa>: the driver is port/optee's client of OP-TEE's tzchan PTA */
 static uint64_t echo_seq[LK_MAX_LANES];
 static unsigned char *big, *rbuf;
 static volatile sig_atomic_t ticks;
@@ -719,6 +728,11 @@ static void skipped(const char *what, const char *why)
 	printf("skipped: %s (%s; the driver has no test hooks)\n", what, why);
 }
 
+static void skipped_optee(const char *what, const char *why)
+{
+	printf("skipped: %s (%s; not part of the OP-TEE client)\n", what, why);
+}
+
 /* Item: RX_INFO and the scribble, queued behind a reader blocked in read(), return EINTR on a signal. */
 struct intr_call {
 	int fd;
@@ -784,6 +798,81 @@ static void test_intr(void)
 		skipped("intr: SCRIBBLE queued behind a blocked reader", "needs the scribble ioctl");
 	else
 		test_intr_one("SCRIBBLE", TZCHAN_IOC_SCRIBBLE, &s);
+}
+
+/* Item: the secure side's data wakes a reader blocked in read() and a poller blocked in poll(), when another
+ * thread's request (a small write that itself never waits) makes the secure side produce it: the doorbell back
+ * (the SMC driver's interrupt; the OP-TEE client's PUMP return saying the secure side rang). Each waiter gets 10 s
+ * before it counts as never woken (a hang check, not a speed one), then a signal frees it. */
+struct wake_call {
+	int fd, done;
+	ssize_t r;
+	unsigned char buf[8192];
+};
+static void *wake_reader(void *p)
+{
+	struct wake_call *c = p;
+	c->r = read(c->fd, c->buf, sizeof c->buf);
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+static void *wake_poller(void *p)
+{
+	struct wake_call *c = p;
+	struct pollfd pf = {c->fd, POLLIN, 0};
+	c->r = poll(&pf, 1, -1) == 1 && (pf.revents & POLLIN) ? 1 : -1;
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+static int wake_one(const char *name, void *(*fn)(void *), uint64_t len, uint64_t seed)
+{
+	static struct wake_call c;
+	struct lk_gen_req req = {LK_GEN_MAGIC, 0, len, seed};
+	int fr = open_lane(1, 0), fw = open_lane(1, 0), r = -1;
+	pthread_t t;
+	if (fr < 0 || fw < 0)
+		goto out;
+	memset(&c, 0, sizeof c);
+	c.fd = fr;
+	pthread_create(&t, NULL, fn, &c);
+	usleep(200000); /* lets the waiter go to sleep first (if it has not, the item still holds, only weaker) */
+	if (write_msg(fw, &req, sizeof req, NULL) == 0) {
+		if (!wait_done(&c.done, 10000))
+			fail("wake: the %s blocked on lane 1 was not woken within 10 s by the secure side's answer", name);
+		else
+			r = 0;
+	}
+	if (!__atomic_load_n(&c.done, __ATOMIC_ACQUIRE))
+		pthread_kill(t, SIGUSR1);
+	pthread_join(t, NULL);
+	if (r == 0 && fn == wake_poller) {
+		c.r = read(fr, c.buf, sizeof c.buf);
+		if (c.r < 0)
+			fail("wake: read after poll: %s", strerror(errno));
+	}
+	if (r == 0 && (c.r != (ssize_t)len)) {
+		fail("wake: the %s got %zd bytes, want %llu", name, c.r, (unsigned long long)len);
+		r = -1;
+	}
+	for (uint64_t i = 0; r == 0 && i < len; i++)
+		if (c.buf[i] != lk_gen_byte(seed, i)) {
+			fail("wake: byte %llu of the generated message", (unsigned long long)i);
+			r = -1;
+		}
+	if (r == 0)
+		verified++;
+out:
+	if (fr >= 0)
+		close(fr);
+	if (fw >= 0)
+		close(fw);
+	return r;
+}
+static void test_wake(void)
+{
+	if (wake_one("reader", wake_reader, 3000, 77) == 0 && wake_one("poller", wake_poller, 5000, 78) == 0)
+		printf("wake: a reader blocked in read() and a poller blocked in poll() were woken by the secure side's "
+		       "answer to another thread's request; 8000 bytes verified\n");
 }
 
 /* Item: SET_LANE racing with interrupted writes. Writers (one fd each) stream 150 KiB messages (more than a
@@ -1243,6 +1332,85 @@ static void test_restart(const char *ko)
 	       restart.status, restart.unregister, restart.old_users);
 }
 
+/* Item (OP-TEE client): a process streaming both ways (6 MiB echoes on lane 0, 4 MiB generated messages on lane 1)
+ * is killed mid-transfer. While it runs, the module cannot be unloaded: its open files pin it, and the request
+ * fails at once (EWOULDBLOCK), it does not wait. After the kill the module unloads, told to skip UNREGISTER, so
+ * that closing its sessions alone must end the registration before the memory is freed (nothing may hang), and
+ * loads again, and traffic both ways verifies on the new registration
+ * (the killed process's half message went with the old region). */
+static void test_kill(const char *ko)
+{
+	struct tzchan_ioc_stats st0, st;
+	int status = 0, fd = open_lane(0, 0);
+	if (fd < 0)
+		return;
+	ioctl(fd, TZCHAN_IOC_GET_STATS, &st0);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int f0 = open_lane(0, 0), f1 = open_lane(1, 0);
+		struct lk_echo e;
+		for (unsigned i = 0; f0 >= 0 && f1 >= 0; i++) {
+			if (write(f0, big, 6 * MIB) < 0 || read(f0, &e, sizeof e) < 0)
+				break;
+			struct lk_gen_req req = {LK_GEN_MAGIC, 0, 4 * MIB, i};
+			if (write(f1, &req, sizeof req) < 0)
+				break;
+			for (size_t got = 0; got < 4 * MIB;) {
+				ssize_t r = read(f1, rbuf, 64 * 1024);
+				if (r <= 0)
+					_exit(1);
+				got += (size_t)r;
+			}
+		}
+		_exit(1);
+	}
+	/* wait (bounded) until the child has moved at least 2 MiB: traffic is in flight */
+	for (int i = 0; i < 200; i++) {
+		usleep(50000);
+		if (ioctl(fd, TZCHAN_IOC_GET_STATS, &st) == 0 &&
+		    st.bytes_sent + st.bytes_recv - st0.bytes_sent - st0.bytes_recv >= 2 * MIB)
+			break;
+	}
+	close(fd);
+	errno = 0;
+	double t = now_s();
+	long u = syscall(SYS_delete_module, "tzchan", O_NONBLOCK);
+	int ue = errno;
+	if (u == 0)
+		fail("the module unloaded while a process had /dev/tzchan open");
+	else if (ue != EWOULDBLOCK && ue != EBUSY)
+		fail("unloading with files open: %s, want EWOULDBLOCK", strerror(ue));
+	else
+		printf("kill: unloading with a process streaming was refused at once (%s, %.2f s)\n", strerror(ue),
+		       now_s() - t);
+	kill(pid, SIGKILL);
+	if (waitpid(pid, &status, 0) != pid || !WIFSIGNALED(status)) {
+		fail("the streaming child did not die by SIGKILL (status %#x)", status);
+		return;
+	}
+	/* this unload skips UNREGISTER: closing the sessions alone must make the PTA give the region up */
+	if (write_file("/sys/module/tzchan/parameters/debug_unload_without_unregister", "1") != 0) {
+		fail("setting debug_unload_without_unregister: %s", strerror(errno));
+		return;
+	}
+	t = now_s();
+	if (syscall(SYS_delete_module, "tzchan", O_NONBLOCK) != 0) {
+		fail("unloading after the kill: %s", strerror(errno));
+		return;
+	}
+	double tu = now_s() - t;
+	if (load_module(ko, "") != 0) {
+		fail("reloading %s after the kill: %s", ko, strerror(errno));
+		return;
+	}
+	memset(echo_seq, 0, sizeof echo_seq);
+	if (restart_traffic(7000, true) == 0)
+		printf("kill: a process streaming both ways was killed mid-transfer; the module unloaded (without "
+		       "UNREGISTER: its sessions' close released the region) in %.2f s and loaded again; traffic both ways "
+		       "verified\n", tu);
+}
+
 /* The hostile program (/tzchan-hostile), bounded: it gets `seconds`, and is killed after twice that plus 30 s. */
 static void test_hostile(unsigned seconds)
 {
@@ -1294,8 +1462,19 @@ static void test_hardening(const char *ko, const char *only)
 	}
 	if (wanted(only, "intr") && !failures)
 		test_intr();
+	if (wanted(only, "wake") && !failures)
+		test_wake();
 	if (wanted(only, "setlane") && !failures)
 		test_setlane();
+	if (optee) {
+		skipped_optee("unbind, second, probe, restart", "they test our own firmware's platform device and its "
+			      "register-over takeover; OP-TEE's PTA ends a registration with its session instead");
+		if (wanted(only, "kill") && !failures)
+			test_kill(ko);
+		if (wanted(only, "hostile") && !failures)
+			test_hostile(25);
+		return;
+	}
 	if (wanted(only, "unbind") && !failures)
 		test_unbind();
 	if (wanted(only, "second") && !failures)
@@ -1360,6 +1539,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--production") == 0)
 			production = true;
+		else if (strncmp(argv[i], "--optee=", 8) == 0)
+			optee = argv[i] + 8;
 		else if (strncmp(argv[i], "--only=", 7) == 0)
 			only = argv[i] + 7;
 		else
@@ -1368,7 +1549,15 @@ int main(int argc, char **argv)
 	if (pid1) {
 		init_system();
 		/* a region in secure RAM: the secure side must refuse it, and the module must not load */
-		if (production) {
+		if (optee) {
+			char params[64];
+			snprintf(params, sizeof params, "debug_hostile=%s", optee);
+			skipped_optee("refusal: registering secure RAM", "the hostile registrations at load stand for it");
+			if (load_module(ko, params) != 0) {
+				printf("FAIL: loading %s %s: %s\n", ko, params, strerror(errno));
+				failures++;
+			}
+		} else if (production) {
 			skipped("refusal: registering secure RAM", "needs the debug_register_pa parameter");
 		} else if (load_module(ko, "debug_register_pa=0x0e000000") == 0) {
 			fail("the module loaded although it registered secure RAM");
@@ -1379,7 +1568,7 @@ int main(int argc, char **argv)
 			printf("refusal: registering secure RAM was refused by the secure side and the module did not "
 			       "load (EACCES; reason in the kernel log)\n");
 		}
-		if (load_module(ko, "") != 0) {
+		if (!optee && load_module(ko, "") != 0) {
 			printf("FAIL: loading %s: %s\n", ko, strerror(errno));
 			failures++;
 		}
@@ -1388,8 +1577,11 @@ int main(int argc, char **argv)
 	rbuf = malloc(64 * 1024);
 	if (!big || !rbuf)
 		return 1;
-	printf("tzchan-test: /dev/tzchan against the secure world%s\n",
-	       production ? " (production driver: no test hooks)" : "");
+	printf("tzchan-test: /dev/tzchan against the secure world%s%s%s\n",
+	       production ? " (production driver: no test hooks)" : "", optee ? " (OP-TEE's tzchan PTA, ABI " : "",
+	       optee ? optee : "");
+	if (optee)
+		printf(")\n");
 
 	fd = failures ? -1 : open_lane(0, 0);
 	if (fd >= 0 && only) {
@@ -1433,9 +1625,11 @@ int main(int argc, char **argv)
 		       (unsigned long long)st.bytes_sent, (unsigned long long)st.bytes_recv, (double)tb / MIB);
 		printf("throughput: %.1f MiB/s payload both ways over %.2f s (QEMU TCG, emulated)\n",
 		       (double)tb / MIB / (t1 - t0), t1 - t0);
-		printf("doorbells: %llu SMCs to the secure side, %llu interrupts from it: %.3f per message; "
+		printf("doorbells: %llu %s to the secure side, %llu %s from it: %.3f per message; "
 		       "%llu sleeps; protocol errors %llu\n", (unsigned long long)st.doorbells_out,
-		       (unsigned long long)st.doorbells_in, msgs ? (double)bells / (double)msgs : 0.0,
+		       optee ? "PUMP invokes" : "SMCs", (unsigned long long)st.doorbells_in,
+		       optee ? "rings back (PUMP returns that woke waiters)" : "interrupts",
+		       msgs ? (double)bells / (double)msgs : 0.0,
 		       (unsigned long long)st.sleeps, (unsigned long long)st.protocol_errors);
 		if (!failures && production)
 			skipped("scribble: the secure side drops a scribbled region and accepts a fresh one",

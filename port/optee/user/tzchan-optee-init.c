@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * /init of the OP-TEE boot test's initramfs: checks from user space that Linux's OP-TEE driver is up and that the
- * tzchan pseudo TA answers, prints one RESULT line, then powers the machine off (PSCI SYSTEM_OFF through TF-A).
+ * /init of the OP-TEE test's initramfs: checks from user space that Linux's OP-TEE driver is up and that the
+ * tzchan pseudo TA answers, then hands over to the channel test: execs /tzchan-test (port/linux-kernel's user test)
+ * with this program's own arguments (--optee=<smc|ffa>, from the kernel command line), which loads /tzchan.ko
+ * (port/optee's OP-TEE client), runs the traffic, prints the RESULT line and powers the machine off (PSCI
+ * SYSTEM_OFF through TF-A). If a check here fails, or there is no /tzchan-test, it prints RESULT FAIL and powers
+ * off itself.
  *   1. the TEE bus lists the PTA (the driver enumerated OP-TEE's devices at probe:
  * /sys/bus/tee/devices/optee-ta-<uuid>)
  *   2. /dev/tee0 is OP-TEE's (TEE_IOC_VERSION)
- *   3. a session opens on the PTA, STATUS reports the interface and wire-format versions this build expects and
- *      counts this session, and the session closes; an unknown command is refused.
+ *   3. a session opens on the PTA, STATUS reports the interface and wire-format versions this build expects,
+ *      counts this session and holds no registration and no memory object yet, and the session closes; an
+ *      unknown command is refused.
  * Uses only the kernel's TEE ioctls (no libteec). Static, so the initramfs needs nothing else.
  */
 #define _GNU_SOURCE
@@ -123,8 +128,8 @@ static void test_pta(void)
 
     struct tee_ioctl_param p[4];
     memset(p, 0, sizeof(p));
-    p[0].attr = TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
-    p[1].attr = TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
+    for (int i = 0; i < 4; i++)
+        p[i].attr = TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
     uint32_t ret = 0;
     int rc = invoke(fd, os.arg.session, TZCHAN_PTA_CMD_STATUS, p, &ret);
     check(rc == 0 && ret == TEEC_SUCCESS, "STATUS succeeds");
@@ -134,6 +139,7 @@ static void test_pta(void)
     check(p[0].a == TZCHAN_PTA_API_VERSION && p[0].b == TZCHAN_WIRE_VERSION,
           "STATUS reports the interface and wire-format versions this build speaks");
     check(p[1].a == 1 && p[1].b >= 1, "STATUS counts this session");
+    check(p[2].a == 0 && p[2].b == 0, "STATUS: no registration and no memory object held before any client");
 
     memset(p, 0, sizeof(p));
     rc = invoke(fd, os.arg.session, 0x7fffffffu, p, &ret);
@@ -144,7 +150,7 @@ static void test_pta(void)
     close(fd);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     mount("proc", "/proc", "proc", 0, NULL);
     mount("sysfs", "/sys", "sysfs", 0, NULL);
@@ -152,10 +158,15 @@ int main(void)
     setvbuf(stdout, NULL, _IONBF, 0);
     printf("tzchan-optee-init: start\n");
     test_pta();
-    if (failures)
-        printf("RESULT FAIL: %d check(s) failed\n", failures);
-    else
-        printf("RESULT PASS\n");
+    if (!failures) {
+        printf("init: the tzchan PTA answers from user space; handing over to /tzchan-test\n");
+        argv[0] = "/tzchan-test";
+        execv("/tzchan-test", argv);
+        printf("exec /tzchan-test: %s\n", strerror(errno));
+        failures++;
+    }
+    (void)argc;
+    printf("RESULT FAIL: %d check(s) failed\n", failures);
     sync();
     reboot(RB_POWER_OFF);
     return 1;
