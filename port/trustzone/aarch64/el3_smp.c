@@ -21,6 +21,7 @@
 #include "a64.h"
 #include "a64_gic.h"
 #include "el3_common.h"
+#include "el3_psci.h"
 #include "el3_world.h"
 #include "../common/lk_smc.h"
 #include "../common/tz_board.h"
@@ -30,13 +31,6 @@
 
 extern const unsigned char __ns_image_start[], __ns_image_end[];
 void sp_smp_entry(void);
-
-/* PSCI power state per CPU: LK_PSCI_AFF_ON, _OFF, _ON_PENDING, CPU_ABSENT, or CPU_CLAIMED while a CPU_ON writes
- * the entry point; OFF -> CLAIMED (CPU_ON's compare-and-swap) -> ON_PENDING (release) -> ON (the target). */
-#define CPU_ABSENT 0xffu
-#define CPU_CLAIMED 0xfeu
-static uint32_t cpu_state[EL3_MAX_CPUS];
-static uint64_t cpu_entry[EL3_MAX_CPUS], cpu_context[EL3_MAX_CPUS];
 
 void el3_cpu_init(void)
 {
@@ -64,7 +58,7 @@ void el3_main_cpu0(void)
     a64_gic_dist_init();
     n = a64_gic_cpu_count(EL3_MAX_CPUS);
     for (i = 0; i < EL3_MAX_CPUS; i++) /* before the pen opens: the others read these once released */
-        cpu_state[i] = i == 0 ? LK_PSCI_AFF_ON : i < n ? LK_PSCI_AFF_OFF : CPU_ABSENT;
+        el3_psci_set(i, i == 0 ? LK_PSCI_AFF_ON : i < n ? LK_PSCI_AFF_OFF : EL3_CPU_NONE);
     tz_printf("EL3: %u CPUs, each runs the normal world and its own secure world; CPU0 starts, the others wait "
               "for PSCI CPU_ON\n", n);
     tz_pen_release();
@@ -82,58 +76,11 @@ void el3_main_secondary(unsigned cpu)
 {
     uint64_t entry, context;
 
-    el3_mmu_on(); /* before reading cpu_state: CPU0 wrote it through its caches */
+    el3_mmu_on(); /* before reading the PSCI states: CPU0 wrote them through its caches */
     el3_cpu_init();
-    /* acquire: entry and context are read after the state says they are written; pairs with the release in
-     * psci_cpu_on */
-    while (__atomic_load_n(&cpu_state[cpu], __ATOMIC_ACQUIRE) != LK_PSCI_AFF_ON_PENDING)
-        __asm__ volatile("wfe"); /* no timeout: a CPU that is off waits for ever */
-    entry = cpu_entry[cpu];
-    context = cpu_context[cpu];
-    /* relaxed: only this CPU moves its word on from ON_PENDING; AFFINITY_INFO's ON promises no more than that
-     * the CPU left the pen */
-    __atomic_store_n(&cpu_state[cpu], LK_PSCI_AFF_ON, __ATOMIC_RELAXED);
+    el3_psci_wait_on(cpu, &entry, &context);
+    el3_psci_now_on(cpu);
     cpu_boot(cpu, entry, context);
-}
-
-static unsigned psci_target(uint64_t mpidr)
-{
-    if (mpidr >= EL3_MAX_CPUS)
-        return EL3_MAX_CPUS;
-    /* relaxed: CPU_ABSENT is written before the pen opens and never changes */
-    return __atomic_load_n(&cpu_state[mpidr], __ATOMIC_RELAXED) == CPU_ABSENT ? EL3_MAX_CPUS : (unsigned)mpidr;
-}
-
-static uint32_t psci_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context)
-{
-    unsigned cpu = psci_target(mpidr);
-    uint32_t expect = LK_PSCI_AFF_OFF;
-
-    if (cpu == EL3_MAX_CPUS)
-        return LK_PSCI_INVALID_PARAMETERS;
-    if (entry < TZ_NS_RAM_BASE || entry >= (uint64_t)TZ_NS_RAM_BASE + TZ_NS_RAM_SIZE || (entry & 3u) != 0u)
-        return LK_PSCI_INVALID_ADDRESS;
-    /* relaxed: the swap only claims the CPU; what the target reads is published by the release below */
-    if (!__atomic_compare_exchange_n(&cpu_state[cpu], &expect, CPU_CLAIMED, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-        return expect == LK_PSCI_AFF_ON ? LK_PSCI_ALREADY_ON : LK_PSCI_ON_PENDING;
-    cpu_entry[cpu] = entry;
-    cpu_context[cpu] = context;
-    /* release: entry and context (and everything the caller did before CPU_ON, in either world of this CPU)
-     * happen before the target sees ON_PENDING; pairs with the acquire in el3_main_secondary */
-    __atomic_store_n(&cpu_state[cpu], LK_PSCI_AFF_ON_PENDING, __ATOMIC_RELEASE);
-    DSB(sy);
-    __asm__ volatile("sev");
-    return LK_PSCI_SUCCESS;
-}
-
-static uint32_t psci_aff_info(uint64_t mpidr, uint64_t level)
-{
-    unsigned cpu = psci_target(mpidr);
-    uint32_t st;
-    if (cpu == EL3_MAX_CPUS || level != 0u)
-        return LK_PSCI_INVALID_PARAMETERS;
-    st = __atomic_load_n(&cpu_state[cpu], __ATOMIC_RELAXED); /* relaxed: a snapshot, orders nothing */
-    return st == CPU_CLAIMED ? LK_PSCI_AFF_ON_PENDING : st;
 }
 
 static void psci(uint64_t *frame)
@@ -149,11 +96,11 @@ static void psci(uint64_t *frame)
         break;
     case LK_PSCI_CPU_ON:
     case LK_PSCI_CPU_ON64:
-        r = psci_cpu_on(x1, x2, x3);
+        r = el3_psci_cpu_on(x1, x2, x3);
         break;
     case LK_PSCI_AFFINITY_INFO:
     case LK_PSCI_AFFINITY_INFO64:
-        r = psci_aff_info(x1, x2);
+        r = el3_psci_aff_info(x1, x2);
         break;
     case LK_PSCI_FEATURES: {
         uint32_t q = (uint32_t)x1;

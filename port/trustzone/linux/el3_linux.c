@@ -19,6 +19,7 @@
 #include "a64.h"
 #include "a64_gic.h"
 #include "el3_common.h"
+#include "el3_psci.h"
 #include "tz_board.h"
 #include "mailbox.h"
 #include "tz_print.h"
@@ -31,17 +32,8 @@
  * relaxed is enough, the verdict SMC returns before the normal world can ask for SYSTEM_OFF. */
 static int exit_status = LK_EXIT_NO_VERDICT;
 
-/* ---- the normal world's CPUs (PSCI CPU_ON, CPU_OFF, AFFINITY_INFO) ------------------------------------------ *
- * One word per CPU, in secure RAM: LK_PSCI_AFF_ON, _OFF, _ON_PENDING, or CPU_NOT_NS (CPU1, the payload's, and
- * CPUs the machine does not have), plus CPU_CLAIMED while a CPU_ON writes the entry point. Transitions:
- *   OFF -> CLAIMED (CPU_ON, compare-and-swap: one CPU_ON wins) -> ON_PENDING (release, after entry and context)
- *   ON_PENDING -> ON (the target, at EL3, after reading entry and context) ; ON -> OFF (CPU_OFF, on that CPU)
- * Only EL3 touches them, so the normal world cannot race them except by calling PSCI from several CPUs at once,
- * which the compare-and-swap settles. A CPU that is OFF waits at EL3 in wfe (el3_main_secondary). */
-#define CPU_NOT_NS 0xffu
-#define CPU_CLAIMED 0xfeu
-static uint32_t cpu_state[EL3_MAX_CPUS];
-static uint64_t cpu_entry[EL3_MAX_CPUS], cpu_context[EL3_MAX_CPUS];
+/* ---- the normal world's CPUs: PSCI CPU_ON, CPU_OFF, AFFINITY_INFO (their states: aarch64/el3_psci.c) ------- *
+ * CPU1 (the payload's) and CPUs the machine does not have are EL3_CPU_NONE. */
 
 void el3_cpu_init(void)
 {
@@ -80,7 +72,7 @@ void el3_main_cpu0(void)
     {
         unsigned n = a64_gic_cpu_count(EL3_MAX_CPUS), i;
         for (i = 0; i < EL3_MAX_CPUS; i++) /* before the pen opens: the others read these once released */
-            cpu_state[i] = i == 0 ? LK_PSCI_AFF_ON : (i == 1 || i >= n) ? CPU_NOT_NS : LK_PSCI_AFF_OFF;
+            el3_psci_set(i, i == 0 ? LK_PSCI_AFF_ON : (i == 1 || i >= n) ? EL3_CPU_NONE : LK_PSCI_AFF_OFF);
         tz_printf("EL3: %u CPUs: CPU0 boots Linux, CPU1 runs the secure payload, %u more for PSCI CPU_ON\n", n,
                   n > 2 ? n - 2 : 0);
     }
@@ -100,65 +92,14 @@ void el3_main_secondary(unsigned cpu)
 {
     uint64_t freq, entry, context;
 
-    el3_mmu_on(); /* before reading cpu_state: CPU0 wrote it through its caches */
+    el3_mmu_on(); /* before reading the PSCI states: CPU0 wrote them through its caches */
     el3_cpu_init();
     freq = SYSREG_R(cntfrq_el0);
     SYSREG_W(cntfrq_el0, freq ? freq : LK_CNTFRQ_DEFAULT);
-    /* acquire: entry and context are read after the state says they are written; pairs with the release in
-     * psci_cpu_on */
-    while (__atomic_load_n(&cpu_state[cpu], __ATOMIC_ACQUIRE) != LK_PSCI_AFF_ON_PENDING)
-        __asm__ volatile("wfe"); /* no timeout: a CPU that is off waits for ever */
-    entry = cpu_entry[cpu];
-    context = cpu_context[cpu];
+    el3_psci_wait_on(cpu, &entry, &context);
     a64_gic_redist_handover_ns(cpu);
-    /* release: our GIC set-up is done before AFFINITY_INFO reports ON; pairs with the acquire in psci_aff_info */
-    __atomic_store_n(&cpu_state[cpu], LK_PSCI_AFF_ON, __ATOMIC_RELEASE);
+    el3_psci_now_on(cpu); /* after our GIC set-up */
     enter_linux(entry, context);
-}
-
-/* MPIDR -> CPU number (Aff0), or EL3_MAX_CPUS for one that is no normal-world CPU of this machine. */
-static unsigned psci_target(uint64_t mpidr)
-{
-    if ((mpidr & ~(uint64_t)0xffu) != 0u || mpidr >= EL3_MAX_CPUS)
-        return EL3_MAX_CPUS;
-    return __atomic_load_n(&cpu_state[mpidr], __ATOMIC_RELAXED) == CPU_NOT_NS ? EL3_MAX_CPUS : (unsigned)mpidr;
-}
-
-static uint32_t psci_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context)
-{
-    unsigned cpu = psci_target(mpidr);
-    uint32_t expect = LK_PSCI_AFF_OFF;
-
-    if (cpu == EL3_MAX_CPUS)
-        return LK_PSCI_INVALID_PARAMETERS;
-    /* the entry point must be normal-world RAM (the CPU starts there with its MMU off) */
-    if (entry < TZ_NS_RAM_BASE || entry >= (uint64_t)TZ_NS_RAM_BASE + TZ_NS_RAM_SIZE || (entry & 3u) != 0u)
-        return LK_PSCI_INVALID_ADDRESS;
-    /* relaxed: the swap only claims the CPU (of two CPU_ONs, one wins); what the target reads is published by
-     * the release store below */
-    if (!__atomic_compare_exchange_n(&cpu_state[cpu], &expect, CPU_CLAIMED, 0, __ATOMIC_RELAXED,
-                                     __ATOMIC_RELAXED))
-        return expect == LK_PSCI_AFF_ON ? LK_PSCI_ALREADY_ON : LK_PSCI_ON_PENDING;
-    cpu_entry[cpu] = entry;
-    cpu_context[cpu] = context;
-    /* release: entry and context are written before the target can see ON_PENDING; pairs with the acquire in
-     * el3_main_secondary */
-    __atomic_store_n(&cpu_state[cpu], LK_PSCI_AFF_ON_PENDING, __ATOMIC_RELEASE);
-    DSB(sy);
-    __asm__ volatile("sev");
-    return LK_PSCI_SUCCESS;
-}
-
-static uint32_t psci_aff_info(uint64_t mpidr, uint64_t level)
-{
-    unsigned cpu = psci_target(mpidr);
-    uint32_t st;
-
-    if (cpu == EL3_MAX_CPUS || level != 0u)
-        return LK_PSCI_INVALID_PARAMETERS;
-    /* acquire: pairs with the release stores of the transitions (el3_main_secondary, psci_cpu_on, CPU_OFF) */
-    st = __atomic_load_n(&cpu_state[cpu], __ATOMIC_ACQUIRE);
-    return st == CPU_CLAIMED ? LK_PSCI_AFF_ON_PENDING : st;
 }
 
 /* CPU_OFF: the calling CPU leaves the normal world until a CPU_ON names it again: the SMC never returns; the CPU
@@ -166,14 +107,8 @@ static uint32_t psci_aff_info(uint64_t mpidr, uint64_t level)
  * not a normal-world one: CPU1's payload must not become a CPU that CPU_ON could hand to the normal world. */
 static uint32_t psci_cpu_off(void)
 {
-    unsigned cpu = a64_cpu();
-
-    if (cpu >= EL3_MAX_CPUS || __atomic_load_n(&cpu_state[cpu], __ATOMIC_RELAXED) != LK_PSCI_AFF_ON)
-        return LK_PSCI_DENIED; /* relaxed: only this CPU moves its own word away from ON */
-
-    /* release: everything this CPU did happens before AFFINITY_INFO reports OFF (Linux then frees its stack);
-     * pairs with the acquire in psci_aff_info */
-    __atomic_store_n(&cpu_state[cpu], LK_PSCI_AFF_OFF, __ATOMIC_RELEASE);
+    if (el3_psci_cpu_off(a64_cpu()) != 0u)
+        return LK_PSCI_DENIED;
     el3_secondary_restart();
 }
 
@@ -245,11 +180,11 @@ void el3_smc(uint64_t *regs)
             break;
         case LK_PSCI_CPU_ON:
         case LK_PSCI_CPU_ON64:
-            r[0] = psci_cpu_on(x1, x2, x3);
+            r[0] = el3_psci_cpu_on(x1, x2, x3);
             break;
         case LK_PSCI_AFFINITY_INFO:
         case LK_PSCI_AFFINITY_INFO64:
-            r[0] = psci_aff_info(x1, x2);
+            r[0] = el3_psci_aff_info(x1, x2);
             break;
         case LK_PSCI_CPU_OFF:
             r[0] = psci_cpu_off(); /* returns only when refused */
