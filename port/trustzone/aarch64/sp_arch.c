@@ -16,6 +16,7 @@
 #include "tz_libc.h"
 
 #include "a64.h"
+#include "sp_plat.h"
 #include "mailbox.h"
 #include "../common/tz_board.h"
 #include "../common/tz_mmu.h"
@@ -58,23 +59,7 @@ void el1_unexpected(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far) __at
 #define GICD_ISPENDR 0x0200u
 #endif
 
-/* ---- tz_plat.h -------------------------------------------------------------------------------------------- */
-uint64_t tz_arch_now(void) { return a64_now(); }
-uint64_t tz_arch_freq(void) { return SYSREG_R(cntfrq_el0); }
-void tz_arch_irq_off(void) { __asm__ volatile("msr daifset, #3" ::: "memory"); }
-void tz_arch_irq_on(void) { __asm__ volatile("msr daifclr, #3" ::: "memory"); }
-void tz_arch_wfi(void) { __asm__ volatile("dsb sy; wfi" ::: "memory"); }
-void tz_arch_exit(int status) { a64_semihost_exit(status); }
-void tz_arch_putc(char c) { a64_pl011_putc(TZ_UART1_BASE, c); }
-
 /* ---- tz_secure.h ------------------------------------------------------------------------------------------ */
-/* tz_mmu's break-before-make flush: the invalid descriptors reach the table walker (dsb ishst), every S-EL1 TLB and
- * walk-cache entry goes (tlbi vmalle1is), and that completes (dsb ish) before the next instruction (isb). */
-static void sp_tlb_flush(void)
-{
-    __asm__ volatile("dsb ishst; tlbi vmalle1is; dsb ish; isb" ::: "memory");
-}
-
 void *tz_sp_map_ns(uint64_t pa, uint64_t size)
 {
 #if TZ_SP_WINDOW_CHECK

@@ -16,6 +16,7 @@
 #include "tz_libc.h"
 
 #include "a64.h"
+#include "sp_plat.h"
 #include "sp_percpu.h"
 #include "../common/tz_board.h"
 #include "../common/tz_mmu.h"
@@ -65,21 +66,7 @@ static struct sp_cpu cpus[NCPU];
 
 void sp_smp_main(uint64_t cpu) __attribute__((noreturn));
 
-/* ---- tz_plat.h -------------------------------------------------------------------------------------------- */
-uint64_t tz_arch_now(void) { return a64_now(); }
-uint64_t tz_arch_freq(void) { return SYSREG_R(cntfrq_el0); }
-void tz_arch_irq_off(void) { __asm__ volatile("msr daifset, #3" ::: "memory"); }
-void tz_arch_irq_on(void) { __asm__ volatile("msr daifclr, #3" ::: "memory"); }
-void tz_arch_wfi(void) { __asm__ volatile("dsb sy; wfi" ::: "memory"); }
-void tz_arch_exit(int status) { a64_semihost_exit(status); }
-void tz_arch_putc(char c) { a64_pl011_putc(TZ_UART1_BASE, c); }
-
 /* ---- memory ----------------------------------------------------------------------------------------------- */
-static void sp_tlb_flush(void)
-{
-    __asm__ volatile("dsb ishst; tlbi vmalle1is; dsb ish; isb" ::: "memory");
-}
-
 static void mmu_build(void)
 {
     const uint64_t ro = TZ_PTE_NORMAL | TZ_PTE_RO;
