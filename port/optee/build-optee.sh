@@ -39,7 +39,7 @@ optee_tar=optee_os-4.10.0.tar.xz
 tfa_tar=trusted-firmware-a-v2.14.0.tar.xz
 build_tar=optee-build-4.10.0.tar.xz   # ffa only: its qemu_v8/spmc_el3_manifest.dts is TF-A's SPMC manifest
 # Bump when the steps below change what gets built (not for edits that cannot change the result).
-recipe=4
+recipe=5
 # What the pseudo TA compiles from the rest of the project (copied into its folder, see pta/sub.mk).
 shared_src="src/tzchan.c src/strerror.c src/atomics.h port/trustzone/common/tz_region.c
     port/trustzone/common/tz_region.h port/trustzone/common/tz_crc32.c port/trustzone/common/tz_crc32.h
@@ -117,13 +117,66 @@ END { if (n != 2) exit 1 }' "$tmp/trusted-firmware-a/plat/qemu/common/qemu_pm.c"
     { echo "build-optee: TF-A's qemu_pm.c is not as expected (power-off/reset panic)" >&2; exit 1; }
 mv "$tmp/qemu_pm.c" "$tmp/trusted-firmware-a/plat/qemu/common/qemu_pm.c"
 
+# OP-TEE keeps its registered shared-memory objects in lists private to one file each (core/mm/mobj_dyn_shm.c:
+# the SMC ABI's registered objects, built only without FF-A; core/arch/arm/mm/mobj_ffa.c: FF-A shared memory
+# OP-TEE retrieved, in use or not) and exports no count of them. The test wants OP-TEE's own count, not the PTA's, so each file gets one
+# function of ours appended that walks its list under the list's own lock: objects and bytes (the PTA's
+# CORE_COUNTS command calls them; tzchan_pta.c declares them). Nothing else in OP-TEE changes.
+[ "$mode" = smc ] && cat >> "$tmp/optee_os/core/mm/mobj_dyn_shm.c" <<'C'
+
+/* added by tzchan build-optee.sh: the registered shared-memory objects OP-TEE holds now, and their bytes */
+size_t tzchan_count_reg_shm(size_t *bytes);
+size_t tzchan_count_reg_shm(size_t *bytes)
+{
+	struct mobj_reg_shm *r = NULL;
+	uint32_t exceptions = cpu_spin_lock_xsave(&reg_shm_slist_lock);
+	size_t n = 0;
+
+	*bytes = 0;
+	SLIST_FOREACH(r, &reg_shm_list, next) {
+		n++;
+		*bytes += r->mobj.size;
+	}
+	cpu_spin_unlock_xrestore(&reg_shm_slist_lock, exceptions);
+	return n;
+}
+C
+if [ "$mode" = ffa ]; then
+    cat >> "$tmp/optee_os/core/arch/arm/mm/mobj_ffa.c" <<'C'
+
+/* added by tzchan build-optee.sh: the FF-A shared-memory objects OP-TEE holds now (in use or inactive, not yet
+ * given back), and their bytes */
+size_t tzchan_count_ffa_shm(size_t *bytes);
+size_t tzchan_count_ffa_shm(size_t *bytes)
+{
+	struct mobj_ffa *mf = NULL;
+	uint32_t exceptions = cpu_spin_lock_xsave(&shm_lock);
+	size_t n = 0;
+
+	*bytes = 0;
+	SLIST_FOREACH(mf, &shm_head, link) {
+		n++;
+		*bytes += mf->mobj.size;
+	}
+	SLIST_FOREACH(mf, &shm_inactive_head, link) {
+		n++;
+		*bytes += mf->mobj.size;
+	}
+	cpu_spin_unlock_xrestore(&shm_lock, exceptions);
+	return n;
+}
+C
+fi
+
 # OP-TEE: 64-bit core, GICv3, no user TAs (the tzchan service is a pseudo TA inside the core; without the user-TA
 # libraries the build takes about 1.5 min instead of 8 on two cores), info-level log on the
-# secure UART. The snapshot has no .git: its commit is given (else OP-TEE asks git, which would answer with the
+# secure UART, the core heap's allocation statistics (CFG_WITH_STATS=y: malloc_get_stats, read by the PTA's
+# CORE_COUNTS; it also builds OP-TEE's statistics PTA). The snapshot has no .git: its commit is given (else OP-TEE asks git, which would answer with the
 # commit of any repository around the cache folder, and the FF-A code refuses the 32-bit 0x0 it falls back to). Under FF-A it is the SPMC's S-EL1 partition, its manifest and the device tree passed by TF-A.
 optee_flags="PLATFORM=vexpress-qemu_armv8a CFG_ARM64_core=y CFG_ARM_GICV3=y ta-targets=ta_arm64
     CROSS_COMPILE=$cross CROSS_COMPILE_core=$cross CROSS_COMPILE_ta_arm64=$cross
-    CFG_TEE_CORE_LOG_LEVEL=2 DEBUG=0 CFG_WERROR=y TEE_IMPL_GIT_SHA1=0x753afbbee168 CFG_WITH_USER_TA=n"
+    CFG_TEE_CORE_LOG_LEVEL=2 DEBUG=0 CFG_WERROR=y TEE_IMPL_GIT_SHA1=0x753afbbee168 CFG_WITH_USER_TA=n
+    CFG_WITH_STATS=y"
 # TF-A: BL32 in the secure DRAM the OP-TEE platform uses, the kernel as a preloaded BL33.
 tfa_flags="PLAT=qemu QEMU_USE_GIC_DRIVER=QEMU_GICV3 BL32_RAM_LOCATION=tdram DEBUG=0 LOG_LEVEL=30
     ARM_LINUX_KERNEL_AS_BL33=1 PRELOADED_BL33_BASE=$bl33 CROSS_COMPILE=$cross"

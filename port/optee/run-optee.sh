@@ -18,10 +18,12 @@
 # and checks: Linux's OP-TEE driver probed ("optee: revision 4.10"), OP-TEE logged the tzchan PTA at its init, the
 # init program's checks passed, the test program's RESULT PASS, the module's VERDICT PASS (its own figures and the
 # hostile requests all refused as documented), the PTA held no memory object before any load and after every
-# unload, QEMU ended by PSCI SYSTEM_OFF (TF-A's semihosting exit, status 0), and neither world reported a problem:
+# unload, OP-TEE's own counts (threads in use, shared-memory objects and bytes, core heap bytes: the PTA's
+# CORE_COUNTS, read by /tzchan-optee-counts with no client active) after the reload's unload, after the kill's
+# unload and after the final unload equal those before the first load, QEMU ended by PSCI SYSTEM_OFF (TF-A's semihosting exit, status 0), and neither world reported a problem:
 # any OP-TEE panic or TF-A error fails the run, and the kernel log must be free of the debug kernel's reports
 # (KASAN, lockdep, oops, warnings; the patterns are in port/linux-kernel/kernel/report-patterns.txt). It ends with
-# a summary: messages, bytes, PUMP invokes per message, rings back, hostile requests refused.
+# a summary: messages, bytes, PUMP invokes per message, rings back, hostile requests refused, OP-TEE's counts.
 # Usage: run-optee.sh <work folder> [smc|ffa [kernel cache]]   (this run's files go to <work folder>/<mode>)
 # Env:   TZCHAN_KERNEL_CACHE: the kernel cache (default: the third argument, else <work folder>/kernel); the CTest
 #          test shares the Linux test's cache, and a resource lock keeps the two from building it at once
@@ -99,6 +101,7 @@ nod /dev/console 0600 0 0 c 5 1
 dir /proc 0755 0 0
 dir /sys 0755 0 0
 file /init $work/initramfs/init 0755 0 0
+file /tzchan-optee-counts $work/initramfs/init 0755 0 0
 file /tzchan-test $work/initramfs/tzchan-test 0755 0 0
 file /tzchan-hostile $work/initramfs/tzchan-hostile 0755 0 0
 file /tzchan.ko $ko 0644 0 0
@@ -213,6 +216,22 @@ grep -q '^kill: a process streaming both ways was killed mid-transfer' "$console
     die "no unload without UNREGISTER (the kill item)"
 grep -q 'leaking the region' "$work/kernel.log" && die "the module leaked the region: the PTA still held it"
 echo "leaks: the PTA held no registration and no memory object at $loads loads and after $unloads unloads"
+# nothing leaks in OP-TEE either: its own counts, taken with no client of the PTA active (the measuring program's
+# session only: one thread in use, its own), are the same after every lifetime item as before the first load
+grep '^optee-counts ' "$console" | tr -d '\r'
+base=$(sed -n 's/^optee-counts before the first load: //p' "$console" | tr -d '\r' | head -n 1)
+[ -n "$base" ] || die "no OP-TEE counts before the first load"
+case $base in
+"threads in use 1 of "*", PTA objects held 0, PTA sessions 1") ;;
+*) die "OP-TEE counts before the first load: '$base' (want 1 thread in use: the measuring call's; nothing held)" ;;
+esac
+for when in "after the reload's unload" "after the kill's unload" "after the final unload"; do
+    now=$(sed -n "s/^optee-counts $when: //p" "$console" | tr -d '\r' | head -n 1)
+    [ -n "$now" ] || die "no OP-TEE counts $when"
+    [ "$now" = "$base" ] || die "OP-TEE counts $when: '$now', before the first load: '$base' (a leak)"
+done
+[ "$(grep -c '^optee-counts ' "$console")" -eq 4 ] || die "not exactly 4 OP-TEE count lines"
+echo "leaks: OP-TEE's threads, shared memory and heap after the reload, the kill and the final unload as before the first load: $base"
 # the machine went down by the kernel's power-off, after the verdict (not by a reset, a hang or a timeout)
 sed -n '/^RESULT PASS/,$p' "$console" | grep -q '^reboot: Power down' || \
     die "no 'reboot: Power down' from the kernel after the verdict"

@@ -42,7 +42,10 @@
  * (unbind, second, probe, restart) are skipped, each with its reason; `kill` is added: a process streaming both
  * ways is killed mid-transfer, the module cannot be unloaded while its files are open (EWOULDBLOCK at once, no
  * hang), then unloads without UNREGISTER (closing its sessions must make the PTA give the region up: the module
- * logs the PTA's status) and reloads, and traffic both ways verifies on the new registration.
+ * logs the PTA's status) and reloads, and traffic both ways verifies on the new registration. With no client of
+ * the PTA active -- before the first load, after each unload, and after a final unload once the verdict is handed
+ * over -- it runs /tzchan-optee-counts (port/optee's init program) for a line of OP-TEE's own thread, shared-memory
+ * and heap counts; port/optee/run-optee.sh requires every one to equal the first.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -93,6 +96,22 @@ static void fail(const char *fmt, ...)
 	printf("\n");
 	va_end(ap);
 	failures++;
+}
+
+/* --optee: OP-TEE's own counts now (threads in use, shared-memory objects, core heap), printed as one
+ * "optee-counts <when>: ..." line by port/optee's /tzchan-optee-counts; run only with no client of the PTA
+ * active (the module unloaded), so every such line must equal the first (port/optee/run-optee.sh compares). */
+static void optee_counts(const char *when)
+{
+	pid_t pid = fork();
+	int status = 0;
+
+	if (pid == 0) {
+		execl("/tzchan-optee-counts", "tzchan-optee-counts", "--counts", when, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail("OP-TEE's counts %s: /tzchan-optee-counts failed (status %#x)", when, status);
 }
 
 static double now_s(void)
@@ -476,6 +495,8 @@ static void test_reload(const char *ko, uint64_t *bytes)
 	}
 	if (access("/dev/tzchan", F_OK) == 0)
 		fail("/dev/tzchan still there after unloading");
+	if (optee)
+		optee_counts("after the reload's unload");
 	if (load_module(ko, "") != 0) {
 		fail("reloading %s: %s", ko, strerror(errno));
 		return;
@@ -1400,6 +1421,7 @@ static void test_kill(const char *ko)
 		return;
 	}
 	double tu = now_s() - t;
+	optee_counts("after the kill's unload");
 	if (load_module(ko, "") != 0) {
 		fail("reloading %s after the kill: %s", ko, strerror(errno));
 		return;
@@ -1553,6 +1575,7 @@ int main(int argc, char **argv)
 			char params[64];
 			snprintf(params, sizeof params, "debug_hostile=%s", optee);
 			skipped_optee("refusal: registering secure RAM", "the hostile registrations at load stand for it");
+			optee_counts("before the first load");
 			if (load_module(ko, params) != 0) {
 				printf("FAIL: loading %s %s: %s\n", ko, params, strerror(errno));
 				failures++;
@@ -1660,6 +1683,13 @@ int main(int argc, char **argv)
 			printf("could not hand the verdict to the secure side: %s\n", strerror(errno));
 		if (fd >= 0)
 			close(fd);
+	}
+	if (optee && pid1) {
+		/* the last lifetime item: everything the test did (hostile program included) left nothing behind */
+		if (syscall(SYS_delete_module, "tzchan", O_NONBLOCK) != 0)
+			printf("FAIL: the final unload: %s\n", strerror(errno));
+		else
+			optee_counts("after the final unload");
 	}
 	if (pid1) {
 		sync();

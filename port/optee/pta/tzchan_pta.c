@@ -26,7 +26,9 @@
 #include <kernel/pseudo_ta.h>
 #include <kernel/spinlock.h>
 #include <kernel/tee_ta_manager.h>
+#include <kernel/thread_private.h>
 #include <kernel/ts_manager.h>
+#include <malloc.h>
 #include <mm/mobj.h>
 #include <stdlib.h>
 #include <string.h>
@@ -519,6 +521,59 @@ static TEE_Result cmd_status(uint32_t param_types, TEE_Param params[TEE_NUM_PARA
     return TEE_SUCCESS;
 }
 
+/* OP-TEE's own counts of its shared-memory objects: functions build-optee.sh appends to core/mm/mobj_dyn_shm.c
+ * (SMC ABI; OP-TEE builds that file only without FF-A) and core/arch/arm/mm/mobj_ffa.c (FF-A), each walking its
+ * file's private list under that list's lock. */
+#ifdef CFG_CORE_FFA
+size_t tzchan_count_ffa_shm(size_t *bytes);
+#define count_shm tzchan_count_ffa_shm
+#else
+size_t tzchan_count_reg_shm(size_t *bytes);
+#define count_shm tzchan_count_reg_shm
+#endif
+
+static TEE_Result cmd_core_counts(uint32_t param_types, TEE_Param params[TEE_NUM_PARAMS])
+{
+    const uint32_t want = TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_VALUE_OUTPUT,
+                                          TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_VALUE_OUTPUT);
+#ifdef CFG_WITH_STATS
+    struct pta_stats_alloc heap;
+    size_t i, busy = 0, objs, bytes;
+    uint32_t e;
+
+    if (param_types != want)
+        return TEE_ERROR_BAD_PARAMETERS;
+    /* OP-TEE's thread table, under the lock its thread allocation takes (a plain spinlock: foreign interrupts
+     * masked around it, as OP-TEE's own users of it run) */
+    e = thread_mask_exceptions(THREAD_EXCP_FOREIGN_INTR);
+    thread_lock_global();
+    for (i = 0; i < thread_count; i++)
+        if (threads[i].state != THREAD_STATE_FREE)
+            busy++;
+    thread_unlock_global();
+    thread_unmask_exceptions(e);
+    params[0].value.a = (uint32_t)busy;
+    params[0].value.b = (uint32_t)thread_count;
+    objs = count_shm(&bytes);
+    params[1].value.a = (uint32_t)objs;
+    params[1].value.b = (uint32_t)bytes;
+    memset(&heap, 0, sizeof(heap));
+    malloc_get_stats(&heap);
+    params[2].value.a = heap.allocated;
+    params[2].value.b = heap.size;
+    e = cpu_spin_lock_xsave(&reg_lock);
+    params[3].value.a = objects_held;
+    params[3].value.b = sessions_open;
+    cpu_spin_unlock_xrestore(&reg_lock, e);
+    return TEE_SUCCESS;
+#else
+    (void)want;
+    (void)param_types;
+    (void)params;
+    return TEE_ERROR_NOT_SUPPORTED;
+#endif
+}
+
 static TEE_Result cmd_unregister(struct pta_sess *s, uint32_t param_types)
 {
     if (param_types != TEE_PARAM_TYPES(TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE,
@@ -567,6 +622,7 @@ static TEE_Result invoke_command(void *session, uint32_t cmd, uint32_t param_typ
     case TZCHAN_PTA_CMD_REGISTER: return cmd_register(session, param_types, params);
     case TZCHAN_PTA_CMD_PUMP: return cmd_pump(param_types, params);
     case TZCHAN_PTA_CMD_UNREGISTER: return cmd_unregister(session, param_types);
+    case TZCHAN_PTA_CMD_CORE_COUNTS: return cmd_core_counts(param_types, params);
     default: return TEE_ERROR_NOT_SUPPORTED;
     }
 }

@@ -43,9 +43,9 @@
 #define TZCHAN_PTA_UUID_STR "d9d1e903-bf9c-4515-a99a-cd3d1de2ab87"
 #define TZCHAN_PTA_NAME "tzchan.pta"
 
-/* The version of this interface (the command set below); bumped on any incompatible change.
- * 1: STATUS only. 2: REGISTER, PUMP, UNREGISTER; STATUS reports the registration. */
-#define TZCHAN_PTA_API_VERSION 2u
+/* The version of this interface (the command set below); bumped on any change of the command set.
+ * 1: STATUS only. 2: REGISTER, PUMP, UNREGISTER; STATUS reports the registration. 3: CORE_COUNTS. */
+#define TZCHAN_PTA_API_VERSION 3u
 
 /* Geometry this PTA accepts (its per-lane state lives in OP-TEE's small core heap). */
 #define TZCHAN_PTA_MAX_LANES 4u
@@ -99,6 +99,25 @@
  *   params: NONE
  */
 #define TZCHAN_PTA_CMD_UNREGISTER 3u
+
+/*
+ * TZCHAN_PTA_CMD_CORE_COUNTS: what OP-TEE itself holds now, from OP-TEE's own accounting (not the PTA's), so a
+ * client can show that nothing leaked: take the counts with no client of the PTA active, again after a client
+ * went away, and compare. Any session may ask.
+ *   param 0: VALUE_OUTPUT  a = OP-TEE threads not free (running or suspended in an RPC; this call's own thread
+ *                          included, so 1 when nothing else runs), b = OP-TEE's threads in all
+ *                          (its thread table `threads`/`thread_count`, read under thread_lock_global)
+ *   param 1: VALUE_OUTPUT  a = non-secure shared-memory objects OP-TEE holds: under the SMC ABI the registered
+ *                          ones (the list in mobj_dyn_shm.c), under FF-A the shared memory it retrieved and has
+ *                          not given back (mobj_ffa.c's active and inactive lists); b = their bytes
+ *   param 2: VALUE_OUTPUT  a = bytes allocated from OP-TEE's core heap now, b = the heap's size
+ *                          (malloc_get_stats, CFG_WITH_STATS=y)
+ *   param 3: VALUE_OUTPUT  a = memory objects this PTA holds a reference on (as STATUS), b = sessions open on it
+ * The shared-memory counts come from one function per list that the build appends to OP-TEE's file
+ * (port/optee/build-optee.sh): OP-TEE exports no count of its own. A build without CFG_WITH_STATS refuses the
+ * command with TEE_ERROR_NOT_SUPPORTED.
+ */
+#define TZCHAN_PTA_CMD_CORE_COUNTS 4u
 
 /* The test service behind the lanes (the same messages as port/trustzone/common/lk_smc.h's): every message is
  * answered with struct lk_echo {magic "ECHO", CRC-32, length, sequence number on the lane}; on lanes >= 1 a

@@ -13,6 +13,13 @@
  *      counts this session and holds no registration and no memory object yet, and the session closes; an
  *      unknown command is refused.
  * Uses only the kernel's TEE ioctls (no libteec). Static, so the initramfs needs nothing else.
+ *
+ * The same program, run as `tzchan-optee-counts --counts <when>` (the test runs it with no client of the PTA
+ * active: before the module's first load and after each unload), prints what OP-TEE itself holds, from the PTA's
+ * CORE_COUNTS (OP-TEE's thread table, its shared-memory object lists, its core heap's statistics) as one line
+ *   optee-counts <when>: threads in use T of N, shm objects S (B bytes), heap A of Z bytes, PTA objects held P,
+ *   PTA sessions Q
+ * which run-optee.sh compares with the first one. Exit 0 if it could ask, 1 if not.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -95,6 +102,59 @@ static int invoke(int fd, uint32_t session, uint32_t func, struct tee_ioctl_para
     return 0;
 }
 
+/* Opens a session on the PTA through an open /dev/tee0. Returns 0 and the session, or -1 (printed). */
+static int open_pta(int fd, uint32_t *session)
+{
+    struct {
+        struct tee_ioctl_open_session_arg arg;
+        struct tee_ioctl_param params[4];
+    } os;
+    memset(&os, 0, sizeof(os));
+    uuid_octets(os.arg.uuid);
+    os.arg.clnt_login = TEE_IOCTL_LOGIN_PUBLIC;
+    os.arg.num_params = 4;
+    struct tee_ioctl_buf_data data = {.buf_ptr = (uintptr_t)&os, .buf_len = sizeof(os)};
+    if (ioctl(fd, TEE_IOC_OPEN_SESSION, &data) != 0 || os.arg.ret != TEEC_SUCCESS) {
+        printf("open session: errno %d, ret 0x%x origin %u\n", errno, os.arg.ret, os.arg.ret_origin);
+        return -1;
+    }
+    *session = os.arg.session;
+    return 0;
+}
+
+/* --counts <when>: OP-TEE's own counts through the PTA's CORE_COUNTS, one line (see the top of this file). */
+static int print_counts(const char *when)
+{
+    int fd = open("/dev/tee0", O_RDWR | O_CLOEXEC);
+    uint32_t session, ret = 0;
+    if (fd < 0) {
+        printf("optee-counts %s: open /dev/tee0: %s\n", when, strerror(errno));
+        return 1;
+    }
+    if (open_pta(fd, &session) != 0) {
+        printf("optee-counts %s: no session on the PTA\n", when);
+        close(fd);
+        return 1;
+    }
+    struct tee_ioctl_param p[4];
+    memset(p, 0, sizeof(p));
+    for (int i = 0; i < 4; i++)
+        p[i].attr = TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
+    int rc = invoke(fd, session, TZCHAN_PTA_CMD_CORE_COUNTS, p, &ret);
+    if (rc == 0 && ret == TEEC_SUCCESS)
+        printf("optee-counts %s: threads in use %llu of %llu, shm objects %llu (%llu bytes), heap %llu of %llu "
+               "bytes, PTA objects held %llu, PTA sessions %llu\n", when, (unsigned long long)p[0].a,
+               (unsigned long long)p[0].b, (unsigned long long)p[1].a, (unsigned long long)p[1].b,
+               (unsigned long long)p[2].a, (unsigned long long)p[2].b, (unsigned long long)p[3].a,
+               (unsigned long long)p[3].b);
+    else
+        printf("optee-counts %s: CORE_COUNTS failed: rc %d ret 0x%x\n", when, rc, ret);
+    struct tee_ioctl_close_session_arg cs = {.session = session};
+    ioctl(fd, TEE_IOC_CLOSE_SESSION, &cs);
+    close(fd);
+    return rc == 0 && ret == TEEC_SUCCESS ? 0 : 1;
+}
+
 static void test_pta(void)
 {
     check(wait_for("/sys/bus/tee/devices/optee-ta-" TZCHAN_PTA_UUID_STR),
@@ -109,17 +169,8 @@ static void test_pta(void)
     memset(&ver, 0, sizeof(ver));
     check(ioctl(fd, TEE_IOC_VERSION, &ver) == 0 && ver.impl_id == TEE_IMPL_ID_OPTEE, "/dev/tee0 is OP-TEE");
 
-    struct {
-        struct tee_ioctl_open_session_arg arg;
-        struct tee_ioctl_param params[4];
-    } os;
-    memset(&os, 0, sizeof(os));
-    uuid_octets(os.arg.uuid);
-    os.arg.clnt_login = TEE_IOCTL_LOGIN_PUBLIC;
-    os.arg.num_params = 4;
-    struct tee_ioctl_buf_data data = {.buf_ptr = (uintptr_t)&os, .buf_len = sizeof(os)};
-    if (ioctl(fd, TEE_IOC_OPEN_SESSION, &data) != 0 || os.arg.ret != TEEC_SUCCESS) {
-        printf("open session: errno %d, ret 0x%x origin %u\n", errno, os.arg.ret, os.arg.ret_origin);
+    uint32_t session;
+    if (open_pta(fd, &session) != 0) {
         check(0, "a session opens on the tzchan PTA");
         close(fd);
         return;
@@ -131,7 +182,7 @@ static void test_pta(void)
     for (int i = 0; i < 4; i++)
         p[i].attr = TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
     uint32_t ret = 0;
-    int rc = invoke(fd, os.arg.session, TZCHAN_PTA_CMD_STATUS, p, &ret);
+    int rc = invoke(fd, session, TZCHAN_PTA_CMD_STATUS, p, &ret);
     check(rc == 0 && ret == TEEC_SUCCESS, "STATUS succeeds");
     printf("status: interface %llu, wire format %llu, sessions open %llu, opened since boot %llu\n",
            (unsigned long long)p[0].a, (unsigned long long)p[0].b, (unsigned long long)p[1].a,
@@ -142,16 +193,20 @@ static void test_pta(void)
     check(p[2].a == 0 && p[2].b == 0, "STATUS: no registration and no memory object held before any client");
 
     memset(p, 0, sizeof(p));
-    rc = invoke(fd, os.arg.session, 0x7fffffffu, p, &ret);
+    rc = invoke(fd, session, 0x7fffffffu, p, &ret);
     check(rc == 0 && ret == TEEC_ERROR_NOT_SUPPORTED, "an unknown command is refused with NOT_SUPPORTED");
 
-    struct tee_ioctl_close_session_arg cs = {.session = os.arg.session};
+    struct tee_ioctl_close_session_arg cs = {.session = session};
     check(ioctl(fd, TEE_IOC_CLOSE_SESSION, &cs) == 0, "the session closes");
     close(fd);
 }
 
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "--counts") == 0) {
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        return print_counts(argv[2]);
+    }
     mount("proc", "/proc", "proc", 0, NULL);
     mount("sysfs", "/sys", "sysfs", 0, NULL);
     mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
