@@ -85,40 +85,43 @@ static void uuid_octets(uint8_t out[TEE_IOCTL_UUID_LEN])
 
 static int invoke(int fd, uint32_t session, uint32_t func, struct tee_ioctl_param p[4], uint32_t *ret)
 {
-    struct {
-        struct tee_ioctl_invoke_arg arg;
-        struct tee_ioctl_param params[4];
+    /* the argument and its four parameters (the uapi struct ends in a flexible array), in one aligned buffer */
+    union {
+        uint64_t align;
+        unsigned char bytes[sizeof(struct tee_ioctl_invoke_arg) + 4 * sizeof(struct tee_ioctl_param)];
     } buf;
+    struct tee_ioctl_invoke_arg *arg = (struct tee_ioctl_invoke_arg *)(void *)buf.bytes;
     memset(&buf, 0, sizeof(buf));
-    buf.arg.func = func;
-    buf.arg.session = session;
-    buf.arg.num_params = 4;
-    memcpy(buf.params, p, sizeof(buf.params));
+    arg->func = func;
+    arg->session = session;
+    arg->num_params = 4;
+    memcpy(arg->params, p, 4 * sizeof(*p));
     struct tee_ioctl_buf_data data = {.buf_ptr = (uintptr_t)&buf, .buf_len = sizeof(buf)};
     if (ioctl(fd, TEE_IOC_INVOKE, &data) != 0)
         return -errno;
-    memcpy(p, buf.params, sizeof(buf.params));
-    *ret = buf.arg.ret;
+    memcpy(p, arg->params, 4 * sizeof(*p));
+    *ret = arg->ret;
     return 0;
 }
 
 /* Opens a session on the PTA through an open /dev/tee0. Returns 0 and the session, or -1 (printed). */
 static int open_pta(int fd, uint32_t *session)
 {
-    struct {
-        struct tee_ioctl_open_session_arg arg;
-        struct tee_ioctl_param params[4];
-    } os;
-    memset(&os, 0, sizeof(os));
-    uuid_octets(os.arg.uuid);
-    os.arg.clnt_login = TEE_IOCTL_LOGIN_PUBLIC;
-    os.arg.num_params = 4;
-    struct tee_ioctl_buf_data data = {.buf_ptr = (uintptr_t)&os, .buf_len = sizeof(os)};
-    if (ioctl(fd, TEE_IOC_OPEN_SESSION, &data) != 0 || os.arg.ret != TEEC_SUCCESS) {
-        printf("open session: errno %d, ret 0x%x origin %u\n", errno, os.arg.ret, os.arg.ret_origin);
+    union {
+        uint64_t align;
+        unsigned char bytes[sizeof(struct tee_ioctl_open_session_arg) + 4 * sizeof(struct tee_ioctl_param)];
+    } buf;
+    struct tee_ioctl_open_session_arg *arg = (struct tee_ioctl_open_session_arg *)(void *)buf.bytes;
+    memset(&buf, 0, sizeof(buf));
+    uuid_octets(arg->uuid);
+    arg->clnt_login = TEE_IOCTL_LOGIN_PUBLIC;
+    arg->num_params = 4;
+    struct tee_ioctl_buf_data data = {.buf_ptr = (uintptr_t)&buf, .buf_len = sizeof(buf)};
+    if (ioctl(fd, TEE_IOC_OPEN_SESSION, &data) != 0 || arg->ret != TEEC_SUCCESS) {
+        printf("open session: errno %d, ret 0x%x origin %u\n", errno, arg->ret, arg->ret_origin);
         return -1;
     }
-    *session = os.arg.session;
+    *session = arg->session;
     return 0;
 }
 
