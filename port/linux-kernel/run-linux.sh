@@ -32,6 +32,7 @@
 set -u
 work=$(mkdir -p "$1" && cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/kernel/qemu-run.sh" # qemu_run
 jobs=${TZCHAN_JOBS:-2}
 # The whole boot takes 40 to 70 s of wall time with the debug kernel (KASAN, lockdep) under TCG; the limit allows
 # for a busy machine. The secure side gives up on its own after 600 s.
@@ -118,18 +119,11 @@ step "boot"
 log=$work/secure.log
 console=$work/console.log
 rm -f "$log" "$console"
-set -- $machine -display none -monitor none -semihosting -bios "$fw" \
+qemu_run "$work" "$qemu_limit" "$console" $machine -display none -monitor none -semihosting -bios "$fw" \
     -device loader,file="$kobj/arch/arm64/boot/Image",addr="$(board LK_IMAGE_PA)",force-raw=on \
     -device loader,file="$work/tzchan.dtb",addr="$(board LK_DTB_PA)",force-raw=on \
     -device loader,file="$work/initramfs.cpio",addr="$(board LK_INITRD_PA)",force-raw=on \
     -serial stdio -serial file:"$log"
-echo "\$ qemu-system-aarch64 $*"
-tb=$(date +%s)
-rm -f "$work/qemu.rc"
-{ timeout -k 5 "$qemu_limit" qemu-system-aarch64 "$@" </dev/null; echo $? > "$work/qemu.rc"; } | tee "$console"
-rc=$(cat "$work/qemu.rc" 2>/dev/null || echo 255)
-[ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && echo "QEMU did not finish within $qemu_limit s"
-te=$(date +%s)
 echo
 echo "--- secure-only UART ($log) ---"
 cat "$log" 2>/dev/null

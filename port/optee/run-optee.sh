@@ -38,6 +38,7 @@ work=$top/$mode
 kcache=${TZCHAN_KERNEL_CACHE:-${3:-$top/kernel}}
 here=$(cd "$(dirname "$0")" && pwd)
 project=$(cd "$here/../.." && pwd)
+. "$project/port/linux-kernel/kernel/qemu-run.sh" # qemu_run
 jobs=${TZCHAN_JOBS:-2}
 qemu_limit=${TZCHAN_QEMU_TIMEOUT:-600}
 tarball=${TZCHAN_LINUX_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
@@ -135,18 +136,11 @@ console=$work/console.log
 rm -f "$log" "$console"
 # UART0 (stdio) is Linux's console, UART1 the secure world's (TF-A's runtime log and OP-TEE's).
 # shellcheck disable=SC2086
-set -- $machine -display none -monitor none -semihosting-config enable=on,target=native \
+qemu_run "$work" "$qemu_limit" "$console" $machine -display none -monitor none -semihosting-config enable=on,target=native \
     -bios "$fw/flash.bin" -dtb "$work/optee.dtb" \
     -device loader,file="$kobj/arch/arm64/boot/Image",addr="$bl33",force-raw=on \
     -device loader,file="$work/initramfs.cpio",addr="$initrd_pa",force-raw=on \
     -serial stdio -serial file:"$log"
-echo "\$ qemu-system-aarch64 $*"
-tb=$(date +%s)
-rm -f "$work/qemu.rc"
-{ timeout -k 5 "$qemu_limit" qemu-system-aarch64 "$@" </dev/null; echo $? > "$work/qemu.rc"; } | tee "$console"
-rc=$(cat "$work/qemu.rc" 2>/dev/null || echo 255)
-{ [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; } && echo "QEMU did not finish within $qemu_limit s"
-te=$(date +%s)
 echo
 echo "--- secure UART ($log) ---"
 cat "$log" 2>/dev/null
