@@ -29,14 +29,6 @@ void el1_irq(uint64_t fiq);
 void el1_sync(uint64_t vec, uint64_t *frame);
 void el1_unexpected(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far) __attribute__((noreturn));
 
-uint64_t tz_arch_now(void) { return a64_now(); }
-uint64_t tz_arch_freq(void) { return SYSREG_R(cntfrq_el0); }
-void tz_arch_irq_off(void) { __asm__ volatile("msr daifset, #2" ::: "memory"); }
-void tz_arch_irq_on(void) { __asm__ volatile("msr daifclr, #2" ::: "memory"); }
-void tz_arch_wfi(void) { __asm__ volatile("dsb sy; wfi" ::: "memory"); }
-void tz_arch_exit(int status) { a64_semihost_exit(status); }
-void tz_arch_putc(char c) { a64_pl011_putc(TZ_UART0_BASE, c); }
-
 void tz_ns_smc_raw(const uint64_t x[7], uint32_t r[4])
 {
     register uint64_t x0 __asm__("x0") = x[0];

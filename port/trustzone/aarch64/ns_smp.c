@@ -58,14 +58,6 @@ void el1_irq(uint64_t fiq, uint64_t *frame);
 void el1_sync(uint64_t vec, uint64_t *frame);
 void el1_unexpected(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far) __attribute__((noreturn));
 
-uint64_t tz_arch_now(void) { return a64_now(); }
-uint64_t tz_arch_freq(void) { return SYSREG_R(cntfrq_el0); }
-void tz_arch_irq_off(void) { __asm__ volatile("msr daifset, #2" ::: "memory"); }
-void tz_arch_irq_on(void) { __asm__ volatile("msr daifclr, #2" ::: "memory"); }
-void tz_arch_wfi(void) { __asm__ volatile("dsb sy; wfi" ::: "memory"); }
-void tz_arch_exit(int status) { a64_semihost_exit(status); }
-void tz_arch_putc(char c) { a64_pl011_putc(TZ_UART0_BASE, c); }
-
 static struct ns_cpu *me(void) { return &cpus[a64_cpu() % NCPU]; }
 
 static void smc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6,

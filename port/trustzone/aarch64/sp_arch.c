@@ -44,9 +44,6 @@ extern const unsigned char __flash_image_end[], __sram_start[], __sram_end[];
 const char tz_sp_arch_name[] = "aarch64";
 uint64_t tz_sp_image_ranges[4];
 
-static uint64_t sp_l1[512] __attribute__((aligned(4096)));
-static uint64_t sp_pool[16][512] __attribute__((aligned(4096)));
-static struct tz_mmu sp_mmu;
 static uint64_t tick;
 
 void sp_main(void) __attribute__((noreturn));
@@ -121,15 +118,7 @@ void tz_sp_ring_normal(void *ctx)
 /* ---- set-up ----------------------------------------------------------------------------------------------- */
 static void mmu_on(void)
 {
-    const uint64_t ro = TZ_PTE_NORMAL | TZ_PTE_RO;
-    const uint64_t rw = TZ_PTE_NORMAL | TZ_PTE_XN | TZ_PTE_PXN;
-    const uint64_t dev = TZ_PTE_DEVICE | TZ_PTE_XN | TZ_PTE_PXN;
-    tz_mmu_init(&sp_mmu, sp_l1, sp_pool, 16, sp_tlb_flush);
-    if (tz_mmu_map(&sp_mmu, TZ_FLASH_BASE, TZ_FLASH_BASE, TZ_FLASH_SIZE, ro) ||
-        tz_mmu_map(&sp_mmu, TZ_SRAM_BASE, TZ_SRAM_BASE, TZ_SRAM_SIZE, rw) ||
-        tz_mmu_map(&sp_mmu, 0x08000000u, 0x08000000u, 0x200000u, dev) ||
-        tz_mmu_map(&sp_mmu, 0x09000000u, 0x09000000u, 0x200000u, dev))
-        tz_panic("S-EL1 tables");
+    sp_mmu_build();
     SYSREG_W(mair_el1, TZ_MAIR_VALUE);
     SYSREG_W(tcr_el1, TCR_EL1_VALUE);
     SYSREG_W(ttbr0_el1, tz_mmu_ttbr(&sp_mmu));

@@ -38,9 +38,6 @@ extern const unsigned char __flash_image_end[], __sram_start[], __sram_end[];
 const char tz_sp_arch_name[] = "aarch64";
 uint64_t tz_sp_image_ranges[4];
 
-static uint64_t sp_l1[512] __attribute__((aligned(4096)));
-static uint64_t sp_pool[16][512] __attribute__((aligned(4096)));
-static struct tz_mmu sp_mmu;
 static uint64_t tick, deadline;
 static struct tz_memmap memmap;
 
@@ -67,19 +64,6 @@ static struct sp_cpu cpus[NCPU];
 void sp_smp_main(uint64_t cpu) __attribute__((noreturn));
 
 /* ---- memory ----------------------------------------------------------------------------------------------- */
-static void mmu_build(void)
-{
-    const uint64_t ro = TZ_PTE_NORMAL | TZ_PTE_RO;
-    const uint64_t rw = TZ_PTE_NORMAL | TZ_PTE_XN | TZ_PTE_PXN;
-    const uint64_t dev = TZ_PTE_DEVICE | TZ_PTE_XN | TZ_PTE_PXN;
-    tz_mmu_init(&sp_mmu, sp_l1, sp_pool, 16, sp_tlb_flush);
-    if (tz_mmu_map(&sp_mmu, TZ_FLASH_BASE, TZ_FLASH_BASE, TZ_FLASH_SIZE, ro) ||
-        tz_mmu_map(&sp_mmu, TZ_SRAM_BASE, TZ_SRAM_BASE, TZ_SRAM_SIZE, rw) ||
-        tz_mmu_map(&sp_mmu, 0x08000000u, 0x08000000u, 0x200000u, dev) ||
-        tz_mmu_map(&sp_mmu, 0x09000000u, 0x09000000u, 0x200000u, dev))
-        tz_panic("S-EL1 tables");
-}
-
 static void mmu_on(void)
 {
     SYSREG_W(mair_el1, TZ_MAIR_VALUE);
@@ -425,7 +409,7 @@ static const struct sp_percpu_service service = {svc_call, svc_tick, svc_event};
 void sp_smp_main(uint64_t cpu)
 {
     if (cpu == 0) { /* first: the normal world starts only after this returns, and powers on the others later */
-        mmu_build();
+        sp_mmu_build();
         tick = SYSREG_R(cntfrq_el0) / (1000000u / SEC_TICK_US);
         deadline = a64_now() + (uint64_t)RUN_SECONDS * SYSREG_R(cntfrq_el0);
         tz_sp_image_ranges[0] = TZ_FLASH_BASE;
