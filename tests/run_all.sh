@@ -45,7 +45,15 @@ ctest_build() { # compiler, build dir, extra cmake args...
   return "$rc"
 }
 
-mkdir -p build-gcc build-clang
+run_suite() { # suite script; its output is kept for the digest at the end
+  local log
+  log=build-suites/$(basename "$1" .sh).log
+  bash "$1" 2>&1 | tee "$log"
+  return "${PIPESTATUS[0]}"
+}
+
+mkdir -p build-gcc build-clang build-suites
+rm -f build-suites/*.log build-gcc.ctest.log build-clang.ctest.log # no stale output in the digest
 run_step "gcc build + ctest" ctest_build gcc build-gcc
 # the emulated whole-system tests do not depend on the host compiler: the gcc tree runs them, the clang tree not
 run_step "clang build + ctest" ctest_build clang build-clang -DTZCHAN_SYSTEM_TESTS=OFF
@@ -58,10 +66,30 @@ if [ "${TZCHAN_SUITES:-}" != none ]; then
       want=0; for p in $TZCHAN_SUITES; do case $base in "$p"*) want=1 ;; esac; done
       [ $want -eq 1 ] || continue
     fi
-    run_step "suite $base" bash "$suite"
+    run_step "suite $base" run_suite "$suite"
   done
 fi
 
+# The digest: a CI page often shows only the head and the tail of this output, so the end repeats, for each
+# failed CTest test, the last lines of its output (the scripts print their reason for failing last).
+for log in build-gcc.ctest.log build-clang.ctest.log; do
+  [ -f "$log" ] || continue
+  awk -v n="${TZCHAN_DIGEST_LINES:-25}" '
+    function flush() { if (name != "") { printf "=== digest: %s (%s), its last %d lines\n", name, FILENAME, k < n ? k : n
+                         for (i = (k > n ? k - n : 0); i < k; i++) print "  | " buf[i % n] } name = ""; k = 0 }
+    /^ *[0-9]+\/[0-9]+ Test +#[0-9]+: / { flush()
+      if ($0 ~ /\*\*\*(Failed|Timeout|Exception)|Not Run/) { name = $4; k = 0 } next }
+    /^ +Start +[0-9]+: / || /^[0-9]+% tests passed/ { flush(); next }
+    name != "" { buf[k % n] = $0; k++ }
+    END { flush() }' "$log"
+done
+for name in "${failures[@]}"; do
+  case $name in "suite "*) ;; *) continue ;; esac
+  log=build-suites/$(basename "${name#suite }" .sh).log
+  [ -f "$log" ] || continue
+  echo "=== digest: $name, its last ${TZCHAN_DIGEST_LINES:-25} lines"
+  tail -n "${TZCHAN_DIGEST_LINES:-25}" "$log" | sed 's/^/  | /'
+done
 echo
 [ ${#failures[@]} -eq 0 ] || printf 'failed: %s\n' "${failures[@]}"
 echo "steps (builds and suites): $passed passed, $failed failed, $skipped skipped"
