@@ -754,26 +754,74 @@ static void skipped_optee(const char *what, const char *why)
 	printf("skipped: %s (%s; not part of the OP-TEE client)\n", what, why);
 }
 
+/* Whether thread tid sleeps inside system call nr: its state is S (an interruptible sleep) and
+ * /proc/self/task/<tid>/syscall names nr. Waits for it up to ms milliseconds; the items below order their steps by
+ * this instead of by a fixed delay, which a slow emulated machine can outrun. */
+static bool wait_blocked_in(pid_t tid, long nr, int ms)
+{
+	char path[64], buf[256];
+	for (int i = 0; i <= ms / 5; i++) {
+		char state = 0;
+		long now = -2;
+		snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+		FILE *f = fopen(path, "r");
+		if (f) {
+			/* the state follows the command name's closing parenthesis */
+			if (fgets(buf, sizeof buf, f)) {
+				char *q = strrchr(buf, ')');
+				if (q && q[1] == ' ')
+					state = q[2];
+			}
+			fclose(f);
+		}
+		snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
+		f = fopen(path, "r");
+		if (f) {
+			if (fscanf(f, "%ld", &now) != 1)
+				now = -2; /* "running" */
+			fclose(f);
+		}
+		if (state == 'S' && now == nr)
+			return true;
+		usleep(5000);
+	}
+	return false;
+}
+
 /* Item: RX_INFO and the scribble, queued behind a reader blocked in read(), return EINTR on a signal. */
 struct intr_call {
 	int fd;
 	unsigned long cmd;
 	void *arg;
 	int done, ret, err;
+	pid_t tid;
 };
 static void *intr_ioctl(void *p)
 {
 	struct intr_call *c = p;
+	__atomic_store_n(&c->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
 	c->ret = ioctl(c->fd, c->cmd, c->arg);
 	c->err = errno;
 	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
+struct intr_read {
+	int fd;
+	pid_t tid;
+};
 static void *intr_reader(void *p)
 {
+	struct intr_read *rd = p;
 	char b[64];
-	ssize_t r = read(*(int *)p, b, sizeof b);
+	__atomic_store_n(&rd->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+	ssize_t r = read(rd->fd, b, sizeof b);
 	return (void *)(intptr_t)(r < 0 ? -errno : r);
+}
+static pid_t thread_tid(pid_t *tid)
+{
+	for (int i = 0; i < 2000 && !__atomic_load_n(tid, __ATOMIC_ACQUIRE); i++)
+		usleep(5000);
+	return __atomic_load_n(tid, __ATOMIC_ACQUIRE);
 }
 static int wait_done(int *done, int ms)
 {
@@ -784,17 +832,26 @@ static int wait_done(int *done, int ms)
 static void test_intr_one(const char *name, unsigned long cmd, void *arg)
 {
 	int fr = open_lane(1, 0), fi = open_lane(1, 0);
-	struct intr_call c = {fi, cmd, arg, 0, 0, 0};
+	struct intr_call c = {fi, cmd, arg, 0, 0, 0, 0};
+	struct intr_read rd = {fr, 0};
 	pthread_t rt, it;
 	void *rv;
 	if (fr < 0 || fi < 0)
 		return;
-	pthread_create(&rt, NULL, intr_reader, &fr);
-	usleep(200000); /* the reader sleeps in read() on an idle lane, holding the lane's reader mutex */
+	pthread_create(&rt, NULL, intr_reader, &rd);
+	/* the reader sleeps in read() on an idle lane, holding the lane's reader mutex */
+	if (!wait_blocked_in(thread_tid(&rd.tid), SYS_read, 10000))
+		fail("%s: the reader did not go to sleep in read() on an idle lane within 10 s", name);
 	pthread_create(&it, NULL, intr_ioctl, &c);
-	usleep(200000);
+	/* the ioctl sleeps behind it (state S inside ioctl) or, wrongly, returns without waiting */
+	pid_t itid = thread_tid(&c.tid);
+	for (int i = 0; i < 2000 && !__atomic_load_n(&c.done, __ATOMIC_ACQUIRE); i++)
+		if (wait_blocked_in(itid, SYS_ioctl, 0))
+			break;
 	if (__atomic_load_n(&c.done, __ATOMIC_ACQUIRE))
 		fail("%s returned (%d, %s) without waiting for the blocked reader", name, c.ret, strerror(c.err));
+	else if (!wait_blocked_in(itid, SYS_ioctl, 0))
+		fail("%s did not go to sleep inside ioctl() behind the blocked reader within 10 s", name);
 	pthread_kill(it, SIGUSR1);
 	if (!wait_done(&c.done, 3000))
 		fail("%s, queued behind a blocked reader, did not return within 3 s of a signal", name);
@@ -827,12 +884,14 @@ static void test_intr(void)
  * before it counts as never woken (a hang check, not a speed one), then a signal frees it. */
 struct wake_call {
 	int fd, done;
+	pid_t tid;
 	ssize_t r;
 	unsigned char buf[8192];
 };
 static void *wake_reader(void *p)
 {
 	struct wake_call *c = p;
+	__atomic_store_n(&c->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
 	c->r = read(c->fd, c->buf, sizeof c->buf);
 	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
 	return NULL;
@@ -841,6 +900,7 @@ static void *wake_poller(void *p)
 {
 	struct wake_call *c = p;
 	struct pollfd pf = {c->fd, POLLIN, 0};
+	__atomic_store_n(&c->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
 	c->r = poll(&pf, 1, -1) == 1 && (pf.revents & POLLIN) ? 1 : -1;
 	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
 	return NULL;
@@ -856,8 +916,10 @@ static int wake_one(const char *name, void *(*fn)(void *), uint64_t len, uint64_
 	memset(&c, 0, sizeof c);
 	c.fd = fr;
 	pthread_create(&t, NULL, fn, &c);
-	usleep(200000); /* lets the waiter go to sleep first (if it has not, the item still holds, only weaker) */
-	if (write_msg(fw, &req, sizeof req, NULL) == 0) {
+	/* the waiter sleeps first: in read(), or in poll() (ppoll is the system call the C library's poll makes) */
+	if (!wait_blocked_in(thread_tid(&c.tid), fn == wake_reader ? SYS_read : SYS_ppoll, 10000))
+		fail("wake: the %s did not go to sleep on the idle lane 1 within 10 s", name);
+	else if (write_msg(fw, &req, sizeof req, NULL) == 0) {
 		if (!wait_done(&c.done, 10000))
 			fail("wake: the %s blocked on lane 1 was not woken within 10 s by the secure side's answer", name);
 		else
