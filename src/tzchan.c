@@ -25,6 +25,8 @@
 #define F_RX_REC_LAST 0x20u   /* ... and that record ends its message */
 #define F_RX_IDLE 0x40u       /* rx_idle_prod holds the producer index of our last EAGAIN */
 #define F_OPENED 0x80u
+#define F_TX_BUSY 0x100u      /* tx_state != TX_IDLE (kept with it by set_tx_state(), so a fast path tests one word) */
+#define F_RX_BUSY 0x200u      /* rx_state != RX_IDLE (kept with it by set_rx_state()) */
 
 enum { TX_IDLE = 0, TX_STREAM = 1, TX_RESERVED = 2 };
 enum { RX_IDLE = 0, RX_MSG = 1, RX_PEEKED = 2 };
@@ -95,6 +97,19 @@ static TZ_INLINE void copy_small(void *dst, const void *src, uint32_t n)
     }
 }
 
+/* The API states of a side, each mirrored by a busy flag so that the fast paths test the endpoint with one load. */
+static inline void set_tx_state(struct tzchan *ch, uint32_t s)
+{
+    ch->tx_state = s;
+    ch->flags = s == TX_IDLE ? ch->flags & ~F_TX_BUSY : ch->flags | F_TX_BUSY;
+}
+
+static inline void set_rx_state(struct tzchan *ch, uint32_t s)
+{
+    ch->rx_state = s;
+    ch->flags = s == RX_IDLE ? ch->flags & ~F_RX_BUSY : ch->flags | F_RX_BUSY;
+}
+
 static struct tzchan_wire_sleep *sleep_slot(void *p)
 {
     return (struct tzchan_wire_sleep *)p;
@@ -149,7 +164,7 @@ static TZ_INLINE uint32_t peer_state(const struct tzchan *ch)
  * carries the bell value the peer will sleep on (low 30 bits). Once we rang, our bell differs from it and the
  * peer's sleep returns at once, so one ring per wait suffices; a wrong skip is impossible (a peer asleep on our
  * bell saw its current value), and a 2^30 wrap can only cause one needless ring. */
-static void ring_peer(struct tzchan *ch, uint32_t w)
+static TZ_OUTLINE void ring_peer(struct tzchan *ch, uint32_t w)
 {
     if ((w >> TZCHAN_WIRE_WAIT_SEEN_SHIFT) != (ch->bell & TZCHAN_WIRE_WAIT_SEEN_MASK))
         return;
@@ -160,6 +175,13 @@ static void ring_peer(struct tzchan *ch, uint32_t w)
     ch->st_rings++;
     if (ch->notify != NULL)
         ch->notify(ch->notify_ctx);
+}
+
+/* ring_peer(), then returns r: a fast path's last call, made as a tail call (no frame kept for it). */
+static TZ_OUTLINE int64_t ring_peer_ret(struct tzchan *ch, uint32_t w, int64_t r)
+{
+    ring_peer(ch, w);
+    return r;
 }
 
 /* ---- send side -------------------------------------------------------------------------------------------- */
@@ -180,6 +202,25 @@ static int tx_refresh(struct tzchan *ch)
     return 0;
 }
 
+/* Publishes prod, which the caller knows to be past tx_pub (it just wrote a record there), and returns the peer's
+ * waiting word if it waits for data (the caller then calls ring_peer()), else 0. The fast paths load the index
+ * word's address and the peer's doorbell slot before their copies, which the compiler must assume may write *ch,
+ * and pass them here; and they ring in a tail call, so that they need no stack frame. */
+static TZ_INLINE uint32_t tx_publish_new(struct tzchan *ch, void *tx_prod, struct tzchan_wire_sleep *ps,
+                                         uint32_t prod, uint32_t peer_st)
+{
+    /* release: publishes every record byte written before it; pairs with the acquire load of prod in
+     * rx_refresh() */
+    tz_store_release(tx_prod, prod);
+    ch->tx_pub = prod;
+    /* our prod store before our load of the peer's waiting word; pairs with the fence (and sleep fence) in the
+     * peer's tzchan_wait_prepare() (store waiting; fence; load prod), so at least one of us sees the other's store */
+    publish_fence(peer_st);
+    /* relaxed: ordered by the fence above */
+    uint32_t w = tz_load_relaxed(&ps->waiting);
+    return (w & TZCHAN_WIRE_WAIT_DATA) ? w : 0u;
+}
+
 /* Publishes what we wrote and rings the peer if it waits for data. peer_st: the peer's state word (peer_state()),
  * which the caller may have loaded already. */
 static TZ_INLINE void tx_publish_st(struct tzchan *ch, uint32_t peer_st)
@@ -187,17 +228,8 @@ static TZ_INLINE void tx_publish_st(struct tzchan *ch, uint32_t peer_st)
     uint32_t prod = ch->tx_prod_v;
     if (ch->tx_pub == prod)
         return;
-    struct tzchan_wire_sleep *ps = sleep_slot(ch->peer_sleep);
-    /* release: publishes every record byte written before it; pairs with the acquire load of prod in
-     * rx_refresh() */
-    tz_store_release(ch->tx_prod, prod);
-    ch->tx_pub = prod;
-    /* our prod store before our load of the peer's waiting word; pairs with the fence (and sleep fence) in the
-     * peer's tzchan_wait_prepare() (store waiting; fence; load prod), so at least one of us sees the other's store */
-    publish_fence(peer_st);
-    /* relaxed: ordered by the fence above */
-    uint32_t w = tz_load_relaxed(&ps->waiting);
-    if (w & TZCHAN_WIRE_WAIT_DATA)
+    uint32_t w = tx_publish_new(ch, ch->tx_prod, sleep_slot(ch->peer_sleep), prod, peer_st);
+    if (w)
         ring_peer(ch, w);
 }
 
@@ -315,10 +347,10 @@ static TZ_OUTLINE int64_t send_copy_big(struct tzchan *ch, unsigned char *dst, c
  * the free space we already know of and the rest of the ring (no PAD, no refresh of the peer's index): the same
  * record the general way would write, without its calls. Everything else goes the general way, which checks it
  * all again in the documented order. No peer-written value is used here but the state word (read once: its
- * CLOSED bit here, its sleep-fence bit when publishing) and the doorbell words tx_publish_st() reads. */
+ * CLOSED bit here, its sleep-fence bit when publishing) and the doorbell words tx_publish_new() reads. */
 static TZ_INLINE int64_t send_msg(struct tzchan *ch, const void *buf, size_t len, unsigned flags)
 {
-    if (ch != NULL && (ch->flags & (F_OPENED | F_BROKEN | F_CLOSED)) == F_OPENED && ch->tx_state == TX_IDLE &&
+    if (ch != NULL && (ch->flags & (F_OPENED | F_BROKEN | F_CLOSED | F_TX_BUSY)) == F_OPENED &&
         len <= ch->max_msg && buf != NULL && !(flags & ~TZCHAN_MORE)) {
         uint32_t peer_st = peer_state(ch); /* loaded once: the closed check here, the fence choice in publishing */
         uint32_t n = (uint32_t)len, span = TZCHAN_WIRE_REC_HDR + align8(n); /* n <= ring/2: no overflow */
@@ -326,19 +358,27 @@ static TZ_INLINE int64_t send_msg(struct tzchan *ch, const void *buf, size_t len
         if (!(peer_st & TZCHAN_WIRE_STATE_CLOSED) && span <= ch->ring - off &&
             ch->ring - (prod - ch->tx_cons_seen) >= span) {
             unsigned char *p = ch->tx_data + off;
-            /* private bookkeeping first: the compiler must assume the byte copy below may write *ch */
-            ch->tx_prod_v = prod + span;
+            /* private bookkeeping first, and what publishing needs in locals: the compiler must assume the byte
+             * copy below may write *ch */
+            void *tx_prod = ch->tx_prod;
+            struct tzchan_wire_sleep *ps = sleep_slot(ch->peer_sleep);
+            prod += span;
+            ch->tx_prod_v = prod;
             ch->flags &= ~F_TX_WANT;
             ch->st_msgs_sent++;
-            ch->st_bytes_sent += n;
             put_hdr_at(p, n, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST);
+            /* apart from the other counter: side by side, gcc pairs the two adds into a 7-instruction vector add */
+            ch->st_bytes_sent += n;
             if (n & 7u) /* the zero padding: 8 zero bytes over the last word, then the payload over their start */
                 TZ_MEMSET(p + TZCHAN_WIRE_REC_HDR + (n & ~7u), 0, 8);
             if (n > SMALL_MSG)
                 return send_copy_big(ch, p + TZCHAN_WIRE_REC_HDR, buf, n, flags);
             copy_small(p + TZCHAN_WIRE_REC_HDR, buf, n);
-            if (!(flags & TZCHAN_MORE))
-                tx_publish_st(ch, peer_st);
+            if (!(flags & TZCHAN_MORE)) {
+                uint32_t w = tx_publish_new(ch, tx_prod, ps, prod, peer_st); /* prod is past tx_pub: it grew */
+                if (w)
+                    return ring_peer_ret(ch, w, (int64_t)n);
+            }
             return (int64_t)n;
         }
     }
@@ -381,6 +421,10 @@ int64_t tzchan_send_many(struct tzchan *ch, const struct tzchan_out *msgs, size_
     const uint32_t ring = ch->ring, mask = ch->mask, max = ch->max_msg;
     unsigned char *const data = ch->tx_data;
     uint32_t prod = ch->tx_prod_v;
+    /* room: bytes we may write at prod now, both before the ring's end and within the free space we know of. It
+     * shrinks by each record; when a record does not fit it, it is computed afresh (after a refresh of the
+     * consumer's index if the free space is what is short), and after a general call it is 0, so computed afresh. */
+    uint32_t room = 0;
     uint64_t bytes = 0;
     size_t i = 0, fast = 0;
     bool waits = false;
@@ -388,31 +432,37 @@ int64_t tzchan_send_many(struct tzchan *ch, const struct tzchan_out *msgs, size_
         const void *buf = msgs[i].buf;
         size_t len = msgs[i].len;
         if (len <= max && buf != NULL) {
-            uint32_t m = (uint32_t)len, span = TZCHAN_WIRE_REC_HDR + align8(m), off = prod & mask;
-            if (span <= ring - off) {
-                /* an impossible index breaks the endpoint, and the general way below then says EPROTO */
-                if (ring - (prod - ch->tx_cons_seen) < span)
-                    (void)tx_refresh(ch); /* it reads tx_pub, not our unwritten prod */
-                if (ring - (prod - ch->tx_cons_seen) >= span) {
-                    unsigned char *p = data + off;
-                    prod += span;
-                    bytes += m;
-                    fast++;
-                    put_hdr_at(p, m, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST);
-                    if (m & 7u) /* the zero padding, as in send_msg() */
-                        TZ_MEMSET(p + TZCHAN_WIRE_REC_HDR + (m & ~7u), 0, 8);
-                    if (m > SMALL_MSG)
-                        TZ_MEMCPY(p + TZCHAN_WIRE_REC_HDR, buf, m);
-                    else
-                        copy_small(p + TZCHAN_WIRE_REC_HDR, buf, m);
-                    continue;
+            uint32_t m = (uint32_t)len, span = TZCHAN_WIRE_REC_HDR + align8(m);
+            if (span > room) {
+                uint32_t to_end = ring - (prod & mask);
+                if (span <= to_end) {
+                    /* an impossible index breaks the endpoint, and the general way below then says EPROTO */
+                    if (ring - (prod - ch->tx_cons_seen) < span)
+                        (void)tx_refresh(ch); /* it reads tx_pub, not our unwritten prod */
+                    room = min32(to_end, ring - (prod - ch->tx_cons_seen));
                 }
+            }
+            if (span <= room) {
+                unsigned char *p = data + (prod & mask);
+                room -= span;
+                prod += span;
+                bytes += m;
+                fast++;
+                put_hdr_at(p, m, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST);
+                if (m & 7u) /* the zero padding, as in send_msg() */
+                    TZ_MEMSET(p + TZCHAN_WIRE_REC_HDR + (m & ~7u), 0, 8);
+                if (m > SMALL_MSG)
+                    TZ_MEMCPY(p + TZCHAN_WIRE_REC_HDR, buf, m);
+                else
+                    copy_small(p + TZCHAN_WIRE_REC_HDR, buf, m);
+                continue;
             }
         }
         /* a PAD first, no room, a bad argument: the general way decides, for this one message */
         ch->tx_prod_v = prod;
         int64_t r = send_general(ch, buf, len, TZCHAN_MORE);
         prod = ch->tx_prod_v;
+        room = 0;
         if (r < 0) {
             if (i == 0)
                 return r; /* as tzchan_send would (an EAGAIN has published what was written before) */
@@ -447,7 +497,7 @@ void *tzchan_reserve(struct tzchan *ch, size_t len)
             ch->error = e;
         return NULL;
     }
-    ch->tx_state = TX_RESERVED;
+    set_tx_state(ch, TX_RESERVED);
     ch->tx_reserved = (uint32_t)len;
     ch->error = 0;
     return ch->tx_data + (ch->tx_prod_v & ch->mask) + TZCHAN_WIRE_REC_HDR;
@@ -466,7 +516,7 @@ int tzchan_commit(struct tzchan *ch, size_t len)
     if (align8(n) != n)
         TZ_MEMSET(p + TZCHAN_WIRE_REC_HDR + n, 0, align8(n) - n);
     ch->tx_prod_v += TZCHAN_WIRE_REC_HDR + align8(n);
-    ch->tx_state = TX_IDLE;
+    set_tx_state(ch, TX_IDLE);
     ch->st_msgs_sent++;
     ch->st_bytes_sent += n;
     tx_publish(ch);
@@ -480,7 +530,7 @@ int tzchan_send_begin(struct tzchan *ch, uint64_t total_len)
         return e;
     if (ch->tx_state != TX_IDLE)
         return TZCHAN_EINVAL;
-    ch->tx_state = TX_STREAM;
+    set_tx_state(ch, TX_STREAM);
     ch->tx_total = total_len;
     ch->tx_sent = 0;
     ch->flags &= ~F_TX_FIRST_DONE;
@@ -618,7 +668,7 @@ int tzchan_send_end(struct tzchan *ch)
         put_hdr(ch, 0, fl);
         ch->tx_prod_v += TZCHAN_WIRE_REC_HDR;
     }
-    ch->tx_state = TX_IDLE;
+    set_tx_state(ch, TX_IDLE);
     ch->flags &= ~F_TX_FIRST_DONE;
     ch->st_msgs_sent++;
     tx_publish(ch);
@@ -626,16 +676,51 @@ int tzchan_send_end(struct tzchan *ch)
 }
 
 /* ---- receive side ----------------------------------------------------------------------------------------- */
-static inline int rx_refresh(struct tzchan *ch)
+/* Loads and checks the producer's index; cons is rx_cons_v and *have is rx_prod_seen - cons, both in the caller's
+ * registers (an acquire load makes the compiler load every field afresh after it). On success *have is the new
+ * distance. */
+static TZ_INLINE int rx_refresh_at(struct tzchan *ch, uint32_t cons, uint32_t *have)
 {
     /* acquire: pairs with the producer's release store of prod in tx_publish(): the record bytes before the new
      * prod are visible to the loads that follow */
     uint32_t p = tz_load_acquire(ch->rx_prod);
-    uint32_t used = p - ch->rx_cons_v;
+    uint32_t used = p - cons;
     /* at most a ring ahead of our consumer index, and never moving backwards */
-    if (used > ch->ring || used < ch->rx_prod_seen - ch->rx_cons_v)
+    if (used > ch->ring || used < *have)
         return broken(ch);
     ch->rx_prod_seen = p;
+    *have = used;
+    return 0;
+}
+
+static inline int rx_refresh(struct tzchan *ch)
+{
+    uint32_t have = ch->rx_prod_seen - ch->rx_cons_v;
+    return rx_refresh_at(ch, ch->rx_cons_v, &have);
+}
+
+/* Publishes cons, which the caller knows to be past rx_pub, and returns the peer's waiting word if the peer waits
+ * for the room this frees (the caller then calls ring_peer()), else 0. As tx_publish_new(): the fast paths pass
+ * what they loaded before their copies; peer_st is the peer's state word (peer_state()), loaded at any time
+ * during the call (publish_fence() says why that is enough). */
+static TZ_INLINE uint32_t rx_publish_new(struct tzchan *ch, void *rx_cons, struct tzchan_wire_sleep *ps,
+                                         uint32_t cons, uint32_t peer_st)
+{
+    /* release: our reads of the freed bytes happen before the producer reuses them; pairs with the acquire load
+     * of cons in tx_refresh() */
+    tz_store_release(rx_cons, cons);
+    ch->rx_pub = cons;
+    /* our cons store before the load of the peer's waiting word; pairs with the fence (and sleep fence) in the
+     * peer's tzchan_wait_prepare(ROOM) (store waiting; fence; load cons) */
+    publish_fence(peer_st);
+    /* acquire: pairs with the release store of waiting in the peer's wait_prepare(), so want_cons is the one
+     * that goes with this wait */
+    uint32_t w = tz_load_acquire(&ps->waiting);
+    if (w & TZCHAN_WIRE_WAIT_ROOM) {
+        uint32_t want = tz_load_relaxed(&ps->want_cons); /* relaxed: ordered by the acquire above */
+        if ((int32_t)(cons - want) >= 0)
+            return w;
+    }
     return 0;
 }
 
@@ -644,22 +729,9 @@ static TZ_INLINE void rx_publish(struct tzchan *ch)
     uint32_t cons = ch->rx_cons_v;
     if (ch->rx_pub == cons)
         return;
-    struct tzchan_wire_sleep *ps = sleep_slot(ch->peer_sleep);
-    /* release: our reads of the freed bytes happen before the producer reuses them; pairs with the acquire load
-     * of cons in tx_refresh() */
-    tz_store_release(ch->rx_cons, cons);
-    ch->rx_pub = cons;
-    /* our cons store before the load of the peer's waiting word; pairs with the fence (and sleep fence) in the
-     * peer's tzchan_wait_prepare(ROOM) (store waiting; fence; load cons) */
-    publish_fence(peer_state(ch));
-    /* acquire: pairs with the release store of waiting in the peer's wait_prepare(), so want_cons is the one
-     * that goes with this wait */
-    uint32_t w = tz_load_acquire(&ps->waiting);
-    if (w & TZCHAN_WIRE_WAIT_ROOM) {
-        uint32_t want = tz_load_relaxed(&ps->want_cons); /* relaxed: ordered by the acquire above */
-        if ((int32_t)(cons - want) >= 0)
-            ring_peer(ch, w);
-    }
+    uint32_t w = rx_publish_new(ch, ch->rx_cons, sleep_slot(ch->peer_sleep), cons, peer_state(ch));
+    if (w)
+        ring_peer(ch, w);
 }
 
 /* After consuming: free the space now (users expect a receive to free what it consumed; the producer may be
@@ -887,17 +959,18 @@ static TZ_OUTLINE int64_t recv_copy_big(struct tzchan *ch, void *buf, const unsi
 int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap)
 {
     /* fast path: a usable endpoint between messages, and the next record a whole message, already published and
-     * fitting cap. The peer's index is checked by rx_refresh() as always; the record header is loaded once and
+     * fitting cap. The peer's index is checked by rx_refresh_at() as always; the record header is loaded once and
      * only these loaded values are used. Anything else (including a header a hostile peer rewrites between here
      * and the general path) goes the general way, which checks it all again and loads the header afresh. */
-    if (ch != NULL && (ch->flags & (F_OPENED | F_BROKEN | F_CLOSED | F_RX_IN_REC)) == F_OPENED &&
-        ch->rx_state == RX_IDLE && (buf != NULL || cap == 0)) {
-        if (ch->rx_prod_seen - ch->rx_cons_v < TZCHAN_WIRE_REC_HDR) {
-            int e = rx_refresh(ch);
+    if (ch != NULL && (ch->flags & (F_OPENED | F_BROKEN | F_CLOSED | F_RX_IN_REC | F_RX_BUSY)) == F_OPENED &&
+        (buf != NULL || cap == 0)) {
+        uint32_t cons = ch->rx_cons_v, have = ch->rx_prod_seen - cons;
+        if (have < TZCHAN_WIRE_REC_HDR) {
+            int e = rx_refresh_at(ch, cons, &have);
             if (e)
                 return e;
         }
-        uint32_t have = ch->rx_prod_seen - ch->rx_cons_v, off = ch->rx_cons_v & ch->mask;
+        uint32_t off = cons & ch->mask;
         if (have >= TZCHAN_WIRE_REC_HDR) {
             const unsigned char *p = ch->rx_data + off;
             /* relaxed: ordered by the acquire load of prod in rx_refresh(); one load each */
@@ -905,14 +978,24 @@ int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap)
             if (fl == (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST) && len <= ch->max_msg && len <= cap) {
                 uint32_t span = TZCHAN_WIRE_REC_HDR + align8(len); /* len <= ring/2: no overflow */
                 if (span <= ch->ring - off && span <= have) {
-                    /* private bookkeeping first: the compiler must assume the byte copy below may write *ch */
-                    ch->rx_cons_v += span;
+                    if (len > SMALL_MSG) {
+                        ch->rx_cons_v = cons + span;
+                        ch->st_msgs_recv++;
+                        ch->st_bytes_recv += len;
+                        return recv_copy_big(ch, buf, p + TZCHAN_WIRE_REC_HDR, len);
+                    }
+                    /* the copy first, with what the bookkeeping needs in locals (the copy may write *ch as far as
+                     * the compiler knows; fewer values live across it than the other way round) */
+                    cons += span;
+                    copy_small(buf, p + TZCHAN_WIRE_REC_HDR, len);
+                    ch->rx_cons_v = cons;
+                    ch->flags &= ~F_RX_IDLE;
                     ch->st_msgs_recv++;
                     ch->st_bytes_recv += len;
-                    if (len > SMALL_MSG)
-                        return recv_copy_big(ch, buf, p + TZCHAN_WIRE_REC_HDR, len);
-                    copy_small(buf, p + TZCHAN_WIRE_REC_HDR, len);
-                    rx_consumed(ch); /* publishes the new cons: after the copy */
+                    /* the new cons, after the copy; it is past rx_pub: it grew by span */
+                    uint32_t w = rx_publish_new(ch, ch->rx_cons, sleep_slot(ch->peer_sleep), cons, peer_state(ch));
+                    if (w)
+                        return ring_peer_ret(ch, w, (int64_t)len);
                     return (int64_t)len;
                 }
             }
@@ -936,6 +1019,10 @@ int64_t tzchan_recv_many(struct tzchan *ch, struct tzchan_in *msgs, size_t n)
     const uint32_t ring = ch->ring, mask = ch->mask, max = ch->max_msg;
     const unsigned char *const data = ch->rx_data;
     uint32_t cons = ch->rx_cons_v, seen = ch->rx_prod_seen;
+    /* avail: bytes at cons published and before the ring's end, min(seen - cons, ring - (cons & mask)). It shrinks
+     * by each record taken; below a header's size it is computed afresh (after a refresh of the producer's index if
+     * what was published is what is short), and after a general call it is 0, so computed afresh. */
+    uint32_t avail = 0;
     uint64_t bytes = 0;
     size_t i = 0, fast = 0;
     bool waits = false;
@@ -943,23 +1030,27 @@ int64_t tzchan_recv_many(struct tzchan *ch, struct tzchan_in *msgs, size_t n)
         void *buf = msgs[i].buf;
         size_t cap = msgs[i].cap;
         if (buf != NULL || cap == 0) {
-            if (seen - cons < TZCHAN_WIRE_REC_HDR) {
-                ch->rx_cons_v = cons; /* rx_refresh() checks the peer's index against it */
-                /* an impossible index breaks the endpoint and leaves rx_prod_seen as it was: the batch ends, or the
-                 * general way below says EPROTO */
-                (void)rx_refresh(ch);
-                seen = ch->rx_prod_seen;
-                if (seen - cons < TZCHAN_WIRE_REC_HDR && i > 0)
-                    break; /* nothing more is published */
+            if (avail < TZCHAN_WIRE_REC_HDR) {
+                if (seen - cons < TZCHAN_WIRE_REC_HDR) {
+                    ch->rx_cons_v = cons; /* rx_refresh() checks the peer's index against it */
+                    /* an impossible index breaks the endpoint and leaves rx_prod_seen as it was: the batch ends, or
+                     * the general way below says EPROTO */
+                    (void)rx_refresh(ch);
+                    seen = ch->rx_prod_seen;
+                    if (seen - cons < TZCHAN_WIRE_REC_HDR && i > 0)
+                        break; /* nothing more is published */
+                }
+                avail = min32(seen - cons, ring - (cons & mask));
             }
-            uint32_t have = seen - cons, off = cons & mask;
-            if (have >= TZCHAN_WIRE_REC_HDR) {
-                const unsigned char *p = data + off;
+            /* cons is a multiple of 8 (open checks it, every span is one), so avail >= 8 iff seen - cons >= 8 */
+            if (avail >= TZCHAN_WIRE_REC_HDR) {
+                const unsigned char *p = data + (cons & mask);
                 /* relaxed: ordered by the acquire load of prod in rx_refresh(); one load each */
                 uint32_t len = tz_load_relaxed(p), fl = tz_load_relaxed(p + 4);
                 if (fl == (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST) && len <= max && len <= cap) {
                     uint32_t span = TZCHAN_WIRE_REC_HDR + align8(len); /* len <= ring/2: no overflow */
-                    if (span <= ring - off && span <= have) {
+                    if (span <= avail) {
+                        avail -= span;
                         cons += span;
                         bytes += len;
                         fast++;
@@ -979,6 +1070,7 @@ int64_t tzchan_recv_many(struct tzchan *ch, struct tzchan_in *msgs, size_t n)
         int64_t r = recv_general(ch, buf, cap);
         cons = ch->rx_cons_v;
         seen = ch->rx_prod_seen;
+        avail = 0;
         if (r < 0) {
             if (i == 0)
                 return r; /* as tzchan_recv would */
@@ -1004,7 +1096,7 @@ int64_t tzchan_recv_many(struct tzchan *ch, struct tzchan_in *msgs, size_t n)
 static int rx_some_fail(struct tzchan *ch, int e, bool fresh, uint32_t cons)
 {
     if (fresh && e != TZCHAN_EPROTO && ch->rx_state == RX_MSG && ch->rx_got == 0) {
-        ch->rx_state = RX_IDLE;
+        set_rx_state(ch, RX_IDLE);
         ch->flags &= ~(F_RX_IN_REC | F_RX_REC_LAST);
         ch->rx_cons_v = cons;
         ch->rx_rec_rem = 0;
@@ -1033,7 +1125,7 @@ int64_t tzchan_recv_some(struct tzchan *ch, void *buf, size_t cap, bool *end_of_
             if (ch->rx_state == RX_IDLE) {
                 if (!is_first)
                     return broken(ch);
-                ch->rx_state = RX_MSG;
+                set_rx_state(ch, RX_MSG);
                 ch->rx_total = r.total;
                 ch->rx_got = 0;
             } else if (is_first) {
@@ -1073,7 +1165,7 @@ int64_t tzchan_recv_some(struct tzchan *ch, void *buf, size_t cap, bool *end_of_
             if (ch->flags & F_RX_REC_LAST) {
                 if (ch->rx_total != TZCHAN_LEN_UNKNOWN && ch->rx_got != ch->rx_total)
                     return broken(ch); /* fewer bytes than the message announced */
-                ch->rx_state = RX_IDLE;
+                set_rx_state(ch, RX_IDLE);
                 ch->st_msgs_recv++;
                 *end_of_message = true;
             }
@@ -1138,7 +1230,7 @@ const void *tzchan_peek(struct tzchan *ch, size_t *len)
         }
         return NULL;
     }
-    ch->rx_state = RX_PEEKED;
+    set_rx_state(ch, RX_PEEKED);
     ch->rx_peek_end = ch->rx_cons_v + r.span;
     ch->rx_peek_len = r.len;
     ch->rx_peek_ptr = ch->rx_data + (ch->rx_cons_v & ch->mask) + r.hdr;
@@ -1155,7 +1247,7 @@ int tzchan_release(struct tzchan *ch)
     if (ch->rx_state != RX_PEEKED)
         return TZCHAN_EINVAL;
     ch->rx_cons_v = ch->rx_peek_end;
-    ch->rx_state = RX_IDLE;
+    set_rx_state(ch, RX_IDLE);
     rx_delivered(ch, ch->rx_peek_len);
     return 0;
 }

@@ -15,10 +15,18 @@
 # longer than max_msg, the second of every kind); with --large also two messages of which the first is an
 # unknown-length stream of up to two pieces (kept out of the suite for its time). Mutants M1 (today's unknown-length producer and the 32-byte
 # receive threshold), M2 (owed padding), M3 (recv's EAGAIN/EMSGSIZE do not publish a skipped PAD), M4 (receive
-# threshold below the producer's demand): the search must find an error (with --full, also the LTL search); the
-# gist of each counterexample (the messages, where the indices stand, what each side waits for) is printed.
+# threshold below the producer's demand), M5 (version 2 with a receive threshold that ignores its 8-byte reserve):
+# the search must find an error (with --full, also the LTL search); the gist of each counterexample (the messages,
+# where the indices stand, what each side waits for) is printed. Version 2's record layer (-DV2: the producer's
+# 8-byte reserve) is checked like version 1's: N=1, and with --full N=2 and the LTL property.
 #
-# Usage: check.sh [--full | --large] [doorbell|records] (--large: --full plus the largest records run). Exit 0 pass, 1 fail, 77 skipped (no spin or no C compiler).
+# selfpub.pml, the self-published records of wire format version 2 (ring of 8 words of 8 bytes): exhaustive safety
+# search with 4 whole messages of every span, and with 3 messages that may also be stream records (-DSTREAMS); with
+# --full also 5 whole messages and 4 with streams. Mutants NO_ZERO, NO_RESERVE, HEADER_FIRST, ZERO_LATE (with
+# streams) and LAG: the search must find an error.
+#
+# Usage: check.sh [--full | --large] [doorbell|records|selfpub] (--large: --full plus the largest records run).
+# Exit 0 pass, 1 fail, 77 skipped (no spin or no C compiler).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 command -v spin >/dev/null 2>&1 || { echo "spin not found: skipped"; exit 77; }
@@ -30,13 +38,13 @@ for a in "$@"; do
   case $a in
   --full) full=1 ;;
   --large) full=1; large=1 ;;
-  all | doorbell | records) which=$a ;;
-  *) echo "usage: check.sh [--full | --large] [doorbell|records]"; exit 1 ;;
+  all | doorbell | records | selfpub) which=$a ;;
+  *) echo "usage: check.sh [--full | --large] [doorbell|records|selfpub]"; exit 1 ;;
   esac
 done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp "$here/doorbell.pml" "$here/records.pml" "$work/"
+cp "$here/doorbell.pml" "$here/records.pml" "$here/selfpub.pml" "$work/"
 cd "$work" || exit 1
 fail=0
 
@@ -101,7 +109,7 @@ check() {
   fi
 }
 
-if [ "$which" != records ]; then
+if [ "$which" = all ] || [ "$which" = doorbell ]; then
   configs="-DN=4+-DCAP=2 -DN=4+-DCAP=2+-DASYM_C"
   [ $full -eq 1 ] && configs="$configs -DN=4+-DCAP=1 -DN=4+-DCAP=2+-DASYM_P -DN=4+-DCAP=2+-DASYM_C+-DASYM_P -DN=4+-DCAP=2+-DE=4"
   for c in $configs; do
@@ -131,23 +139,23 @@ fi
 # first a whole message or a declared stream > max_msg (a declared one <= max_msg ends as a whole one does), or
 # (--large only: 25 million states, 1.1 GiB, one to two minutes) an unknown-length stream of at most two pieces;
 # the second message of every kind.
-if [ "$which" != doorbell ]; then
+if [ "$which" = all ] || [ "$which" = records ]; then
   model=records.pml
   panextra="-DCOLLAPSE -DMEMLIM=2048" # state vectors compressed, memory capped at 2 GiB (the machine is shared)
   rfail=$fail
-  rconfigs="-DN=1"
-  [ $full -eq 1 ] && rconfigs="$rconfigs -DN=2+-DKINDS_FIRST=5"
+  rconfigs="-DN=1 -DN=1+-DV2"
+  [ $full -eq 1 ] && rconfigs="$rconfigs -DN=2+-DKINDS_FIRST=5 -DN=2+-DKINDS_FIRST=5+-DV2"
   [ $large -eq 1 ] && rconfigs="$rconfigs -DN=2+-DKINDS_FIRST=8+-DPIECES=2"
   for c in $rconfigs; do
     cfg=${c//+/ }
     build "$cfg" safety || { fail=1; continue; }
     check "records $cfg: safety" pass "$cfg" ""
-    if [ $full -eq 1 ] && [ "$cfg" = "-DN=1" ]; then
+    if [ $full -eq 1 ] && { [ "$cfg" = "-DN=1" ] || [ "$cfg" = "-DN=1 -DV2" ]; }; then
       build "$cfg" liveness || { fail=1; continue; }
       check "records $cfg: ltl all_delivered (weak fairness)" pass "$cfg" "-a -f -N all_delivered"
     fi
   done
-  for m in -DN=1+-DM1 -DN=2+-DKINDS_FIRST=5+-DM2 -DN=1+-DM3 -DN=1+-DM4; do
+  for m in -DN=1+-DM1 -DN=2+-DKINDS_FIRST=5+-DM2 -DN=1+-DM3 -DN=1+-DM4 -DN=1+-DM5; do
     md=${m//+/ }
     build "$md" safety || { fail=1; continue; }
     check "mutant records $md: safety" fail "$md" ""
@@ -157,5 +165,25 @@ if [ "$which" != doorbell ]; then
     fi
   done
   [ $fail -eq $rfail ] && echo "records model: passes; every mutant fails"
+fi
+
+# selfpub.pml: W = 8 words. Safety only (no cycles: every step writes a word or moves an index forward, N bounded).
+if [ "$which" = all ] || [ "$which" = selfpub ]; then
+  model=selfpub.pml
+  panextra="-DCOLLAPSE -DMEMLIM=2048"
+  sfail=$fail
+  sconfigs="-DN=4 -DN=3+-DSTREAMS"
+  [ $full -eq 1 ] && sconfigs="$sconfigs -DN=5 -DN=4+-DSTREAMS"
+  for c in $sconfigs; do
+    cfg=${c//+/ }
+    build "$cfg" safety || { fail=1; continue; }
+    check "selfpub $cfg: safety" pass "$cfg" ""
+  done
+  for m in -DN=4+-DNO_ZERO -DN=4+-DNO_RESERVE -DN=4+-DHEADER_FIRST -DN=4+-DSTREAMS+-DZERO_LATE -DN=4+-DLAG; do
+    md=${m//+/ }
+    build "$md" safety || { fail=1; continue; }
+    check "mutant selfpub $md: safety" fail "$md" ""
+  done
+  [ $fail -eq $sfail ] && echo "selfpub model: passes; every mutant fails"
 fi
 exit $fail

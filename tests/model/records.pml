@@ -57,7 +57,11 @@
  *   M2  owed padding: the producer writes a record's last payload byte without its padding when the padding
  *       does not fit, and reports the message sent (the padding waits for its next send);
  *   M3  tzchan_recv's EAGAIN and EMSGSIZE returns do not publish the consumer index (a PAD it skipped);
- *   M4  the receive threshold (RECV_ROOM) below what the producer's next unknown-length record needs.
+ *   M4  the receive threshold (RECV_ROOM) below what the producer's next unknown-length record needs;
+ *   M5  version 2 (-DV2 implied) with a receive threshold that ignores its 8-byte reserve (RECV_ROOM above).
+ * -DV2 checks version 2's record layer: the same calls with the producer's 8-byte reserve (docs/PROTOCOL.md
+ * s.9); whether a record is published by prod or by its own header does not show at this level (each call is
+ * one step and publishes before it returns): tests/model/selfpub.pml checks that part.
  * Checked (tests/model/check.sh): no invalid end state (a deadlock: both sides waiting, or the consumer waiting
  * for bytes the finished producer never writes), the assertions (lengths delivered; a message of known length
  * <= max_msg is never EMSGSIZE; records 8-aligned, none crossing the ring's end, no PAD at offset 0; the producer
@@ -76,11 +80,22 @@
 #ifndef MINFRAG
 #define MINFRAG (R / 2)    /* MIN_FRAG (256 in a ring of >= 1024), scaled */
 #endif
+/* Wire format version 2 (-DV2, docs/PROTOCOL.md s.9): the producer keeps the last RES = 8 bytes of the ring
+ * free (the zero written ahead of each record it completes needs them). STREAM_ROOM stays 48: the most an
+ * unknown-length producer needs is 40 (4.2), 48 with the reserve. M5: version 2 with a receive threshold of 16,
+ * which suffices for version 1's producer in this model (the smallest that does) but not for version 2's. */
+#if defined(V2) || defined(M5)
+#define RES 8
+#else
+#define RES 0
+#endif
 #ifndef RECV_ROOM
 #if defined(M1)
 #define RECV_ROOM 32       /* the old threshold */
 #elif defined(M4)
 #define RECV_ROOM 8        /* below the 16 bytes an unknown-length continuation record needs */
+#elif defined(M5)
+#define RECV_ROOM 16       /* enough for version 1 here, 8 short for version 2 */
 #else
 #define RECV_ROOM 48       /* STREAM_ROOM */
 #endif
@@ -107,7 +122,7 @@
 #define OFF(i) ((i) & (R - 1))
 #define TOEND(i) (R - OFF(i))
 #define USED(p, c) (((p) - (c)) & 255)
-#define FREE (R - USED(prod, cons))
+#define FREE (R - RES - USED(prod, cons))
 #define HDRF(f) (((f) & (FIRST | LAST)) == FIRST -> 16 : 8)
 #define MIN(a, b) ((a) < (b) -> (a) : (b))
 
@@ -352,7 +367,8 @@ byte delivered = 0;        /* messages delivered to the consumer (recv, or recv_
 
 /* a call repeated (sleeping between tries) until it makes progress */
 /* scratch variables are cleared at the end of each call, so they do not split states */
-#define P_CLEAR n = 0; h = 0; f = 0; left = 0; offer = 0; taken = 0; if :: ok -> need = 0 :: else -> skip fi
+#define P_CLEAR assert(USED(prod, cons) + RES <= R); /* version 2: the reserve is never written into */ \
+    n = 0; h = 0; f = 0; left = 0; offer = 0; taken = 0; if :: ok -> need = 0 :: else -> skip fi
 
 #define CALL(body) do :: skip; d_step { body; P_CLEAR }; if :: ok -> break :: else -> ROOM_WAIT fi od
 
