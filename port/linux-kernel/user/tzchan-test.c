@@ -28,9 +28,12 @@
  * must not load);
  * then prints a summary, hands its verdict to the secure side and powers off (PSCI SYSTEM_OFF), which the
  * firmware turns into QEMU's exit status. Exit status when run by hand: 0 pass, 1 fail.
- * Arguments: [--production] [--only=<names>] [module path]; --only runs just the named parts of 7 and 8 (comma
+ * Arguments: [--production] [--smp] [--only=<names>] [module path]; --only runs just the named parts of 7 and 8 (comma
  * separated: priv, intr, wake, setlane, unbind, second, probe, restart, kill, hostile) after loading the module,
  * to try one of them alone.
+ * --smp: the firmware for an SMP Linux (every CPU runs its own secure side, entered by the yielding doorbell):
+ * the unbind item first stalls the secure side (echoes left unread) so that a nonblocking write can leave a message
+ * open, which the secure side's drain inside the writer's own doorbell would otherwise never allow.
  * --production tests a production driver (built without TZCHAN_TEST_HOOKS, e.g. by DKMS from the tzchan-dkms
  * package): the parts that need a test hook are skipped, each with its reason (the secure-RAM refusal, the
  * scribble, the scribble's EINTR case, the probe's error paths, the restart); `priv` checks instead that the test
@@ -82,6 +85,9 @@
 
 static unsigned failures, verified;
 static bool production; /* --production: the driver has no test hooks */
+static bool smp_fw; /* --smp: the firmware for an SMP Linux (the secure side on every CPU, yielding doorbell) */
+/* 1-byte messages that fill the echo ring of a 64 KiB lane (32-byte echo records) and then some */
+#define UNBIND_STALL_MSGS 2100u
 static const char *optee; /* --optee=<smc|ffa>: the driver is port/optee's client of OP-TEE's tzchan PTA */
 static uint64_t echo_seq[LK_MAX_LANES];
 static unsigned char *big, *rbuf;
@@ -1070,6 +1076,19 @@ static void test_unbind(void)
 	int fd = open_lane(0, 0), fw = open_lane(0, O_NONBLOCK);
 	if (fd < 0 || fw < 0)
 		return;
+	/* --smp: the secure side drains the lane inside the writer's own doorbell (the yielding call of the SMP
+	 * firmware), so a nonblocking write always finds room. Stall it first: 1-byte messages, their echoes left
+	 * unread, until the echo ring is full and the secure side stops reading lane 0 (it waits for room for the
+	 * next echo); the rest of these messages stays in the ring, which keeps room for the 1 MiB write below. */
+	unsigned stall = smp_fw ? UNBIND_STALL_MSGS : 0, k;
+	for (k = 0; k < stall; k++) {
+		unsigned char b = (unsigned char)k;
+		if (write_msg(fd, &b, 1, NULL) != 0) {
+			close(fw);
+			close(fd);
+			return;
+		}
+	}
 	fill(big, 1 * MIB, 77);
 	/* The write takes what fits and leaves the message open. The secure side drains the lane on a CPU of its
 	 * own, so now and then it keeps pace with the whole 1 MiB and the write completes: then its echo is read
@@ -1094,8 +1113,19 @@ static void test_unbind(void)
 		fail("unbinding %s through sysfs with files open was accepted", dev);
 	else if (errno != ENOENT)
 		fail("unbinding %s: %s, want ENOENT (no unbind file)", dev, strerror(errno));
-	close(fw); /* completes the open message with zeros */
 	struct lk_echo e;
+	for (k = 0; k < stall; k++) { /* the stalling messages' echoes first, in order: the secure side goes on */
+		unsigned char b = (unsigned char)k;
+		if (read_msg(fd, (unsigned char *)&e, sizeof e, sizeof e, NULL, NULL) != 0 || e.magic != LK_ECHO_MAGIC ||
+		    e.len != 1 || e.crc != tz_crc32(0, &b, 1)) {
+			fail("the echo of stalling message %u of %u is wrong (magic %#x, len %llu)", k, stall, e.magic,
+			     e.len);
+			close(fw);
+			close(fd);
+			return;
+		}
+	}
+	close(fw); /* completes the open message with zeros */
 	if (read_msg(fd, (unsigned char *)&e, sizeof e, sizeof e, NULL, NULL) == 0 &&
 	    (e.magic != LK_ECHO_MAGIC || e.len != 1 * MIB))
 		fail("the zero-completed message was echoed as magic %#x len %llu", e.magic, e.len);
@@ -1545,6 +1575,15 @@ static void init_system(void)
 		printf("mount devtmpfs: %s\n", strerror(errno));
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	{
+		/* the CPUs Linux runs on (the SMP run checks that all are online) */
+		char line[64] = "";
+		FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+		if (f && fgets(line, sizeof line, f))
+			printf("cpus online: %s", line);
+		if (f)
+			fclose(f);
+	}
 }
 
 int main(int argc, char **argv)
@@ -1561,6 +1600,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--production") == 0)
 			production = true;
+		else if (strcmp(argv[i], "--smp") == 0)
+			smp_fw = true;
 		else if (strncmp(argv[i], "--optee=", 8) == 0)
 			optee = argv[i] + 8;
 		else if (strncmp(argv[i], "--only=", 7) == 0)
