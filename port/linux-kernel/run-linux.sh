@@ -69,13 +69,19 @@ smp_checks() {
     done
     awk -v n="$smp" '
         /^---- per-CPU secure side/ { on = 1; next }
-        on && /^[0-9]+ / { rows++; if ($2 > 0) bell++; split($6, ev, "/"); if (ev[2] > 0) tev++; pre += $9; res += $10 }
+        on && /^[0-9]+ / {
+            rows++; split($2, m, "/"); if (m[1] + m[2] > 0) served++; if ($4 > 0) bell++
+            split($9, ev, "/"); if (ev[2] > 0) tev++; split($10, tk, "/"); mid += tk[2]; pre += $11; res += $12
+        }
         END {
             if (rows != 4) { print "FAIL: no per-CPU summary from the secure side (" rows " rows)"; exit 1 }
             if (bell < 2) { print "FAIL: the lanes were served by doorbells on " bell " CPU(s), want at least 2"; exit 1 }
+            if (served < 2) { print "FAIL: messages were served on " served " CPU(s), want at least 2"; exit 1 }
             if (tev < 1) { print "FAIL: no secure-timer event moved anything on any CPU"; exit 1 }
+            if (mid < 1) { print "FAIL: no secure-timer interrupt landed mid-transfer on any CPU"; exit 1 }
+            if (pre < 1) { print "FAIL: no secure call was preempted"; exit 1 }
             if (pre != res) { print "FAIL: " pre " preempted secure calls but " res " resumed"; exit 1 }
-            printf "smp: doorbells served on %d CPUs, secure-timer service on %d, %d calls preempted and resumed\n", bell, tev, pre
+            printf "smp: messages served on %d CPUs, doorbells on %d, secure-timer service on %d, %d timer interrupts mid-transfer, %d calls preempted and resumed\n", served, bell, tev, mid, pre
         }' "$log" || return 1
 }
 

@@ -409,6 +409,13 @@ static int tzc_probe(struct platform_device *pdev)
 	}
 	tzc.be = smc.yielding ? &tzc_smc_backend_yielding : &tzc_smc_backend;
 	tzc.lanes = LK_LANES;
+	tzc.cpu_lane0 = tzc.cpu_lanes = 0;
+	if (smc.yielding) {
+		/* the secure side runs on every CPU: a lane per CPU after the two test lanes (per-CPU mode) */
+		tzc.cpu_lanes = min_t(u32, num_possible_cpus(), TZC_MAX_LANES - LK_LANES);
+		tzc.cpu_lane0 = LK_LANES;
+		tzc.lanes = LK_LANES + tzc.cpu_lanes;
+	}
 	tzc.ring = LK_RING_BYTES;
 	need = tzchan_region_size(tzc.lanes, tzc.ring);
 	tzc.size = PAGE_ALIGN(need);

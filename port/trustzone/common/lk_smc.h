@@ -92,7 +92,8 @@
 /* ---- the test service (what the payload does with each message) ------------------------------------------- *
  * Lane 0 (echo): every message, of any length, is answered by one struct lk_echo holding its length and CRC-32
  * (IEEE 802.3, as zlib's crc32()) and its sequence number on the lane.
- * Lane 1 (generator): a 24-byte struct lk_gen_req asks for a message of `len` bytes whose byte i is
+ * Lane 1 (generator), and every lane after it (the per-CPU lanes of a driver on the SMP firmware): a 24-byte
+ * struct lk_gen_req asks for a message of `len` bytes whose byte i is
  * lk_gen_byte(seed, i); a 24-byte struct lk_verdict is the test's verdict (a production driver's test, which has
  * no verdict ioctl): answered by a struct lk_echo with magic LK_VERDICT_MAGIC and `crc` = the exit status PSCI
  * SYSTEM_OFF will report (see LK_SMC_COLLECT); any other message is answered like lane 0.

@@ -36,6 +36,7 @@
 #include "tz_smp.h"
 #include "lk_board.h"
 #include "lk_smc.h"
+#include "sp_linux.h"
 
 _Static_assert(LK_SMC_YDOORBELL == TZ_SMP_DOORBELL && LK_SMC_RESUME == TZ_SMP_RESUME &&
                    LK_SMC_PREEMPTED == TZ_SMP_PREEMPTED && LK_SMC_EBUSY == TZ_SMP_EBUSY &&
@@ -62,7 +63,8 @@ static int exit_status = LK_EXIT_NO_VERDICT; /* LK_SMC_VERDICT's status (under t
 
 /* Per CPU, touched by that CPU only (read by the CPU that powers off, once every other CPU is stopped). */
 struct sp_cpu_stats {
-    uint64_t doorbells, fast_doorbells, rounds, moved, skipped, events, event_moved, calls, ticks;
+    uint64_t doorbells, fast_doorbells, rounds, moved, skipped, events, event_moved, calls, ticks, ticks_mid;
+    uint64_t served[4]; /* messages in, bytes in, messages out, bytes out that this CPU's rounds moved */
 } __attribute__((aligned(64)));
 static struct sp_cpu_stats pcs[NCPU];
 
@@ -147,7 +149,15 @@ static void drain(unsigned cpu, enum drain_mode mode, uint64_t *rounds, uint64_t
         tz_sp_woke();
         __asm__ volatile("msr daifclr, #1" ::: "memory"); /* the secure timer, and the note of a normal-world
                                                            * interrupt (sp_percpu.c), during the round */
-        more = tz_sp_run();
+        {
+            uint64_t before[4], after[4];
+            unsigned k;
+            sp_linux_counts(before);
+            more = tz_sp_run();
+            sp_linux_counts(after);
+            for (k = 0; k < 4; k++) /* mutant: crediting every round to CPU0 fails the "served on" check */
+                pcs[cpu].served[k] += after[k] - before[k];
+        }
         __asm__ volatile("msr daifset, #1" ::: "memory");
         (*rounds)++;
         if (more)
@@ -176,17 +186,23 @@ static void summary(void)
 {
     unsigned i;
     tz_printf("---- per-CPU secure side (SMP Linux) ----\n");
-    tz_printf("cpu  doorbells  fast  rounds/moved  skipped(busy)  timer events/moved  calls  sec-timer  preempted  "
-              "resumed\n");
+    tz_printf("cpu  msgs in/out  bytes in/out  doorbells  per msg  fast  rounds/moved  skipped(busy)  "
+              "timer events/moved  sec-timer all/mid  preempted  resumed  calls\n");
     for (i = 0; i < NCPU; i++) {
         struct sp_percpu_stats st;
         const struct sp_cpu_stats *c = &pcs[i];
         sp_percpu_get_stats(i, &st);
-        tz_printf("%u    %9llu  %4llu  %6llu/%llu  %13llu  %12llu/%llu  %5llu  %9llu  %9llu  %7llu\n", i,
-                  (unsigned long long)c->doorbells, (unsigned long long)c->fast_doorbells,
+        uint64_t msgs = c->served[0] + c->served[2], per = msgs ? c->doorbells * 100u / msgs : 0u;
+        tz_printf("%u    %llu/%llu  %llu/%llu  %9llu  %llu.%02llu  %4llu  %6llu/%llu  %13llu  %12llu/%llu  %llu/%llu  "
+                  "%9llu  %7llu  %5llu\n", i,
+                  (unsigned long long)c->served[0], (unsigned long long)c->served[2],
+                  (unsigned long long)c->served[1], (unsigned long long)c->served[3],
+                  (unsigned long long)c->doorbells, (unsigned long long)(per / 100u),
+                  (unsigned long long)(per % 100u), (unsigned long long)c->fast_doorbells,
                   (unsigned long long)c->rounds, (unsigned long long)c->moved, (unsigned long long)c->skipped,
-                  (unsigned long long)c->events, (unsigned long long)c->event_moved, (unsigned long long)c->calls, (unsigned long long)c->ticks,
-                  (unsigned long long)st.preempted, (unsigned long long)st.resumed);
+                  (unsigned long long)c->events, (unsigned long long)c->event_moved,
+                  (unsigned long long)c->ticks, (unsigned long long)c->ticks_mid,
+                  (unsigned long long)st.preempted, (unsigned long long)st.resumed, (unsigned long long)c->calls);
     }
 }
 
@@ -245,15 +261,28 @@ static void svc_call(unsigned cpu, uint32_t fid, const uint32_t a[6], uint32_t r
         tz_sp_call(fid, a, r);
         if (fid == LK_SMC_VERDICT && r[0] == 0)
             exit_status = (int)r[1];
-        (void)give_back(); /* a server that found the word taken meanwhile comes back on its next event */
+        (void)give_back();
+        /* Then a round: a REGISTER's lanes announce what they wait for (else the normal world, which rings only a
+         * peer that said it waits, would not ring until a timer event ran a round), and a server that found the
+         * word taken meanwhile is served. mutant: without it (and without the timer events) the first message
+         * after a registration is never served */
+        drain(cpu, DRAIN_STOP, &c->rounds, &c->moved);
         break;
     }
 }
 
 static void svc_tick(unsigned cpu, bool from_ns)
 {
-    (void)from_ns;
-    pcs[cpu % NCPU].ticks++;
+    struct sp_cpu_stats *c = &pcs[cpu % NCPU];
+    c->ticks++;
+    /* It stopped the normal world (so no round of this CPU is running): a message half moved on some lane? Looked
+     * at only if the word is free right now (try once; the event that follows serves anything rung meanwhile).
+     * mutant: never counting it fails the run's "mid-transfer" check */
+    if (from_ns && try_take(cpu % NCPU)) {
+        if (sp_linux_mid())
+            c->ticks_mid++;
+        (void)give_back();
+    }
     tz_sp_tick(true); /* sp_linux.c's deadline: no verdict after 600 s ends the run */
 }
 
