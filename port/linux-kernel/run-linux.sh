@@ -191,7 +191,9 @@ if grep -E -f "$here/kernel/report-patterns.txt" "$console" > "$work/kernel-repo
     die "the kernel reported problems (KASAN, lockdep, atomic sleep, list/object/SLUB debugging, oops or warning)"
 fi
 echo "kernel log clean: no KASAN, lockdep, atomic-sleep, list/object/SLUB debugging reports, oops or warnings"
-grep -q '^RESULT PASS' "$console" || die "no 'RESULT PASS' from the test program on the console"
+first_fail=$(grep -m 1 '^FAIL: ' "$console" | tr -d '\r' | sed 's/^FAIL: //')
+grep -q '^RESULT PASS' "$console" || \
+    die "no 'RESULT PASS' from the test program on the console${first_fail:+ (its first failure: $first_fail)}"
 # The whole test (no --only) must have shown the peer restart: driver dropped without UNREGISTER, reloaded, the
 # secure side took over with a new generation and traffic verified again. A production module cannot (no
 # debug_crash_unload): its run must instead show the test ioctls absent and the verdict handed over the channel.

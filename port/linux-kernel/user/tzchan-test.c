@@ -508,6 +508,16 @@ static void *mig_writer(void *p)
 	struct mig *m = p;
 	pin_to(0, 1);
 	m->start_cpu = sched_getcpu();
+	/* 1-byte messages on this CPU's lane, answers left unread: the secure side stops reading the lane once
+	 * their answers fill it (as in the unbind item), so the 8 MiB write below must sleep for room mid-message */
+	for (unsigned k = 0; k < UNBIND_STALL_MSGS; k++) {
+		unsigned char b = (unsigned char)k;
+		if (pc_write(m->fd, &b, 1, m->why, sizeof m->why) != 0) {
+			m->rc = -1;
+			__atomic_store_n(&m->writing, 2, __ATOMIC_RELEASE); /* pairs with the mover's acquire */
+			return NULL;
+		}
+	}
 	/* release: tid and start_cpu are written before the mover acts on them; pairs with its acquire */
 	__atomic_store_n(&m->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELAXED);
 	__atomic_store_n(&m->writing, 1, __ATOMIC_RELEASE);
@@ -591,11 +601,54 @@ static void test_percpu(uint64_t *bytes)
 	}
 	while (!__atomic_load_n(&m.writing, __ATOMIC_ACQUIRE)) /* pairs with the writer's release */
 		usleep(100);
-	/* let it enter write() on CPU1 (its first byte picks the lane there); the 8 MiB take about a second to
-	 * stream under QEMU TCG */
-	usleep(20000);
-	/* while the message streams, move the writer around the CPUs other than 1 */
-	for (unsigned k = 0; __atomic_load_n(&m.writing, __ATOMIC_ACQUIRE); k++) {
+	/* Wait until it sleeps inside its write() (the kernel shows the blocked system call: 64, write): its first
+	 * bytes are in the ring, on CPU1's lane, and the rest waits for room. Then move it, and let the secure
+	 * side go on by reading the stalling messages' answers on a second file of that lane. */
+	char path[64], line[32] = "";
+	int stalled = 0, rd = -1;
+	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)__atomic_load_n(&m.tid, __ATOMIC_RELAXED));
+	for (int waited = 0; __atomic_load_n(&m.writing, __ATOMIC_ACQUIRE) == 1 && waited < 60000; waited++) {
+		FILE *sf = fopen(path, "r");
+		line[0] = 0;
+		if (sf && fgets(line, sizeof line, sf) && strncmp(line, "64 ", 3) == 0)
+			stalled = 1;
+		if (sf)
+			fclose(sf);
+		if (stalled)
+			break;
+		usleep(1000);
+	}
+	for (unsigned k = 0; stalled && k < 3; k++) {
+		if (pin_to(__atomic_load_n(&m.tid, __ATOMIC_RELAXED), (int)(2u + k % (n - 1u)) % (int)n) == 0)
+			moves++;
+		usleep(2000);
+	}
+	{
+		cpu_set_t one;
+		CPU_ZERO(&one);
+		CPU_SET(1, &one);
+		sched_setaffinity(0, sizeof one, &one); /* the reader's file takes CPU1's lane too */
+		rd = pc_open();
+		CPU_ZERO(&one);
+		for (unsigned i = 0; i < n; i++)
+			CPU_SET(i, &one);
+		sched_setaffinity(0, sizeof one, &one);
+	}
+	/* (writing 2: the writer failed before its big write and returned; nothing to unstall) */
+	for (unsigned k = 0; rd >= 0 && __atomic_load_n(&m.writing, __ATOMIC_ACQUIRE) != 2 && k < UNBIND_STALL_MSGS;
+	     k++) {
+		unsigned char b = (unsigned char)k;
+		char why[160];
+		if (pc_read(rd, (unsigned char *)&e, sizeof e, why, sizeof why) != 0 || e.magic != LK_ECHO_MAGIC ||
+		    e.len != 1 || e.crc != tz_crc32(0, &b, 1)) {
+			fail("migrating writer: the answer to stalling message %u is wrong or missing", k);
+			break;
+		}
+	}
+	if (rd >= 0)
+		close(rd);
+	/* and on, while the rest of the message streams */
+	for (unsigned k = 3; __atomic_load_n(&m.writing, __ATOMIC_ACQUIRE) == 1; k++) {
 		if (pin_to(__atomic_load_n(&m.tid, __ATOMIC_RELAXED), (int)(2u + k % (n - 1u)) % (int)n) == 0)
 			moves++;
 		usleep(2000);
@@ -603,9 +656,9 @@ static void test_percpu(uint64_t *bytes)
 	pthread_join(w, NULL);
 	if (m.rc != 0) {
 		fail("migrating writer: %s", m.why);
-	} else if (moves == 0 || m.end_cpu == 1) {
-		fail("migrating writer: not moved while its message streamed (%u affinity changes, ended on CPU%d)",
-		     moves, m.end_cpu);
+	} else if (!stalled || moves == 0 || m.end_cpu == 1) {
+		fail("migrating writer: not moved in the middle of its message (%s; %u affinity changes, ended on CPU%d)",
+		     stalled ? "it slept in write()" : "never seen asleep in write()", moves, m.end_cpu);
 	} else if (pc_lane(m.fd) != (int)LK_LANES + 1) {
 		/* mutant: a lane taken from the CPU the write ends on lands here (and its answer is not there) */
 		fail("migrating writer: its message is on lane %d, want %u (CPU1's, where its first byte went)",
@@ -617,8 +670,9 @@ static void test_percpu(uint64_t *bytes)
 	} else {
 		verified++;
 		*bytes += m.len;
-		printf("migrating writer: an 8 MiB message started on CPU%d, moved %u times while it streamed, ended on "
-		       "CPU%d: whole on lane %u (CPU1's), its length and CRC-32 verified by the secure side\n",
+		printf("migrating writer: an 8 MiB message started on CPU%d, moved %u times while it streamed (3 while "
+		       "it slept in write() mid-message), ended on CPU%d: whole on lane %u (CPU1's), its length and CRC-32 "
+		       "verified by the secure side\n",
 		       m.start_cpu, moves, m.end_cpu, LK_LANES + 1);
 	}
 	close(m.fd);
