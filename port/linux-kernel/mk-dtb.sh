@@ -5,6 +5,8 @@
 # makes Linux probe hardware that is not there), then edited with dtc:
 #   - cpu@1 and the cpu-map that names it are deleted: the second CPU belongs to the secure payload; every other
 #     CPU (cpu@0, and cpu@2, cpu@3 with -smp 3 or 4) gets enable-method "psci": Linux starts them with CPU_ON;
+#     with TZCHAN_DTB_ALL_CPUS=1 (the firmware for an SMP Linux, where every CPU runs both worlds) cpu@1 stays and
+#     every CPU gets enable-method "psci";
 #   - a psci node (1.0, method smc): our monitor answers VERSION, FEATURES, CPU_ON, CPU_OFF, AFFINITY_INFO,
 #     MIGRATE_INFO_TYPE, SYSTEM_OFF/RESET;
 #   - the tzchan node: the driver binds to it and gets the secure side's doorbell SPI from it;
@@ -25,12 +27,15 @@ dtc -q -I dtb -O dts -o "$work/qemu.dts" "$work/qemu.dtb"
 sed -i '/^\/dts-v1\/;/d' "$work/qemu.dts"
 size=$(stat -c %s "$initrd")
 end=$(printf '0x%x' $((initrd_pa + size)))
+all_cpus=${TZCHAN_DTB_ALL_CPUS:-0}
 cpumap=""
-grep -q 'cpu-map {' "$work/qemu.dts" && cpumap="/delete-node/ cpu-map;"
+grep -q 'cpu-map {' "$work/qemu.dts" && [ "$all_cpus" != 1 ] && cpumap="/delete-node/ cpu-map;"
+delcpu1="/delete-node/ cpu@1;"
+[ "$all_cpus" = 1 ] && delcpu1=""
 # the normal world's CPUs: every cpu@N of QEMU's tree but cpu@1
 psci_cpus=""
 for n in $(sed -n 's/^\t\tcpu@\([0-9a-f]*\) {$/\1/p' "$work/qemu.dts"); do
-    [ "$n" = 1 ] && continue
+    [ "$n" = 1 ] && [ "$all_cpus" != 1 ] && continue
     psci_cpus="$psci_cpus
 &{/cpus/cpu@$n} {
 	enable-method = \"psci\";
@@ -56,7 +61,7 @@ cat > "$work/tzchan.dts" <<DTS
 };
 &{/cpus} {
 	$cpumap
-	/delete-node/ cpu@1;
+	$delcpu1
 };
 $psci_cpus
 DTS

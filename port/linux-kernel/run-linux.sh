@@ -27,7 +27,12 @@
 #          TZCHAN_MODULE_KO, what the module is (it has debug_* parameters or not). A mode the module
 #          contradicts fails the run.
 #        TZCHAN_QEMU_TIMEOUT: seconds QEMU may run (default 600)
-#        TZCHAN_QEMU_SMP: QEMU's CPU count, 2..4 (default 3): CPU1 is the secure payload's, Linux gets the others
+#        TZCHAN_QEMU_SMP: QEMU's CPU count, 2..4 (default 3; 4 with TZCHAN_FIRMWARE=smp): CPU1 is the secure
+#          payload's, Linux gets the others (with TZCHAN_FIRMWARE=smp Linux gets them all)
+#        TZCHAN_FIRMWARE: "single" (default: tz-linux.bin, the secure payload on CPU1 for good) or "smp"
+#          (tz-linux-smp.bin: every CPU runs Linux and enters its own secure world; the driver uses the yielding
+#          doorbell; the run also checks that every CPU is online in Linux and that every CPU's secure side came up
+#          and served the lanes, from the secure side's per-CPU summary)
 # Exit: 0 pass, 1 fail, 77 skip (tools or linux-source-6.1 absent).
 set -u
 work=$(mkdir -p "$1" && cd "$1" && pwd)
@@ -48,6 +53,38 @@ done
 [ -f /usr/include/openssl/ssl.h ] && [ -f /usr/include/libelf.h ] || \
     { echo "skip: kernel build dependencies absent (libssl-dev, libelf-dev)"; exit 77; }
 
+# The SMP firmware's own checks (TZCHAN_FIRMWARE=smp), after the common ones: Linux saw every CPU online and the
+# driver chose the yielding doorbell; every CPU's secure side came up on its own stack, and its per-CPU summary
+# (printed at power-off) shows the lanes served from more than one CPU, by doorbells and by secure-timer events,
+# with preempted calls all resumed.
+smp_checks() {
+    last=$((smp - 1))
+    grep -q "^cpus online: 0-$last[[:space:]]*$" "$console" || { echo "FAIL: Linux did not report CPUs 0-$last online"; return 1; }
+    grep -q 'yielding (secure side on every CPU) doorbell' "$console" || \
+        { echo "FAIL: the driver did not choose the yielding doorbell of the SMP firmware"; return 1; }
+    c=0
+    while [ "$c" -lt "$smp" ]; do
+        grep -q "^secure side up on CPU$c " "$log" || { echo "FAIL: the secure side of CPU$c never came up"; return 1; }
+        c=$((c + 1))
+    done
+    awk -v n="$smp" '
+        /^---- per-CPU secure side/ { on = 1; next }
+        on && /^[0-9]+ / {
+            rows++; split($2, m, "/"); if (m[1] + m[2] > 0) served++; if ($4 > 0) bell++
+            split($9, ev, "/"); if (ev[2] > 0) tev++; split($10, tk, "/"); mid += tk[2]; pre += $11; res += $12
+        }
+        END {
+            if (rows != 4) { print "FAIL: no per-CPU summary from the secure side (" rows " rows)"; exit 1 }
+            if (bell < 2) { print "FAIL: the lanes were served by doorbells on " bell " CPU(s), want at least 2"; exit 1 }
+            if (served < 2) { print "FAIL: messages were served on " served " CPU(s), want at least 2"; exit 1 }
+            if (tev < 1) { print "FAIL: no secure-timer event moved anything on any CPU"; exit 1 }
+            if (mid < 1) { print "FAIL: no secure-timer interrupt landed mid-transfer on any CPU"; exit 1 }
+            if (pre < 1) { print "FAIL: no secure call was preempted"; exit 1 }
+            if (pre != res) { print "FAIL: " pre " preempted secure calls but " res " resumed"; exit 1 }
+            printf "smp: messages served on %d CPUs, doorbells on %d, secure-timer service on %d, %d timer interrupts mid-transfer, %d calls preempted and resumed\n", served, bell, tev, mid, pre
+        }' "$log" || return 1
+}
+
 t_start=$(date +%s)
 step() { echo "=== [+$(( $(date +%s) - t_start )) s] $*"; } # one line per stage, with the time since the start
 die() { echo "FAIL: $*"; exit 1; }
@@ -63,7 +100,12 @@ echo "kernel ready in $((t1 - t0)) s"
 
 step "firmware"
 make -s -C "$tz" O="$work/firmware" A64_CROSS="$cross" linux || die "firmware build"
-fw=$work/firmware/linux/tz-linux.bin
+firmware=${TZCHAN_FIRMWARE:-single}
+case $firmware in
+single) fw=$work/firmware/linux/tz-linux.bin ;;
+smp) fw=$work/firmware/linux/tz-linux-smp.bin ;;
+*) die "TZCHAN_FIRMWARE=$firmware: want single or smp" ;;
+esac
 
 step "module"
 if [ -n "${TZCHAN_MODULE_KO:-}" ]; then
@@ -85,6 +127,7 @@ grep -aq "vermagic=$kver " "$ko" || die "$ko was not built for kernel $kver"
 echo "module: $ko ($mode: $([ "$mode" = hooks ] && echo 'test hooks in' || echo 'no test hooks'), for $kver)"
 init_args=${TZCHAN_INIT_ARGS:-}
 [ "$mode" = production ] && init_args="--production${init_args:+ $init_args}"
+[ "${TZCHAN_FIRMWARE:-single}" = smp ] && init_args="--smp${init_args:+ $init_args}"
 
 step "test program and initramfs"
 mkdir -p "$work/initramfs"
@@ -107,9 +150,15 @@ LIST
 "$kobj/usr/gen_init_cpio" "$work/initramfs/list" > "$work/initramfs.cpio" || die "initramfs"
 
 step "device tree"
-smp=${TZCHAN_QEMU_SMP:-3}
+if [ "$firmware" = smp ]; then
+    smp=${TZCHAN_QEMU_SMP:-4}
+    linux_cpus=$smp
+    export TZCHAN_DTB_ALL_CPUS=1
+else
+    smp=${TZCHAN_QEMU_SMP:-3}
+    linux_cpus=$((smp - 1))
+fi
 case $smp in 2|3|4) ;; *) die "TZCHAN_QEMU_SMP=$smp: want 2, 3 or 4 (the firmware has EL3 stacks for 4)" ;; esac
-linux_cpus=$((smp - 1))
 machine="-M virt,secure=on,gic-version=3 -cpu cortex-a53 -smp $smp -m 512M -net none"
 # shellcheck disable=SC2086
 TZCHAN_INIT_ARGS=$init_args "$here/mk-dtb.sh" "$fw" "$work/initramfs.cpio" "$(board LK_INITRD_PA)" \
@@ -142,7 +191,9 @@ if grep -E -f "$here/kernel/report-patterns.txt" "$console" > "$work/kernel-repo
     die "the kernel reported problems (KASAN, lockdep, atomic sleep, list/object/SLUB debugging, oops or warning)"
 fi
 echo "kernel log clean: no KASAN, lockdep, atomic-sleep, list/object/SLUB debugging reports, oops or warnings"
-grep -q '^RESULT PASS' "$console" || die "no 'RESULT PASS' from the test program on the console"
+first_fail=$(grep -m 1 '^FAIL: ' "$console" | tr -d '\r' | sed 's/^FAIL: //')
+grep -q '^RESULT PASS' "$console" || \
+    die "no 'RESULT PASS' from the test program on the console${first_fail:+ (its first failure: $first_fail)}"
 # The whole test (no --only) must have shown the peer restart: driver dropped without UNREGISTER, reloaded, the
 # secure side took over with a new generation and traffic verified again. A production module cannot (no
 # debug_crash_unload): its run must instead show the test ioctls absent and the verdict handed over the channel.
@@ -169,6 +220,9 @@ grep -q '^EL3: PSCI_FEATURES(0x80000000) = NOT_SUPPORTED' "$log" 2>/dev/null || 
 # every normal-world CPU came up: the secondaries through PSCI CPU_ON (the kernel prints each and the total)
 grep -q "smp: Brought up 1 node, $linux_cpus CPU" "$console" || \
     die "the kernel did not bring up its $linux_cpus CPUs ('smp: Brought up 1 node, $linux_cpus CPU...')"
+if [ "$firmware" = smp ]; then
+    smp_checks || exit 1
+fi
 [ "$rc" -eq 0 ] || die "the verdicts say PASS but QEMU's exit status is $rc"
 echo "PASS: test program, secure side and exit status agree ($mode module)"
 exit 0

@@ -3,8 +3,9 @@
  * The /dev/tzchan character device shared by the tzchan Linux drivers (see tzchan_cdev.h).
  *
  * Lanes: writers are serialised per lane (a mutex held for a whole message) and so are readers; the lane is
- * chosen per open file. Not one lane per CPU: a write() of several MiB streams through the ring, sleeps while
- * the secure side drains it and may move between CPUs, so a per-CPU lane could not keep a message in one piece.
+ * chosen per open file, or (per-CPU mode, TZCHAN_IOC_SET_PERCPU, where the region has per-CPU lanes) per message:
+ * the lane of the CPU its first byte is written on, kept in the file's state to its last byte, since a write() of
+ * several MiB streams through the ring, sleeps while the secure side drains it and may move between CPUs.
  * Every call into the core for a lane runs under that lane's spinlock (never across a sleep or a user copy), so
  * a reader and a writer on one lane never use the endpoint at the same time; different lanes share nothing.
  *
@@ -33,7 +34,21 @@ struct tzc_dev tzc;
 
 struct tzc_file {
 	u32 lane;	/* changed only under the old lane's tx_mutex (SET_LANE); READ_ONCE elsewhere */
+	/* Per-CPU mode (TZCHAN_IOC_SET_PERCPU): each message goes on the lane of the CPU its first byte is written
+	 * on, and keeps it until its last byte, however its writer migrates or sleeps meanwhile (within one write(),
+	 * and across the write() calls that resume a message left open). Under pc_mutex (held for a whole write()
+	 * of this file); READ_ONCE where read without it. */
+	struct mutex pc_mutex;
+	bool percpu;
+	bool pc_open;	/* a message of this file is open on pc_lane */
+	u32 pc_lane;	/* the lane of this file's current or last message: where it writes and reads */
 };
+
+/* The lane this file reads from (and reports): per-CPU mode, the lane of its current or last message. */
+static u32 tzc_rx_lane(struct tzc_file *f)
+{
+	return READ_ONCE(f->percpu) ? READ_ONCE(f->pc_lane) : READ_ONCE(f->lane);
+}
 
 int tzc_lanes_init(u32 lanes)
 {
@@ -224,7 +239,8 @@ static int lane_wait(struct tzc_lane *l, unsigned int what, bool nonblock)
 }
 
 /* ---- write ----------------------------------------------------------------------------------------------- */
-static ssize_t tzc_write(struct file *file, const char __user *ubuf, size_t len, loff_t *ppos)
+/* One write() on a lane: the file's (fixed = false: follows SET_LANE) or the given one (per-CPU mode). */
+static ssize_t tzc_write_on(struct file *file, const char __user *ubuf, size_t len, bool fixed, u32 fixed_lane)
 {
 	struct tzc_file *f = file->private_data;
 	bool nonblock = file->f_flags & O_NONBLOCK;
@@ -237,7 +253,7 @@ static ssize_t tzc_write(struct file *file, const char __user *ubuf, size_t len,
 	if (!READ_ONCE(tzc.registered))
 		return -EPIPE;	/* the secure side dropped the region and no fresh one was accepted */
 relock:
-	lane = READ_ONCE(f->lane);
+	lane = fixed ? fixed_lane : READ_ONCE(f->lane);
 	l = &tzc.lane[lane];
 	if (nonblock) {
 		if (!mutex_trylock(&l->tx_mutex))
@@ -248,7 +264,7 @@ relock:
 	/* SET_LANE changes the lane only under the old lane's writer mutex: if it did so while we waited, follow
 	 * it. From here on the file's lane stays `lane` until we unlock, so a message this write leaves open stays
 	 * on the lane the file uses (SET_LANE refuses to leave it). */
-	if (READ_ONCE(f->lane) != lane) {
+	if (!fixed && READ_ONCE(f->lane) != lane) {
 		mutex_unlock(&l->tx_mutex);
 		goto relock;
 	}
@@ -355,6 +371,36 @@ out:
 	return ret;
 }
 
+static ssize_t tzc_write(struct file *file, const char __user *ubuf, size_t len, loff_t *ppos)
+{
+	struct tzc_file *f = file->private_data;
+	ssize_t ret;
+	u32 lane;
+
+	if (!READ_ONCE(f->percpu))
+		return tzc_write_on(file, ubuf, len, false, 0);
+	if (file->f_flags & O_NONBLOCK) {
+		if (!mutex_trylock(&f->pc_mutex))
+			return -EAGAIN;
+	} else if (mutex_lock_interruptible(&f->pc_mutex)) {
+		return -ERESTARTSYS;
+	}
+	if (!f->percpu) {	/* SET_LANE left per-CPU mode while we waited */
+		mutex_unlock(&f->pc_mutex);
+		return tzc_write_on(file, ubuf, len, false, 0);
+	}
+	/* The message's lane: the one its first byte went to, while it is open; else this CPU's (a hint only: the
+	 * message keeps it even if we migrate right now). mutant: taking this CPU's lane for a resumed message
+	 * splits it over two lanes (the second part is refused: another length, or a new message) */
+	lane = f->pc_open ? f->pc_lane : tzc.cpu_lane0 + raw_smp_processor_id() % tzc.cpu_lanes;
+	ret = tzc_write_on(file, ubuf, len, true, lane);
+	WRITE_ONCE(f->pc_lane, lane);
+	/* still open on that lane (interrupted, O_NONBLOCK)? tx_owner stays this file's until its last byte */
+	f->pc_open = READ_ONCE(tzc.lane[lane].tx_open) && READ_ONCE(tzc.lane[lane].tx_owner) == file;
+	mutex_unlock(&f->pc_mutex);
+	return ret;
+}
+
 /* A file closed with its message half written: complete it with zero bytes so the lane is usable again (the
  * peer gets a message of the declared length whose tail is zeros). Bounded: gives up after 10 s. */
 static void tzc_abandon(struct tzc_lane *l)
@@ -407,7 +453,7 @@ static void rx_message_ended(struct tzc_lane *l)
 static ssize_t tzc_read(struct file *file, char __user *ubuf, size_t count, loff_t *ppos)
 {
 	struct tzc_file *f = file->private_data;
-	struct tzc_lane *l = &tzc.lane[READ_ONCE(f->lane)];
+	struct tzc_lane *l = &tzc.lane[tzc_rx_lane(f)];
 	bool nonblock = file->f_flags & O_NONBLOCK;
 	size_t done = 0;
 	ssize_t ret = 0;
@@ -483,7 +529,7 @@ static ssize_t tzc_read(struct file *file, char __user *ubuf, size_t count, loff
 static __poll_t tzc_poll(struct file *file, poll_table *wait)
 {
 	struct tzc_file *f = file->private_data;
-	struct tzc_lane *l = &tzc.lane[READ_ONCE(f->lane)];
+	struct tzc_lane *l = &tzc.lane[tzc_rx_lane(f)];
 	__poll_t mask = 0;
 	int r;
 
@@ -577,7 +623,7 @@ static long tzc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			.sleeps = atomic64_read(&tzc.sleeps),
 			.protocol_errors = atomic64_read(&tzc.protocol_errors),
 			.lanes = tzc.lanes,
-			.lane = READ_ONCE(f->lane),
+			.lane = tzc_rx_lane(f),
 			.ring_bytes = tzc.ring,
 			.max_msg = (u32)tzchan_max_msg(&tzc.lane[0].ch),	/* the same on every lane */
 		};
@@ -592,6 +638,8 @@ static long tzc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			return -EFAULT;
 		if (lane >= tzc.lanes)
 			return -EINVAL;
+		if (READ_ONCE(f->percpu))
+			return -EBUSY;	/* per-CPU mode: leave it first (TZCHAN_IOC_SET_PERCPU 0) */
 		/* Under the current lane's writer mutex (which a write of this file holds while it decides its lane
 		 * and for as long as it writes): no write can be halfway through choosing the old lane, so none can
 		 * leave a message open there after we switch. Refused while this file has a message open. */
@@ -611,8 +659,27 @@ static long tzc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		mutex_unlock(&old->tx_mutex);
 		return r;
 	}
+	case TZCHAN_IOC_SET_PERCPU: {
+		u32 on;
+		int r = 0;
+
+		if (get_user(on, (u32 __user *)uarg))
+			return -EFAULT;
+		if (on > 1u || (on && !tzc.cpu_lanes))
+			return -EINVAL;	/* no per-CPU lanes in this region (the single-CPU firmware) */
+		if (mutex_lock_interruptible(&f->pc_mutex))
+			return -ERESTARTSYS;
+		if (f->pc_open)
+			r = -EBUSY;	/* a message of this file is open: it keeps its lane until its last byte */
+		else if (on && !f->percpu)
+			WRITE_ONCE(f->pc_lane, tzc.cpu_lane0 + raw_smp_processor_id() % tzc.cpu_lanes);
+		if (!r)
+			WRITE_ONCE(f->percpu, on != 0);
+		mutex_unlock(&f->pc_mutex);
+		return r;
+	}
 	case TZCHAN_IOC_RX_INFO: {
-		struct tzc_lane *l = &tzc.lane[READ_ONCE(f->lane)];
+		struct tzc_lane *l = &tzc.lane[tzc_rx_lane(f)];
 		struct tzchan_ioc_rxinfo info = { 0 };
 
 		/* interruptible: a reader blocked in read() holds this mutex for as long as it waits */
@@ -637,6 +704,7 @@ static int tzc_open(struct inode *inode, struct file *file)
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
 		return -ENOMEM;
+	mutex_init(&f->pc_mutex);
 	file->private_data = f;
 	return 0;
 }

@@ -69,6 +69,7 @@ struct tzc_dev {
 	void *region;
 	size_t size;
 	u32 lanes, ring;
+	u32 cpu_lane0, cpu_lanes;	/* per-CPU lanes (TZCHAN_IOC_SET_PERCPU): cpu_lanes of them from cpu_lane0; 0: none */
 	struct tzc_lane lane[TZC_MAX_LANES];
 	atomic_t seq;		/* bumped by every doorbell from the secure side */
 	struct mutex admin;	/* the scribble test against everything else that needs all lanes */

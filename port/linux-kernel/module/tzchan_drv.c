@@ -60,6 +60,8 @@ static struct tzc_smc_dev {
 				 * locked or no file open, read with READ_ONCE by the doorbell */
 	int probe_err;
 	bool misc_up;
+	bool yielding;		/* the secure side runs on every CPU: yielding doorbell (lk_smc.h), set in probe */
+	atomic64_t resumes;	/* LK_SMC_RESUME calls made */
 } smc;
 
 #ifdef TZCHAN_TEST_HOOKS
@@ -120,14 +122,63 @@ static const char *tzc_code_name(int code)
 	}
 }
 
-/* Rings with our generation: if another registration has taken over, the monitor refuses (TZ_REG_ESTALE) and
- * rings nothing, so a doorbell of ours can never wake the secure side for a region that is not ours. */
+/*
+ * The yielding doorbell of a secure side that runs on every CPU (the SMP firmware, lk_smc.h): it serves the lanes
+ * on this CPU and answers LK_SMC_PREEMPTED when one of our interrupts became pending; the interrupt is taken as the
+ * SMC returns (interrupts are enabled here), then LK_SMC_RESUME continues the same call. Preemption stays off from
+ * the doorbell to the last resume: the preempted call lives on this CPU's secure side, and a resume made on
+ * another CPU would find nothing there while this one stayed preempted. Process context, no spinlock held
+ * (after_core below, or the scribble test).
+ */
+static void tzc_ring_yielding(u32 gen)
+{
+	struct arm_smccc_res res;
+	int r;
+
+	preempt_disable();
+	r = tzc_smc(LK_SMC_YDOORBELL, gen, 0, 0, 0, 0, &res);
+	while (r == LK_SMC_PREEMPTED) {
+		atomic64_inc(&smc.resumes);
+		r = tzc_smc(LK_SMC_RESUME, 0, 0, 0, 0, 0, &res);
+	}
+	preempt_enable();
+}
+
+/* Rings with our generation: if another registration has taken over, the secure side refuses (TZ_REG_ESTALE) and
+ * serves nothing, so a doorbell of ours can never wake the secure side for a region that is not ours. */
 static void tzc_ring_secure(void *ctx)
 {
 	struct arm_smccc_res res;
 
-	tzc_smc(LK_SMC_DOORBELL, READ_ONCE(smc.gen), 0, 0, 0, 0, &res);
+	if (smc.yielding)
+		tzc_ring_yielding(READ_ONCE(smc.gen));
+	else
+		tzc_smc(LK_SMC_DOORBELL, READ_ONCE(smc.gen), 0, 0, 0, 0, &res);
 	atomic64_inc(&tzc.doorbells_out);
+}
+
+/* The core's notify hook with the yielding doorbell, under the lane's spinlock: record the ring only; the call is
+ * made by after_core once the spinlock is dropped. */
+static void tzc_notify_bell(void *lane)
+{
+	struct tzc_lane *l = lane;
+
+	/* relaxed: the ring is taken by this thread's own after_core() (program order) or earlier by another
+	 * thread's atomic_xchg there (fully ordered); either rings after the data the core published before */
+	atomic_set(&l->bell, 1);
+}
+
+static void tzc_after_core_yielding(struct tzc_lane *l)
+{
+	/* atomic_xchg (fully ordered): a recorded ring is taken by exactly one thread; pairs with tzc_notify_bell */
+	if (atomic_xchg(&l->bell, 0))
+		tzc_ring_secure(NULL);
+}
+
+/* The core's doorbell hook for this secure side. */
+static void (*tzc_notify(void))(void *)
+{
+	return smc.yielding ? tzc_notify_bell : tzc_ring_secure;
 }
 
 static irqreturn_t tzc_irq(int irq, void *data)
@@ -190,7 +241,7 @@ static int tzc_scribble(struct tzchan_ioc_scribble *out)
 	if (out->reregister_scribbled == 0)
 		tzc_smc(TZ_SMC_UNREGISTER, gen, 0, 0, 0, 0, &res);
 
-	r = tzc_layout(tzc_ring_secure);
+	r = tzc_layout(tzc_notify());
 	if (r == 0) {
 		out->reregister_fresh = tzc_register(&gen);
 		tzc.registered = out->reregister_fresh == 0;
@@ -283,8 +334,16 @@ static long tzc_smc_ioctl(struct file *file, unsigned int cmd, void __user *uarg
 }
 #endif /* TZCHAN_TEST_HOOKS */
 
-/* SMC doorbells ring inside the core's call (an SMC never sleeps): nothing to do after it. */
+/* Fast SMC doorbells ring inside the core's call (an SMC never sleeps): nothing to do after it. */
 static const struct tzc_backend tzc_smc_backend = {
+#ifdef TZCHAN_TEST_HOOKS
+	.ioctl = tzc_smc_ioctl,
+#endif
+};
+
+/* The yielding doorbell serves the lanes before it returns: rung after the core call, outside the spinlock. */
+static const struct tzc_backend tzc_smc_backend_yielding = {
+	.after_core = tzc_after_core_yielding,
 #ifdef TZCHAN_TEST_HOOKS
 	.ioctl = tzc_smc_ioctl,
 #endif
@@ -341,8 +400,22 @@ static int tzc_probe(struct platform_device *pdev)
 			dev_name(&owner->dev));
 		return -EBUSY;
 	}
-	tzc.be = &tzc_smc_backend;
+	{
+		/* which secure side: one that runs on every CPU answers a resume with nothing preempted; the other
+		 * one does not know the call (SMCCC's unknown) */
+		struct arm_smccc_res res;
+
+		smc.yielding = tzc_smc(LK_SMC_RESUME, 0, 0, 0, 0, 0, &res) == LK_SMC_ENOTPREEMPTED;
+	}
+	tzc.be = smc.yielding ? &tzc_smc_backend_yielding : &tzc_smc_backend;
 	tzc.lanes = LK_LANES;
+	tzc.cpu_lane0 = tzc.cpu_lanes = 0;
+	if (smc.yielding) {
+		/* the secure side runs on every CPU: a lane per CPU after the two test lanes (per-CPU mode) */
+		tzc.cpu_lanes = min_t(u32, num_possible_cpus(), TZC_MAX_LANES - LK_LANES);
+		tzc.cpu_lane0 = LK_LANES;
+		tzc.lanes = LK_LANES + tzc.cpu_lanes;
+	}
 	tzc.ring = LK_RING_BYTES;
 	need = tzchan_region_size(tzc.lanes, tzc.ring);
 	tzc.size = PAGE_ALIGN(need);
@@ -357,7 +430,7 @@ static int tzc_probe(struct platform_device *pdev)
 		goto fail;
 	}
 	smc.pa = virt_to_phys(tzc.region);
-	r = tzc_layout(tzc_ring_secure);
+	r = tzc_layout(tzc_notify());
 	if (r) {
 		dev_err(&pdev->dev, "laying out the region failed: %s\n", tzchan_strerror(r));
 		r = -EINVAL;
@@ -387,8 +460,8 @@ static int tzc_probe(struct platform_device *pdev)
 		goto fail_unregister;
 	smc.misc_up = true;
 	dev_info(&pdev->dev, "region %pa+%#zx registered with the secure side as generation %u: %u lanes of "
-		 "%u-byte rings, doorbell irq %d; /dev/tzchan ready\n", &smc.pa, tzc.size, smc.gen, tzc.lanes,
-		 tzc.ring, smc.irq);
+		 "%u-byte rings, doorbell irq %d, %s doorbell; /dev/tzchan ready\n", &smc.pa, tzc.size, smc.gen,
+		 tzc.lanes, tzc.ring, smc.irq, smc.yielding ? "yielding (secure side on every CPU)" : "fast");
 	return 0;
 
 fail_unregister:

@@ -69,6 +69,11 @@ struct tzchan_ioc_generation {
 #define TZCHAN_IOC_GET_STATS _IOR(TZCHAN_IOC_MAGIC, 1, struct tzchan_ioc_stats)
 #define TZCHAN_IOC_SET_LANE _IOW(TZCHAN_IOC_MAGIC, 2, __u32)	/* EBUSY while this file has a message open */
 #define TZCHAN_IOC_RX_INFO _IOR(TZCHAN_IOC_MAGIC, 3, struct tzchan_ioc_rxinfo)
+/* 1: per-CPU mode: each message goes on the lane of the CPU its first byte is written on and keeps that lane to
+ * its last byte (the writer may migrate or sleep meanwhile); reads, poll and RX_INFO use the lane of the file's
+ * current or last message; SET_LANE is refused (EBUSY) until 0 leaves the mode. EINVAL where the region has no
+ * per-CPU lanes; EBUSY while a message of this file is open. */
+#define TZCHAN_IOC_SET_PERCPU _IOW(TZCHAN_IOC_MAGIC, 4, __u32)
 /* test builds only, CAP_SYS_ADMIN: */
 #define TZCHAN_IOC_SCRIBBLE _IOR(TZCHAN_IOC_MAGIC, 0x70, struct tzchan_ioc_scribble)	/* breaks the region */
 #define TZCHAN_IOC_VERDICT _IOWR(TZCHAN_IOC_MAGIC, 0x71, struct tzchan_ioc_verdict)

@@ -28,9 +28,12 @@
  * must not load);
  * then prints a summary, hands its verdict to the secure side and powers off (PSCI SYSTEM_OFF), which the
  * firmware turns into QEMU's exit status. Exit status when run by hand: 0 pass, 1 fail.
- * Arguments: [--production] [--only=<names>] [module path]; --only runs just the named parts of 7 and 8 (comma
+ * Arguments: [--production] [--smp] [--only=<names>] [module path]; --only runs just the named parts of 7 and 8 (comma
  * separated: priv, intr, wake, setlane, unbind, second, probe, restart, kill, hostile) after loading the module,
  * to try one of them alone.
+ * --smp: the firmware for an SMP Linux (every CPU runs its own secure side, entered by the yielding doorbell):
+ * the unbind item first stalls the secure side (echoes left unread) so that a nonblocking write can leave a message
+ * open, which the secure side's drain inside the writer's own doorbell would otherwise never allow.
  * --production tests a production driver (built without TZCHAN_TEST_HOOKS, e.g. by DKMS from the tzchan-dkms
  * package): the parts that need a test hook are skipped, each with its reason (the secure-RAM refusal, the
  * scribble, the scribble's EINTR case, the probe's error paths, the restart); `priv` checks instead that the test
@@ -62,6 +65,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -82,6 +86,9 @@
 
 static unsigned failures, verified;
 static bool production; /* --production: the driver has no test hooks */
+static bool smp_fw; /* --smp: the firmware for an SMP Linux (the secure side on every CPU, yielding doorbell) */
+/* 1-byte messages that fill the echo ring of a 64 KiB lane (32-byte echo records) and then some */
+#define UNBIND_STALL_MSGS 2100u
 static const char *optee; /* --optee=<smc|ffa>: the driver is port/optee's client of OP-TEE's tzchan PTA */
 static uint64_t echo_seq[LK_MAX_LANES];
 static unsigned char *big, *rbuf;
@@ -346,6 +353,329 @@ static void test_poll(uint64_t *bytes)
 	       answered, polls, eagain);
 out:
 	close(fd);
+}
+
+/* ---- --smp: per-CPU lanes (TZCHAN_IOC_SET_PERCPU) ------------------------------------------------------------ *
+ * One thread pinned to each CPU, all at once, on files in per-CPU mode: each writes multi-MiB messages (the secure
+ * side answers with length and CRC-32) and asks for multi-MiB generated ones (every byte checked here), and every
+ * message must travel on the lane of the thread's CPU. Then a writer that migrates mid-message: pinned to CPU1, it
+ * writes one 8 MiB message while another thread moves it between the other CPUs (sched_setaffinity); the message
+ * must stay on CPU1's lane whole, and so must its answer. Threads count their own failures (fail() is not
+ * thread-safe); the main thread reports them. */
+#define PC_ROUNDS 2u
+#define PC_WAIT_MS 60000 /* an answer that does not come on the expected lane within this is a failure, not a hang */
+
+struct pc_thread {
+	int cpu;
+	pthread_t th;
+	unsigned bad, lane_bad, msgs;
+	uint64_t bytes;
+	char why[160];
+};
+
+static int pin_to(pid_t tid, int cpu)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(tid, sizeof set, &set);
+}
+
+static int pc_open(void)
+{
+	uint32_t on = 1;
+	int fd = open("/dev/tzchan", O_RDWR);
+	if (fd >= 0 && ioctl(fd, TZCHAN_IOC_SET_PERCPU, &on) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int pc_lane(int fd)
+{
+	struct tzchan_ioc_stats st;
+	return ioctl(fd, TZCHAN_IOC_GET_STATS, &st) == 0 ? (int)st.lane : -1;
+}
+
+/* Reads exactly len bytes of one message (blocking, waiting at most PC_WAIT_MS for each piece). */
+static int pc_read(int fd, unsigned char *buf, size_t len, char *why, size_t whylen)
+{
+	size_t got = 0;
+	struct tzchan_ioc_rxinfo info;
+	do {
+		struct pollfd p = {fd, POLLIN, 0};
+		ssize_t r;
+		if (poll(&p, 1, PC_WAIT_MS) != 1) {
+			snprintf(why, whylen, "no answer on lane %d within %d ms", pc_lane(fd), PC_WAIT_MS);
+			return -1;
+		}
+		r = read(fd, buf + got, len - got < 65536 ? len - got : 65536);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			snprintf(why, whylen, "read: %zd (%s)", r, r < 0 ? strerror(errno) : "empty");
+			return -1;
+		}
+		got += (size_t)r;
+		if (ioctl(fd, TZCHAN_IOC_RX_INFO, &info) != 0 || (got == len) == (info.in_message != 0)) {
+			snprintf(why, whylen, "message boundary wrong after %zu of %zu bytes", got, len);
+			return -1;
+		}
+	} while (got < len);
+	return 0;
+}
+
+static int pc_write(int fd, const void *buf, size_t len, char *why, size_t whylen)
+{
+	for (;;) {
+		ssize_t r = write(fd, buf, len);
+		if (r == (ssize_t)len)
+			return 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		snprintf(why, whylen, "write(%zu): %zd (%s)", len, r, r < 0 ? strerror(errno) : "short");
+		return -1;
+	}
+}
+
+/* One message out (answered with its length and CRC-32) and one generated message in, on this file's lane. */
+static int pc_exchange(int fd, unsigned char *msg, size_t len, size_t glen, uint64_t seed, char *why, size_t wl)
+{
+	struct lk_echo e;
+	struct lk_gen_req q = {LK_GEN_MAGIC, 0, glen, seed};
+	fill(msg, len, seed);
+	if (pc_write(fd, msg, len, why, wl) || pc_read(fd, (unsigned char *)&e, sizeof e, why, wl))
+		return -1;
+	if (e.magic != LK_ECHO_MAGIC || e.len != len || e.crc != tz_crc32(0, msg, len)) {
+		snprintf(why, wl, "answer to a %zu-byte message: magic %#x len %llu crc %#x, want crc %#x", len, e.magic,
+			 e.len, e.crc, tz_crc32(0, msg, len));
+		return -1;
+	}
+	if (pc_write(fd, &q, sizeof q, why, wl) || pc_read(fd, msg, glen, why, wl))
+		return -1;
+	for (size_t i = 0; i < glen; i++)
+		if (msg[i] != lk_gen_byte(seed, i)) {
+			snprintf(why, wl, "generated message of %zu bytes: byte %zu is %#x, want %#x", glen, i, msg[i],
+				 lk_gen_byte(seed, i));
+			return -1;
+		}
+	return 0;
+}
+
+static void *pc_worker(void *p)
+{
+	struct pc_thread *t = p;
+	unsigned char *msg = malloc(3 * MIB);
+	int fd = -1;
+
+	if (!msg || pin_to(0, t->cpu) != 0 || (fd = pc_open()) < 0) {
+		snprintf(t->why, sizeof t->why, "set-up on CPU%d: %s", t->cpu, strerror(errno));
+		t->bad++;
+		goto out;
+	}
+	for (unsigned r = 0; r < PC_ROUNDS; r++) {
+		size_t len = 2 * MIB + (size_t)t->cpu * 4099u + r * 777u, glen = 3 * MIB / 2 + (size_t)t->cpu * 333u + r;
+		if (pc_exchange(fd, msg, len, glen, 5000u + 10u * (unsigned)t->cpu + r, t->why, sizeof t->why)) {
+			t->bad++;
+			break;
+		}
+		/* mutant: every CPU's messages on one lane (the driver ignoring the CPU) fails here */
+		if (pc_lane(fd) != (int)LK_LANES + t->cpu)
+			t->lane_bad++;
+		t->msgs += 2;
+		t->bytes += len + glen;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(msg);
+	return NULL;
+}
+
+struct mig {
+	int fd, start_cpu, end_cpu;
+	pid_t tid;
+	int writing; /* 1 while the write runs (atomics) */
+	size_t len;
+	unsigned char *msg;
+	int rc;
+	char why[160];
+};
+
+static void *mig_writer(void *p)
+{
+	struct mig *m = p;
+	pin_to(0, 1);
+	m->start_cpu = sched_getcpu();
+	/* 1-byte messages on this CPU's lane, answers left unread: the secure side stops reading the lane once
+	 * their answers fill it (as in the unbind item), so the 8 MiB write below must sleep for room mid-message */
+	for (unsigned k = 0; k < UNBIND_STALL_MSGS; k++) {
+		unsigned char b = (unsigned char)k;
+		if (pc_write(m->fd, &b, 1, m->why, sizeof m->why) != 0) {
+			m->rc = -1;
+			__atomic_store_n(&m->writing, 2, __ATOMIC_RELEASE); /* pairs with the mover's acquire */
+			return NULL;
+		}
+	}
+	/* release: tid and start_cpu are written before the mover acts on them; pairs with its acquire */
+	__atomic_store_n(&m->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELAXED);
+	__atomic_store_n(&m->writing, 1, __ATOMIC_RELEASE);
+	m->rc = pc_write(m->fd, m->msg, m->len, m->why, sizeof m->why);
+	__atomic_store_n(&m->writing, 0, __ATOMIC_RELEASE); /* pairs with the mover's acquire */
+	m->end_cpu = sched_getcpu();
+	return NULL;
+}
+
+static void test_percpu(uint64_t *bytes)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	struct pc_thread t[4];
+	struct mig m = {0};
+	pthread_t w;
+	unsigned moves = 0, lanes_ok = 0, n = ncpu > 4 ? 4u : (unsigned)ncpu;
+	struct lk_echo e;
+	uint32_t on = 1;
+	int probe = open("/dev/tzchan", O_RDWR);
+
+	if (probe < 0 || ioctl(probe, TZCHAN_IOC_SET_PERCPU, &on) != 0) {
+		fail("per-CPU mode: TZCHAN_IOC_SET_PERCPU: %s", strerror(errno));
+		if (probe >= 0)
+			close(probe);
+		return;
+	}
+	close(probe);
+	if (n < 2) {
+		fail("per-CPU lanes: %ld CPU(s) online, want at least 2", ncpu);
+		return;
+	}
+	memset(t, 0, sizeof t);
+	for (unsigned i = 0; i < n; i++) {
+		t[i].cpu = (int)i;
+		if (pthread_create(&t[i].th, NULL, pc_worker, &t[i]) != 0) {
+			fail("per-CPU lanes: pthread_create");
+			return;
+		}
+	}
+	uint64_t pc_bytes = 0;
+	unsigned pc_msgs = 0;
+	for (unsigned i = 0; i < n; i++) {
+		pthread_join(t[i].th, NULL);
+		if (t[i].bad)
+			fail("per-CPU lanes, thread on CPU%u: %s", i, t[i].why);
+		if (t[i].lane_bad)
+			fail("per-CPU lanes, thread on CPU%u: %u messages not on lane %u (this CPU's)", i, t[i].lane_bad,
+			     LK_LANES + i);
+		else if (!t[i].bad)
+			lanes_ok++;
+		pc_bytes += t[i].bytes;
+		pc_msgs += t[i].msgs;
+	}
+	verified += pc_msgs;
+	*bytes += pc_bytes;
+	if (lanes_ok == n)
+		printf("per-CPU lanes: %u threads, one pinned to each CPU, at once: %u multi-MiB messages each way "
+		       "(%.1f MiB), every one on its CPU's lane, answers and every generated byte verified\n", n, pc_msgs,
+		       (double)pc_bytes / MIB);
+
+	/* the migrating writer */
+	m.len = 8 * MIB;
+	m.msg = big;
+	fill(m.msg, m.len, 6100);
+	m.fd = -1;
+	{
+		cpu_set_t one;
+		CPU_ZERO(&one);
+		CPU_SET(1, &one);
+		/* the file is opened (its per-CPU lane hint taken) on CPU1 too: pin ourselves for that moment */
+		sched_setaffinity(0, sizeof one, &one);
+		m.fd = pc_open();
+		CPU_ZERO(&one);
+		for (unsigned i = 0; i < n; i++)
+			CPU_SET(i, &one);
+		sched_setaffinity(0, sizeof one, &one);
+	}
+	if (m.fd < 0 || pthread_create(&w, NULL, mig_writer, &m) != 0) {
+		fail("migrating writer: set-up: %s", strerror(errno));
+		return;
+	}
+	while (!__atomic_load_n(&m.writing, __ATOMIC_ACQUIRE)) /* pairs with the writer's release */
+		usleep(100);
+	/* Wait until it sleeps inside its write() (the kernel shows the blocked system call: 64, write): its first
+	 * bytes are in the ring, on CPU1's lane, and the rest waits for room. Then move it, and let the secure
+	 * side go on by reading the stalling messages' answers on a second file of that lane. */
+	char path[64], line[32] = "";
+	int stalled = 0, rd = -1;
+	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)__atomic_load_n(&m.tid, __ATOMIC_RELAXED));
+	for (int waited = 0; __atomic_load_n(&m.writing, __ATOMIC_ACQUIRE) == 1 && waited < 60000; waited++) {
+		FILE *sf = fopen(path, "r");
+		line[0] = 0;
+		if (sf && fgets(line, sizeof line, sf) && strncmp(line, "64 ", 3) == 0)
+			stalled = 1;
+		if (sf)
+			fclose(sf);
+		if (stalled)
+			break;
+		usleep(1000);
+	}
+	for (unsigned k = 0; stalled && k < 3; k++) {
+		if (pin_to(__atomic_load_n(&m.tid, __ATOMIC_RELAXED), (int)(2u + k % (n - 1u)) % (int)n) == 0)
+			moves++;
+		usleep(2000);
+	}
+	{
+		cpu_set_t one;
+		CPU_ZERO(&one);
+		CPU_SET(1, &one);
+		sched_setaffinity(0, sizeof one, &one); /* the reader's file takes CPU1's lane too */
+		rd = pc_open();
+		CPU_ZERO(&one);
+		for (unsigned i = 0; i < n; i++)
+			CPU_SET(i, &one);
+		sched_setaffinity(0, sizeof one, &one);
+	}
+	/* (writing 2: the writer failed before its big write and returned; nothing to unstall) */
+	for (unsigned k = 0; rd >= 0 && __atomic_load_n(&m.writing, __ATOMIC_ACQUIRE) != 2 && k < UNBIND_STALL_MSGS;
+	     k++) {
+		unsigned char b = (unsigned char)k;
+		char why[160];
+		if (pc_read(rd, (unsigned char *)&e, sizeof e, why, sizeof why) != 0 || e.magic != LK_ECHO_MAGIC ||
+		    e.len != 1 || e.crc != tz_crc32(0, &b, 1)) {
+			fail("migrating writer: the answer to stalling message %u is wrong or missing", k);
+			break;
+		}
+	}
+	if (rd >= 0)
+		close(rd);
+	/* and on, while the rest of the message streams */
+	for (unsigned k = 3; __atomic_load_n(&m.writing, __ATOMIC_ACQUIRE) == 1; k++) {
+		if (pin_to(__atomic_load_n(&m.tid, __ATOMIC_RELAXED), (int)(2u + k % (n - 1u)) % (int)n) == 0)
+			moves++;
+		usleep(2000);
+	}
+	pthread_join(w, NULL);
+	if (m.rc != 0) {
+		fail("migrating writer: %s", m.why);
+	} else if (!stalled || moves == 0 || m.end_cpu == 1) {
+		fail("migrating writer: not moved in the middle of its message (%s; %u affinity changes, ended on CPU%d)",
+		     stalled ? "it slept in write()" : "never seen asleep in write()", moves, m.end_cpu);
+	} else if (pc_lane(m.fd) != (int)LK_LANES + 1) {
+		/* mutant: a lane taken from the CPU the write ends on lands here (and its answer is not there) */
+		fail("migrating writer: its message is on lane %d, want %u (CPU1's, where its first byte went)",
+		     pc_lane(m.fd), LK_LANES + 1);
+	} else if (pc_read(m.fd, (unsigned char *)&e, sizeof e, m.why, sizeof m.why) != 0) {
+		fail("migrating writer: %s", m.why);
+	} else if (e.magic != LK_ECHO_MAGIC || e.len != m.len || e.crc != tz_crc32(0, m.msg, m.len)) {
+		fail("migrating writer: the answer to its 8 MiB message is wrong (len %llu, crc %#x)", e.len, e.crc);
+	} else {
+		verified++;
+		*bytes += m.len;
+		printf("migrating writer: an 8 MiB message started on CPU%d, moved %u times while it streamed (3 while "
+		       "it slept in write() mid-message), ended on CPU%d: whole on lane %u (CPU1's), its length and CRC-32 "
+		       "verified by the secure side\n",
+		       m.start_cpu, moves, m.end_cpu, LK_LANES + 1);
+	}
+	close(m.fd);
 }
 
 /* ---- 3: generator, short reads --------------------------------------------------------------------------- */
@@ -1132,6 +1462,19 @@ static void test_unbind(void)
 	int fd = open_lane(0, 0), fw = open_lane(0, O_NONBLOCK);
 	if (fd < 0 || fw < 0)
 		return;
+	/* --smp: the secure side drains the lane inside the writer's own doorbell (the yielding call of the SMP
+	 * firmware), so a nonblocking write always finds room. Stall it first: 1-byte messages, their echoes left
+	 * unread, until the echo ring is full and the secure side stops reading lane 0 (it waits for room for the
+	 * next echo); the rest of these messages stays in the ring, which keeps room for the 1 MiB write below. */
+	unsigned stall = smp_fw ? UNBIND_STALL_MSGS : 0, k;
+	for (k = 0; k < stall; k++) {
+		unsigned char b = (unsigned char)k;
+		if (write_msg(fd, &b, 1, NULL) != 0) {
+			close(fw);
+			close(fd);
+			return;
+		}
+	}
 	fill(big, 1 * MIB, 77);
 	/* The write takes what fits and leaves the message open. The secure side drains the lane on a CPU of its
 	 * own, so now and then it keeps pace with the whole 1 MiB and the write completes: then its echo is read
@@ -1156,8 +1499,19 @@ static void test_unbind(void)
 		fail("unbinding %s through sysfs with files open was accepted", dev);
 	else if (errno != ENOENT)
 		fail("unbinding %s: %s, want ENOENT (no unbind file)", dev, strerror(errno));
-	close(fw); /* completes the open message with zeros */
 	struct lk_echo e;
+	for (k = 0; k < stall; k++) { /* the stalling messages' echoes first, in order: the secure side goes on */
+		unsigned char b = (unsigned char)k;
+		if (read_msg(fd, (unsigned char *)&e, sizeof e, sizeof e, NULL, NULL) != 0 || e.magic != LK_ECHO_MAGIC ||
+		    e.len != 1 || e.crc != tz_crc32(0, &b, 1)) {
+			fail("the echo of stalling message %u of %u is wrong (magic %#x, len %llu)", k, stall, e.magic,
+			     e.len);
+			close(fw);
+			close(fd);
+			return;
+		}
+	}
+	close(fw); /* completes the open message with zeros */
 	if (read_msg(fd, (unsigned char *)&e, sizeof e, sizeof e, NULL, NULL) == 0 &&
 	    (e.magic != LK_ECHO_MAGIC || e.len != 1 * MIB))
 		fail("the zero-completed message was echoed as magic %#x len %llu", e.magic, e.len);
@@ -1607,6 +1961,15 @@ static void init_system(void)
 		printf("mount devtmpfs: %s\n", strerror(errno));
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	{
+		/* the CPUs Linux runs on (the SMP run checks that all are online) */
+		char line[64] = "";
+		FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+		if (f && fgets(line, sizeof line, f))
+			printf("cpus online: %s", line);
+		if (f)
+			fclose(f);
+	}
 }
 
 int main(int argc, char **argv)
@@ -1623,6 +1986,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--production") == 0)
 			production = true;
+		else if (strcmp(argv[i], "--smp") == 0)
+			smp_fw = true;
 		else if (strncmp(argv[i], "--optee=", 8) == 0)
 			optee = argv[i] + 8;
 		else if (strncmp(argv[i], "--only=", 7) == 0)
@@ -1696,6 +2061,11 @@ int main(int argc, char **argv)
 			phase_begin();
 			test_signals(&bytes);
 			phase_end("signals");
+		}
+		if (!failures && smp_fw) {
+			phase_begin();
+			test_percpu(&bytes);
+			phase_end("per-CPU lanes (--smp)");
 		}
 		t1 = now_s();
 		ioctl(fd, TZCHAN_IOC_GET_STATS, &st);

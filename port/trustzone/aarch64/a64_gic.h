@@ -21,6 +21,12 @@ void a64_gic_handover_ns(void);
  * world: wakes its redistributor (GICR_WAKER.ProcessorSleep, which the normal world cannot write) and gives all
  * its SGIs and PPIs to Group 1 non-secure, disabled, as a64_gic_handover_ns does for CPU0. */
 void a64_gic_redist_handover_ns(unsigned cpu);
+/* A CPU that runs both worlds under a normal world that runs the GIC itself (the SMP Linux firmware), on that CPU
+ * before either world runs there: wakes its redistributor, gives every SGI and PPI but the secure timer to Group 1
+ * non-secure, disabled (the normal world enables its own), and keeps the secure timer in Group 0, enabled (taken
+ * by EL3 while the normal world runs, by S-EL1 while the secure world runs; the normal world can neither see nor
+ * change a Group 0 interrupt's enable, group or priority). */
+void a64_gic_redist_linux_percpu(unsigned cpu);
 /* How many CPUs the machine has, counted by their redistributors (GICR_TYPER.Last marks the last), at most max. */
 unsigned a64_gic_cpu_count(unsigned max);
 

@@ -107,6 +107,20 @@ void a64_gic_redist_handover_ns(unsigned cpu)
     DSB(sy);
 }
 
+void a64_gic_redist_linux_percpu(unsigned cpu)
+{
+    uintptr_t rd = TZ_GICR_BASE + cpu * TZ_GICR_STRIDE;
+    REG(rd + GICR_WAKER) &= ~(1u << 1); /* ProcessorSleep off */
+    wait_clear(rd + GICR_WAKER, 1u << 2, "GICR_WAKER.ChildrenAsleep");
+    REG(rd + GICR_ICENABLER0) = 0xffffffffu;                 /* the normal world enables its own */
+    REG(rd + GICR_IGRPMODR0) = 0;
+    REG(rd + GICR_IGROUPR0) = ~(1u << TZ_IRQ_SEC_TIMER);     /* all but the secure timer: Group 1 non-secure */
+    REG(rd + GICR_NSACR) = 0;                                /* no Group 0 SGI from the normal world */
+    set_prio(rd, TZ_IRQ_SEC_TIMER, 0x40);
+    REG(rd + GICR_ISENABLER0) = 1u << TZ_IRQ_SEC_TIMER;
+    DSB(sy);
+}
+
 unsigned a64_gic_cpu_count(unsigned max)
 {
     unsigned n;

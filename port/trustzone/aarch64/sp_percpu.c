@@ -97,6 +97,11 @@ bool sp_percpu_ns_pending(void)
 bool sp_percpu_preempted(void) { return rts[cpu_id()].preempted; }
 void sp_percpu_ring_ns(void) { rts[cpu_id()].ring = true; }
 
+bool sp_percpu_busy(unsigned cpu)
+{
+    return rts[cpu % SP_PERCPU_MAX].preempted; /* plain: written and read on the same CPU only */
+}
+
 void sp_percpu_get_stats(unsigned cpu, struct sp_percpu_stats *st)
 {
     *st = rts[cpu % SP_PERCPU_MAX].st;

@@ -48,6 +48,9 @@ bool sp_percpu_preempted(void);
 /* Raises the normal world's doorbell (Group 1 non-secure SGI TZ_IRQ_SGI_TO_NORMAL to this CPU) when this CPU
  * next returns to the normal world: raised earlier it would itself count as a pending normal-world interrupt. */
 void sp_percpu_ring_ns(void);
+/* Whether a call of `cpu` is preempted (waits for TZ_SMP_RESUME). Read by EL3 on that same CPU, while its normal
+ * world runs (PSCI CPU_OFF is refused then: the call's state lives on that CPU's secure stack). */
+bool sp_percpu_busy(unsigned cpu);
 /* This CPU's counters (read by another CPU only after that CPU published them, e.g. by a release store). */
 void sp_percpu_get_stats(unsigned cpu, struct sp_percpu_stats *st);
 

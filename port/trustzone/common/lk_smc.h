@@ -29,6 +29,25 @@
      * driver's test sends, having no verdict ioctl. The monitor asks at PSCI SYSTEM_OFF/RESET when no
      * LK_SMC_VERDICT came. out: w0 = 0, w1 = that status, or LK_EXIT_NO_VERDICT (2) when none came. */
 
+/* The firmware for an SMP Linux (tz-linux-smp.bin, port/trustzone/linux/el3_linux_smp.c): the secure side runs on
+ * every CPU and is entered by the CPU that calls, so its doorbell is a yielding call that serves the lanes right
+ * there (TZ_SMP_DOORBELL's ID and rules, tz_smp.h): it may answer LK_SMC_PREEMPTED when an interrupt of the normal
+ * world became pending meanwhile; the caller takes it and continues the same call with LK_SMC_RESUME on the SAME
+ * CPU (the driver keeps preemption off from the doorbell to the last resume). A driver tells the two firmwares apart
+ * with LK_SMC_RESUME before anything else: the SMP firmware answers LK_SMC_ENOTPREEMPTED (nothing preempted), the
+ * other one SMCCC's unknown (-1). LK_SMC_DOORBELL keeps its generation check there, and serves the lanes until
+ * they wait or an interrupt of the normal world is pending (no preemption: a fast call). */
+#define LK_SMC_YDOORBELL 0x32000020u   /* = TZ_SMP_DOORBELL; in: w1 = generation or 0; out: w0 = 0, PREEMPTED, error */
+#define LK_SMC_RESUME 0x32000021u      /* = TZ_SMP_RESUME; out: as LK_SMC_YDOORBELL, or ENOTPREEMPTED */
+#define LK_SMC_PREEMPTED 1             /* = TZ_SMP_PREEMPTED */
+#define LK_SMC_EBUSY (-40)             /* = TZ_SMP_EBUSY: a call of this CPU is preempted, resume it first */
+#define LK_SMC_ENOTPREEMPTED (-41)     /* = TZ_SMP_ENOTPREEMPTED */
+/* The SMP firmware's power-off, made by its monitor on the secure side of the CPU that called PSCI SYSTEM_OFF
+ * (w1 = 0) or SYSTEM_RESET (w1 = 1): the secure side computes the exit status (as LK_SMC_COLLECT and
+ * LK_SMC_VERDICT describe), prints its per-CPU summary and ends the run. A normal world that makes this call
+ * itself powers the machine off, as SYSTEM_OFF would. */
+#define LK_SMC_POWER TZ_SMC_FID(1, TZ_SMC_OEN_TOS, 0x13u)
+
 /* PSCI 1.0: the calls the monitor answers; every other function ID in the PSCI range gets NOT_SUPPORTED (-1),
  * and PSCI_FEATURES (w1 = a function ID) answers 0 for exactly the IDs below and NOT_SUPPORTED for any other,
  * including SMCCC_VERSION (0x80000000: the monitor speaks SMCCC 1.0) and CPU_SUSPEND. The normal world may have
@@ -73,7 +92,8 @@
 /* ---- the test service (what the payload does with each message) ------------------------------------------- *
  * Lane 0 (echo): every message, of any length, is answered by one struct lk_echo holding its length and CRC-32
  * (IEEE 802.3, as zlib's crc32()) and its sequence number on the lane.
- * Lane 1 (generator): a 24-byte struct lk_gen_req asks for a message of `len` bytes whose byte i is
+ * Lane 1 (generator), and every lane after it (the per-CPU lanes of a driver on the SMP firmware): a 24-byte
+ * struct lk_gen_req asks for a message of `len` bytes whose byte i is
  * lk_gen_byte(seed, i); a 24-byte struct lk_verdict is the test's verdict (a production driver's test, which has
  * no verdict ioctl): answered by a struct lk_echo with magic LK_VERDICT_MAGIC and `crc` = the exit status PSCI
  * SYSTEM_OFF will report (see LK_SMC_COLLECT); any other message is answered like lane 0.

@@ -30,6 +30,7 @@
 #include "tzchan/tzchan.h"
 #include "lk_board.h"
 #include "lk_smc.h"
+#include "sp_linux.h"
 
 #define STEP_BYTES 16384u   /* work per lane per tz_sp_run call: keeps mailbox calls answered promptly */
 #define DEADLINE_SECONDS 600u
@@ -297,7 +298,7 @@ static void message_done(struct lane *l, uint32_t lane_no)
     l->seq++;
     l->replying = true;
     l->gen = false;
-    if (lane_no == 1 && l->rx_len == sizeof req) {
+    if (lane_no != 0 && l->rx_len == sizeof req) { /* lane 1, and the per-CPU lanes after it */
         memcpy(&req, l->head, sizeof req);
         if (req.magic == LK_GEN_MAGIC) {
             l->gen = true;
@@ -447,6 +448,24 @@ int tz_sp_run(void)
     }
     sp.sleeps++;
     return 0;
+}
+
+void sp_linux_counts(uint64_t c[4])
+{
+    c[0] = sp.msgs_in;
+    c[1] = sp.bytes_in;
+    c[2] = sp.msgs_out;
+    c[3] = sp.bytes_out;
+}
+
+bool sp_linux_mid(void)
+{
+    for (uint32_t i = 0; sp.registered && i < sp.lanes; i++) {
+        const struct lane *l = &sp.lane[i];
+        if (l->rx_len > 0 || (l->replying && l->gen && l->gen_open && l->gen_sent < l->gen_len))
+            return true;
+    }
+    return false;
 }
 
 void tz_sp_tick(bool in_secure)
