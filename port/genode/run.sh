@@ -3,7 +3,7 @@
 #
 # Builds and runs the tzchan scenario (run/tzchan.run) against a Genode tree, with Debian's gcc standing in for
 # Genode's tool chain. Prepares, inside the Genode tree: a folder of genode-<arch>-* links to Debian's tools
-# (build/tzchan-tools), the compatibility patch (genode-debian-gcc.patch, applied once), and a build directory
+# (build/tzchan-tools), the patches (genode-debian-gcc.patch and genode-tz-fpexc.patch, each applied once), and a build directory
 # (build/tzchan-<target>) that adds this folder as a Genode source repository. Then runs `make run/tzchan`.
 #
 # Usage:  port/genode/run.sh GENODE_DIR [linux|virt_qemu_arm_v8a|virt_qemu_arm_v7a_tz]     (default: linux)
@@ -127,15 +127,18 @@ WRAPPER
     done
 fi
 
-# ---- compatibility patch (applied once; a tree that already has it is left alone) ---------------------------
-patch_file="$here/genode-debian-gcc.patch"
-if (cd "$genode" && git apply --check "$patch_file" 2>/dev/null); then
-    (cd "$genode" && git apply "$patch_file")
-    echo "applied $(basename "$patch_file")"
-elif ! (cd "$genode" && git apply --reverse --check "$patch_file" 2>/dev/null); then
-    echo "$0: $(basename "$patch_file") neither applies to $genode nor is applied already" >&2
-    exit 2
-fi
+# ---- patches (each applied once; a tree that already has one is left alone) ---------------------------------
+# genode-debian-gcc.patch (the compatibility patch) and genode-tz-fpexc.patch (the TrustZone monitor keeps the
+# normal world's FPEXC)
+for patch_file in "$here"/genode-*.patch; do
+    if (cd "$genode" && git apply --check "$patch_file" 2>/dev/null); then
+        (cd "$genode" && git apply "$patch_file")
+        echo "applied $(basename "$patch_file")"
+    elif ! (cd "$genode" && git apply --reverse --check "$patch_file" 2>/dev/null); then
+        echo "$0: $(basename "$patch_file") neither applies to $genode nor is applied already" >&2
+        exit 2
+    fi
+done
 
 stage "build directory"
 # ---- build directory -------------------------------------------------------------------------------------

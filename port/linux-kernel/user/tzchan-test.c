@@ -28,9 +28,10 @@
  * must not load);
  * then prints a summary, hands its verdict to the secure side and powers off (PSCI SYSTEM_OFF), which the
  * firmware turns into QEMU's exit status. Exit status when run by hand: 0 pass, 1 fail.
- * Arguments: [--production] [--only=<names>] [module path]; --only runs just the named parts of 7 and 8 (comma
- * separated: priv, intr, wake, setlane, unbind, second, probe, restart, kill, hostile) after loading the module,
- * to try one of them alone.
+ * Arguments: [--production] [--only=<names>] [--parts=<names>] [module path]; --only runs just the named parts of
+ * 7 and 8 (comma separated: priv, intr, wake, setlane, unbind, second, probe, restart, kill, hostile) after loading
+ * the module, to try one of them alone; --parts runs everything up to 6 and then only the named parts of 7 and 8
+ * (for a secure side that does not support the others; it prints which ran).
  * --production tests a production driver (built without TZCHAN_TEST_HOOKS, e.g. by DKMS from the tzchan-dkms
  * package): the parts that need a test hook are skipped, each with its reason (the secure-RAM refusal, the
  * scribble, the scribble's EINTR case, the probe's error paths, the restart); `priv` checks instead that the test
@@ -1611,7 +1612,7 @@ static void init_system(void)
 
 int main(int argc, char **argv)
 {
-	const char *ko = "/tzchan.ko", *only = NULL;
+	const char *ko = "/tzchan.ko", *only = NULL, *parts = NULL;
 	bool pid1 = getpid() == 1;
 	struct tzchan_ioc_stats st0, st;
 	struct tzchan_ioc_verdict v = {0};
@@ -1627,6 +1628,8 @@ int main(int argc, char **argv)
 			optee = argv[i] + 8;
 		else if (strncmp(argv[i], "--only=", 7) == 0)
 			only = argv[i] + 7;
+		else if (strncmp(argv[i], "--parts=", 8) == 0)
+			parts = argv[i] + 8;
 		else
 			ko = argv[i];
 	}
@@ -1723,8 +1726,10 @@ int main(int argc, char **argv)
 			test_scribble(&bytes);
 		if (!failures && pid1)
 			test_reload(ko, &bytes);
+		if (!failures && pid1 && parts)
+			printf("parts: of the hardening items (7, 8) only %s run (--parts)\n", parts);
 		if (!failures && pid1)
-			test_hardening(ko, NULL);
+			test_hardening(ko, parts);
 	} else if (!failures) {
 		fail("no /dev/tzchan statistics: %s", strerror(errno));
 	}
