@@ -755,6 +755,13 @@ static void skipped_optee(const char *what, const char *why)
 	printf("skipped: %s (%s; not part of the OP-TEE client)\n", what, why);
 }
 
+/* The system call glibc's poll() makes: poll where the architecture has one (32-bit ARM), else ppoll (arm64). */
+#ifdef SYS_poll
+#define POLL_SYSCALL SYS_poll
+#else
+#define POLL_SYSCALL SYS_ppoll
+#endif
+
 /* Whether thread tid sleeps inside system call nr: its state is S (an interruptible sleep) and
  * /proc/self/task/<tid>/syscall names nr. Waits for it up to ms milliseconds; the items below order their steps by
  * this instead of by a fixed delay, which a slow emulated machine can outrun. */
@@ -918,7 +925,7 @@ static int wake_one(const char *name, void *(*fn)(void *), uint64_t len, uint64_
 	c.fd = fr;
 	pthread_create(&t, NULL, fn, &c);
 	/* the waiter sleeps first: in read(), or in poll() (ppoll is the system call the C library's poll makes) */
-	if (!wait_blocked_in(thread_tid(&c.tid), fn == wake_reader ? SYS_read : SYS_ppoll, 10000))
+	if (!wait_blocked_in(thread_tid(&c.tid), fn == wake_reader ? SYS_read : POLL_SYSCALL, 10000))
 		fail("wake: the %s did not go to sleep on the idle lane 1 within 10 s", name);
 	else if (write_msg(fw, &req, sizeof req, NULL) == 0) {
 		if (!wait_done(&c.done, 10000))
