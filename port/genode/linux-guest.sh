@@ -5,7 +5,7 @@
 #      inputs: port/linux-kernel/kernel/build-kernel.sh with TZCHAN_KERNEL_ARCH=arm);
 #   2. tzchan.ko with the test hooks, built against it (port/linux-kernel/module/build-module.sh);
 #   3. the test programs of port/linux-kernel, static armhf binaries (tzchan-test as /init, tzchan-hostile,
-#      tzchan-stat);
+#      tzchan-stat, tzchan-vfp);
 #   4. the initramfs (gen_init_cpio of that kernel).
 # Leaves zImage and initramfs.cpio in OUT_DIR (what the run script takes as TZCHAN_TZ_LINUX_DIR).
 # Usage: linux-guest.sh OUT_DIR KERNEL_CACHE_DIR
@@ -49,6 +49,8 @@ ${cross}gcc -static -pthread -O2 -Wall -Wextra -Werror -I"$lk/module" -I"$tz/com
     -o "$out/initramfs/tzchan-hostile" "$lk/user/tzchan-hostile.c" || die "hostile program build"
 ${cross}gcc -static -O2 -Wall -Wextra -Werror -I"$here/../../include" -I"$lk/module" \
     -o "$out/initramfs/tzchan-stat" "$here/../../tools/tzchan-stat.c" -lm || die "tzchan-stat build"
+${cross}gcc -static -O2 -Wall -Wextra -Werror -o "$out/initramfs/tzchan-vfp" "$lk/user/tzchan-vfp.c" ||
+    die "tzchan-vfp build"
 cat > "$out/initramfs/list" <<LIST
 dir /dev 0755 0 0
 nod /dev/console 0600 0 0 c 5 1
@@ -57,6 +59,7 @@ dir /sys 0755 0 0
 file /init $out/initramfs/tzchan-test 0755 0 0
 file /tzchan-hostile $out/initramfs/tzchan-hostile 0755 0 0
 file /tzchan-stat $out/initramfs/tzchan-stat 0755 0 0
+file /tzchan-vfp $out/initramfs/tzchan-vfp 0755 0 0
 file /tzchan.ko $ko 0644 0 0
 LIST
 "$kobj/usr/gen_init_cpio" "$out/initramfs/list" > "$out/initramfs.cpio" || die "initramfs"

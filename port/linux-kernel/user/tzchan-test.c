@@ -1589,6 +1589,22 @@ static void test_hardening(const char *ko, const char *only)
 		test_hostile(25);
 }
 
+/* Item (only where the initramfs has /tzchan-vfp: the Linux normal world under Genode's TrustZone VMM): the
+ * normal world's floating-point state survives the secure world (tzchan-vfp.c). Silent where it is absent. */
+static void test_vfp(void)
+{
+	int st = 0;
+	if (access("/tzchan-vfp", X_OK) != 0)
+		return;
+	pid_t p = fork();
+	if (p == 0) {
+		execl("/tzchan-vfp", "tzchan-vfp", (char *)NULL);
+		_exit(127);
+	}
+	if (p < 0 || waitpid(p, &st, 0) != p || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail("the floating-point check /tzchan-vfp failed (status %#x)", st);
+}
+
 /* A production driver has no verdict ioctl: the verdict goes to the secure side as a message on lane 1 (struct
  * lk_verdict), answered by the exit status the firmware will report at power-off (lk_smc.h). */
 static void hand_verdict_by_message(unsigned fails, unsigned msgs)
@@ -1737,6 +1753,8 @@ int main(int argc, char **argv)
 			printf("parts: of the hardening items (7, 8) only %s run (--parts)\n", parts);
 		if (!failures && pid1)
 			test_hardening(ko, parts);
+		if (!failures && pid1)
+			test_vfp();
 	} else if (!failures) {
 		fail("no /dev/tzchan statistics: %s", strerror(errno));
 	}
