@@ -18,6 +18,10 @@
 # mode (hostile, restart, smcfuzz; traffic when there is none). All run in the same Genode build directory, one at
 # a time.
 #
+# virt_qemu_arm_v7a_tz.linux boots a 32-bit Linux normal world instead (run/tzchan_tz_linux.run): linux-guest.sh
+# builds its kernel (cached in the kernel cache, under a lock: two build folders never build it at once), tzchan.ko
+# and the test programs of port/linux-kernel into FALLBACK_CACHE_DIR/linux-guest first.
+#
 # Usage:  port/genode/ctest.sh linux|virt_qemu_arm_v8a|virt_qemu_arm_v7a_tz[.MODE] FALLBACK_CACHE_DIR
 # Env:    GENODE_DIR           a Genode tree to use instead of the snapshot
 #         TZCHAN_THIRD_PARTY   the folder holding the snapshot (default: shared/third_party beside the checkout)
@@ -27,7 +31,7 @@ set -euo pipefail
 # The whole script is one block that bash reads before it runs any of it: a checkout that changes this file
 # while a run is under way (the Genode build takes minutes) cannot make the run execute a mix of both versions.
 {
-usage="usage: $0 linux|virt_qemu_arm_v8a|virt_qemu_arm_v7a_tz[.hostile|.restart|.smcfuzz] FALLBACK_CACHE_DIR"
+usage="usage: $0 linux|virt_qemu_arm_v8a|virt_qemu_arm_v7a_tz[.hostile|.restart|.smcfuzz|.linux] FALLBACK_CACHE_DIR"
 [ $# -eq 2 ] || { echo "$usage" >&2; exit 2; }
 target=$1
 here=$(cd "$(dirname "$0")" && pwd)
@@ -47,6 +51,17 @@ case $target in
         make -s -C "$top/port/trustzone" O="$images" "$TZCHAN_TZ_NS_IMAGE" ||
             { echo "$0: could not build the normal-world image" >&2; exit 2; }
         echo "ctest.sh: normal world $TZCHAN_TZ_NS_IMAGE ($mode mode)" ;;
+    virt_qemu_arm_v7a_tz.linux)
+        target=virt_qemu_arm_v7a_tz
+        command -v flock >/dev/null || { echo "$0: missing tool: flock (util-linux)" >&2; exit 2; }
+        kcache=${TZCHAN_KERNEL_CACHE:-$2/kernel}
+        mkdir -p "$kcache"
+        export TZCHAN_TZ_LINUX_DIR=$2/linux-guest
+        export TZCHAN_TZ_SCENARIO=tzchan_tz_linux
+        rc=0
+        flock "$kcache/linux-armv7.lock" "$here/linux-guest.sh" "$TZCHAN_TZ_LINUX_DIR" "$kcache" || rc=$?
+        [ "$rc" -eq 0 ] || { echo "$0: could not prepare the Linux normal world" >&2; exit 2; }
+        echo "ctest.sh: Linux normal world in $TZCHAN_TZ_LINUX_DIR" ;;
 esac
 
 if [ -n "${GENODE_DIR:-}" ]; then

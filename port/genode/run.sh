@@ -3,12 +3,13 @@
 #
 # Builds and runs the tzchan scenario (run/tzchan.run) against a Genode tree, with Debian's gcc standing in for
 # Genode's tool chain. Prepares, inside the Genode tree: a folder of genode-<arch>-* links to Debian's tools
-# (build/tzchan-tools), the compatibility patch (genode-debian-gcc.patch, applied once), and a build directory
+# (build/tzchan-tools), the patches (genode-debian-gcc.patch and genode-tz-fpexc.patch, each applied once), and a build directory
 # (build/tzchan-<target>) that adds this folder as a Genode source repository. Then runs `make run/tzchan`.
 #
 # Usage:  port/genode/run.sh GENODE_DIR [linux|virt_qemu_arm_v8a|virt_qemu_arm_v7a_tz]     (default: linux)
 #         virt_qemu_arm_v7a_tz runs run/tzchan_tz.run (Genode as the TrustZone secure world, board files in this
-#         folder); the others run run/tzchan.run.
+#         folder), or run/tzchan_tz_linux.run (a Linux normal world) with TZCHAN_TZ_SCENARIO=tzchan_tz_linux; the
+#         others run run/tzchan.run.
 # Needs:  a Genode source tree (tested at commit ffb059da4d, version 26.02: a checkout or the unpacked snapshot);
 #         Debian packages g++ (x86_64), g++-aarch64-linux-gnu (arm_v8a) or g++-arm-linux-gnueabihf (arm_v7a_tz),
 #         qemu-system-arm for the QEMU targets, and expect tcl
@@ -16,6 +17,8 @@
 # Env:    TZCHAN_GENODE_JOBS  parallel make jobs (default 2)
 #         TZCHAN_TZ_NS_IMAGE  virt_qemu_arm_v7a_tz only: a normal-<mode>.bin of port/trustzone (make armv7-genode)
 #                             for the scenario's second phase; without it, only the board check runs
+#         TZCHAN_TZ_SCENARIO  virt_qemu_arm_v7a_tz only: tzchan_tz (default) or tzchan_tz_linux (needs
+#                             TZCHAN_TZ_LINUX_DIR, see run/tzchan_tz_linux.run and linux-guest.sh)
 # Exit:   0 only if the scenario passed; 1 if it failed; 2 on a usage or setup error.
 set -euo pipefail
 # The whole script is one block that bash reads before it runs any of it: a checkout that changes this file
@@ -54,7 +57,14 @@ case $target in
     virt_qemu_arm_v7a_tz) need+=(qemu-system-arm) ;;
 esac
 scenario=tzchan
-[ "$target" = virt_qemu_arm_v7a_tz ] && scenario=tzchan_tz
+if [ "$target" = virt_qemu_arm_v7a_tz ]; then
+    scenario=${TZCHAN_TZ_SCENARIO:-tzchan_tz}
+    case $scenario in
+        tzchan_tz) ;;
+        tzchan_tz_linux) need+=(dtc) ;;
+        *) echo "$0: TZCHAN_TZ_SCENARIO=$scenario: want tzchan_tz or tzchan_tz_linux" >&2; exit 2 ;;
+    esac
+fi
 for tool in "${need[@]}"; do
     command -v "$tool" >/dev/null || { echo "$0: missing tool: $tool (see docs/GENODE.md)" >&2; exit 2; }
 done
@@ -117,15 +127,18 @@ WRAPPER
     done
 fi
 
-# ---- compatibility patch (applied once; a tree that already has it is left alone) ---------------------------
-patch_file="$here/genode-debian-gcc.patch"
-if (cd "$genode" && git apply --check "$patch_file" 2>/dev/null); then
-    (cd "$genode" && git apply "$patch_file")
-    echo "applied $(basename "$patch_file")"
-elif ! (cd "$genode" && git apply --reverse --check "$patch_file" 2>/dev/null); then
-    echo "$0: $(basename "$patch_file") neither applies to $genode nor is applied already" >&2
-    exit 2
-fi
+# ---- patches (each applied once; a tree that already has one is left alone) ---------------------------------
+# genode-debian-gcc.patch (the compatibility patch) and genode-tz-fpexc.patch (the TrustZone monitor keeps the
+# normal world's FPEXC)
+for patch_file in "$here"/genode-*.patch; do
+    if (cd "$genode" && git apply --check "$patch_file" 2>/dev/null); then
+        (cd "$genode" && git apply "$patch_file")
+        echo "applied $(basename "$patch_file")"
+    elif ! (cd "$genode" && git apply --reverse --check "$patch_file" 2>/dev/null); then
+        echo "$0: $(basename "$patch_file") neither applies to $genode nor is applied already" >&2
+        exit 2
+    fi
+done
 
 stage "build directory"
 # ---- build directory -------------------------------------------------------------------------------------
@@ -166,9 +179,12 @@ fi
 # The build directory may outlive the checkout that made it (a cache shared by several checkouts, or a checkout
 # that moved): the port's repository is the one this script belongs to, on every run, never the one recorded when
 # the directory was made ("No run script for tzchan" otherwise, once that checkout is gone). The port's own objects
-# are rebuilt when the checkout changes: their dependency files name the old checkout's sources.
+# are rebuilt when the checkout changes (the libraries, the VMM and the TrustZone board's bootstrap and core): their
+# dependency files name the old checkout's sources.
 if [ "$(cat "$build/tzchan-repository" 2>/dev/null)" != "$here" ]; then
-    rm -rf "$build/var/libcache/tzchan" "$build/var/libcache/tzchan_genode" "$build/test/tzchan"
+    rm -rf "$build/var/libcache/tzchan" "$build/var/libcache/tzchan_genode" "$build/test/tzchan" \
+           "$build/app/tzchan_vmm" "$build/var/libcache/bootstrap-hw-virt_qemu_arm_v7a_tz" \
+           "$build/var/libcache/core-hw-virt_qemu_arm_v7a_tz"
     echo "$here" > "$build/tzchan-repository"
 fi
 sed -i "/^# tzchan port\$/,\$ s|^REPOSITORIES += .*|REPOSITORIES += $here|" "$build/etc/build.conf"

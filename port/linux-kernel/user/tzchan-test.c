@@ -28,9 +28,10 @@
  * must not load);
  * then prints a summary, hands its verdict to the secure side and powers off (PSCI SYSTEM_OFF), which the
  * firmware turns into QEMU's exit status. Exit status when run by hand: 0 pass, 1 fail.
- * Arguments: [--production] [--smp] [--only=<names>] [module path]; --only runs just the named parts of 7 and 8 (comma
- * separated: priv, intr, wake, setlane, unbind, second, probe, restart, kill, hostile) after loading the module,
- * to try one of them alone.
+ * Arguments: [--production] [--smp] [--only=<names>] [--parts=<names>] [module path]; --only runs just the named
+ * parts of 7 and 8 (comma separated: priv, intr, wake, setlane, unbind, second, probe, restart, kill, hostile) after
+ * loading the module, to try one of them alone; --parts runs everything up to 6 and then only the named parts of 7
+ * and 8 (for a secure side that does not support the others; it prints which ran).
  * --smp: the firmware for an SMP Linux (every CPU runs its own secure side, entered by the yielding doorbell):
  * the unbind item first stalls the secure side (echoes left unread) so that a nonblocking write can leave a message
  * open, which the secure side's drain inside the writer's own doorbell would otherwise never allow.
@@ -1084,6 +1085,13 @@ static void skipped_optee(const char *what, const char *why)
 	printf("skipped: %s (%s; not part of the OP-TEE client)\n", what, why);
 }
 
+/* The system call glibc's poll() makes: poll where the architecture has one (32-bit ARM), else ppoll (arm64). */
+#ifdef SYS_poll
+#define POLL_SYSCALL SYS_poll
+#else
+#define POLL_SYSCALL SYS_ppoll
+#endif
+
 /* Whether thread tid sleeps inside system call nr: its state is S (an interruptible sleep) and
  * /proc/self/task/<tid>/syscall names nr. Waits for it up to ms milliseconds; the items below order their steps by
  * this instead of by a fixed delay, which a slow emulated machine can outrun. */
@@ -1247,7 +1255,7 @@ static int wake_one(const char *name, void *(*fn)(void *), uint64_t len, uint64_
 	c.fd = fr;
 	pthread_create(&t, NULL, fn, &c);
 	/* the waiter sleeps first: in read(), or in poll() (ppoll is the system call the C library's poll makes) */
-	if (!wait_blocked_in(thread_tid(&c.tid), fn == wake_reader ? SYS_read : SYS_ppoll, 10000))
+	if (!wait_blocked_in(thread_tid(&c.tid), fn == wake_reader ? SYS_read : POLL_SYSCALL, 10000))
 		fail("wake: the %s did not go to sleep on the idle lane 1 within 10 s", name);
 	else if (write_msg(fw, &req, sizeof req, NULL) == 0) {
 		if (!wait_done(&c.done, 10000))
@@ -1935,6 +1943,22 @@ static void test_hardening(const char *ko, const char *only)
 		test_hostile(25);
 }
 
+/* Item (only where the initramfs has /tzchan-vfp: the Linux normal world under Genode's TrustZone VMM): the
+ * normal world's floating-point state survives the secure world (tzchan-vfp.c). Silent where it is absent. */
+static void test_vfp(void)
+{
+	int st = 0;
+	if (access("/tzchan-vfp", X_OK) != 0)
+		return;
+	pid_t p = fork();
+	if (p == 0) {
+		execl("/tzchan-vfp", "tzchan-vfp", (char *)NULL);
+		_exit(127);
+	}
+	if (p < 0 || waitpid(p, &st, 0) != p || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail("the floating-point check /tzchan-vfp failed (status %#x)", st);
+}
+
 /* A production driver has no verdict ioctl: the verdict goes to the secure side as a message on lane 1 (struct
  * lk_verdict), answered by the exit status the firmware will report at power-off (lk_smc.h). */
 static void hand_verdict_by_message(unsigned fails, unsigned msgs)
@@ -1974,7 +1998,7 @@ static void init_system(void)
 
 int main(int argc, char **argv)
 {
-	const char *ko = "/tzchan.ko", *only = NULL;
+	const char *ko = "/tzchan.ko", *only = NULL, *parts = NULL;
 	bool pid1 = getpid() == 1;
 	struct tzchan_ioc_stats st0, st;
 	struct tzchan_ioc_verdict v = {0};
@@ -1992,6 +2016,8 @@ int main(int argc, char **argv)
 			optee = argv[i] + 8;
 		else if (strncmp(argv[i], "--only=", 7) == 0)
 			only = argv[i] + 7;
+		else if (strncmp(argv[i], "--parts=", 8) == 0)
+			parts = argv[i] + 8;
 		else
 			ko = argv[i];
 	}
@@ -2093,8 +2119,12 @@ int main(int argc, char **argv)
 			test_scribble(&bytes);
 		if (!failures && pid1)
 			test_reload(ko, &bytes);
+		if (!failures && pid1 && parts)
+			printf("parts: of the hardening items (7, 8) only %s run (--parts)\n", parts);
 		if (!failures && pid1)
-			test_hardening(ko, NULL);
+			test_hardening(ko, parts);
+		if (!failures && pid1)
+			test_vfp();
 	} else if (!failures) {
 		fail("no /dev/tzchan statistics: %s", strerror(errno));
 	}

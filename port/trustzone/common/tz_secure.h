@@ -52,4 +52,10 @@ void tz_sp_woke(void);
 void tz_sp_tick(bool in_secure);
 void tz_sp_doorbell_irq(void);
 
+/* ---- provided by sp_linux.c only (the Linux variant) --------------------------------------------------------- */
+/* How many lanes have a message half-way across right now: part of a message received and its end not yet, or a
+ * generated message begun and not yet ended. 0 when nothing is registered. Used by Genode's TrustZone VMM to
+ * count the secure timer's ticks that land in the normal world mid-transfer. */
+unsigned tz_sp_half_way(void);
+
 #endif /* TZ_SECURE_H */

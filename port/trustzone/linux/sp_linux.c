@@ -481,3 +481,14 @@ void tz_sp_doorbell_irq(void)
 {
     sp.sgis++;
 }
+
+unsigned tz_sp_half_way(void)
+{
+    unsigned n = 0;
+    for (uint32_t i = 0; sp.registered && i < sp.lanes; i++) {
+        const struct lane *l = &sp.lane[i];
+        if (l->rx_len > 0 || (l->replying && l->gen && l->gen_open && l->gen_sent < l->gen_len))
+            n++;
+    }
+    return n;
+}

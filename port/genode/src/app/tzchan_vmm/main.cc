@@ -29,6 +29,16 @@
  *     the injection queue keeps what does not fit until the next entry, so no doorbell is lost behind another
  *     pending injection.
  *
+ * Built as tzchan_vmm_linux (TZCHAN_VMM_LINUX, src/app/tzchan_vmm/linux), phase 2 boots a 32-bit Linux instead:
+ * the ROMs "zImage", "guest.dtb" and "initrd.cpio" are copied to the normal-world addresses the config names, and
+ * the zImage is entered as Linux's ARM boot protocol asks (r0 = 0, r1 = ~0: no machine number, the device tree
+ * decides; r2 = the device tree's address; SVC mode, MMU and caches off). The tzchan calls then go to the secure
+ * service of port/trustzone's Linux firmware (linux/sp_linux.c, compiled in unchanged, with its registration
+ * checks and verdict rules), LK_SMC_DOORBELL is answered here as that firmware's monitor answers it (a stale
+ * generation refused, otherwise the service runs), PSCI answers VERSION, FEATURES and SYSTEM_OFF (which ends the
+ * run with the verdict), and the secure timer's ticks that take the CPU from Linux while a message is half-way
+ * are counted.
+ *
  * The normal world's RAM is reached through an I/O-memory session for exactly its range (tzchan_tz/board_map.h);
  * base-hw maps it uncached and without the NS bit (QEMU's virt board has one physical RAM for both worlds).
  */
@@ -55,6 +65,11 @@ extern "C" {
 #include <tz_board.h>
 #include <tz_secure.h>
 #include <tz_smc.h>
+#ifdef TZCHAN_VMM_LINUX
+#include <lk_board.h>
+#include <lk_smc.h>
+#include <tz_region.h>
+#endif
 }
 
 namespace Tzchan_vmm {
@@ -137,6 +152,8 @@ struct Tzchan_vmm::Main
 	static constexpr uint32_t NOT_SUPPORTED    = 0xffffffffu;
 	static constexpr uint32_t PSCI_VERSION     = 0x84000000u;
 	static constexpr uint32_t PSCI_SYSTEM_OFF  = 0x84000008u;
+	static constexpr uint32_t PSCI_SYSTEM_RESET = 0x84000009u;
+	static constexpr uint32_t PSCI_FEATURES    = 0x8400000au;
 	static constexpr uint32_t PSCI_VERSION_1_1 = 0x00010001u;
 	static constexpr uint32_t SIP_UNKNOWN      = 0x82000001u; /* a fast SMC32 call of the SiP service */
 
@@ -169,6 +186,10 @@ struct Tzchan_vmm::Main
 	bool     _serving = false; /* the VMM is serving a normal-world call (for tz_sp_tick) */
 	bool     _registered = false; /* the last REGISTER was accepted and no UNREGISTER followed */
 	unsigned _ns_ticks = 0;   /* ticker wake-ups that found the normal world running with a registration */
+	unsigned _mid_ticks = 0;  /* ... and a message half-way (Linux: counted through tz_sp_half_way()) */
+	Mutex    _sp_mutex { };   /* the secure service's state: the entrypoint serves under it, the ticker reads */
+	bool     _verdict_seen = false; /* Linux: LK_SMC_VERDICT came; its status */
+	uint32_t _verdict_status = 0;
 
 	/* counts of what the normal world asked */
 	unsigned _smcs = 0, _unknown = 0, _psci = 0, _injected = 0;
@@ -249,7 +270,7 @@ struct Tzchan_vmm::Main
 	bool _load_image(Vcpu_state &state)
 	{
 		Attached_rom_dataspace image { _env, "ns_image.bin" };
-		size_t const offset = TZ_NS_IMAGE - NS_RAM_BASE;
+		Genode::size_t const offset = TZ_NS_IMAGE - NS_RAM_BASE;
 		if (image.size() > NS_RAM_SIZE - offset) {
 			error("tzchan_vmm: ns_image.bin (", image.size(), " bytes) does not fit the normal world's RAM");
 			return false;
@@ -263,6 +284,46 @@ struct Tzchan_vmm::Main
 		log("normal world: ", image.size(), "-byte image at ", Hex(TZ_NS_IMAGE));
 		return true;
 	}
+
+#ifdef TZCHAN_VMM_LINUX
+	/* copies ROM `name` to normal-world address `pa` (from the config); false if it does not fit */
+	bool _load_rom(char const *name, uint32_t pa, Genode::size_t &size)
+	{
+		Attached_rom_dataspace rom { _env, name };
+		size = rom.size();
+		if (pa < NS_RAM_BASE || size > NS_RAM_SIZE || pa - NS_RAM_BASE > NS_RAM_SIZE - size) {
+			error("tzchan_vmm: ", name, " (", size, " bytes at ", Hex(pa), ") does not fit the normal world's RAM");
+			return false;
+		}
+		memcpy(_ns_ram.local_addr<char>() + (pa - NS_RAM_BASE), rom.local_addr<char>(), size);
+		return true;
+	}
+
+	/* Linux's ARM boot protocol: r0 = 0, r1 = ~0 (no machine number: the device tree), r2 = the device tree's
+	 * address, SVC mode, MMU and caches off (the vCPU state starts with SCTLR's reset value), IRQs masked */
+	bool _load_linux(Vcpu_state &state)
+	{
+		uint32_t const zimage = _config.node().attribute_value("zimage", 0u);
+		uint32_t const dtb    = _config.node().attribute_value("dtb",    0u);
+		uint32_t const initrd = _config.node().attribute_value("initrd", 0u);
+		Genode::size_t zimage_size = 0, dtb_size = 0, initrd_size = 0;
+
+		Genode::bzero(_ns_ram.local_addr<char>(), NS_RAM_SIZE);
+		if (!_load_rom("zImage", zimage, zimage_size) || !_load_rom("guest.dtb", dtb, dtb_size) ||
+		    !_load_rom("initrd.cpio", initrd, initrd_size))
+			return false;
+
+		Genode::bzero(&state, sizeof(state));
+		state.ip   = zimage;
+		state.r0   = 0;
+		state.r1   = ~0ul;
+		state.r2   = dtb;
+		state.cpsr = 0x1d3; /* SVC, IRQ, FIQ and asynchronous aborts masked (the monitor's FIQ is not maskable) */
+		log("normal world: Linux zImage (", zimage_size, " bytes) at ", Hex(zimage), ", device tree (", dtb_size,
+		    " bytes) at ", Hex(dtb), ", initramfs (", initrd_size, " bytes) at ", Hex(initrd));
+		return true;
+	}
+#endif
 
 	void _fail(char const *why)
 	{
@@ -292,12 +353,62 @@ struct Tzchan_vmm::Main
 			_psci++;
 			if (fid == PSCI_VERSION) {
 				res[0] = PSCI_VERSION_1_1;
+			} else if (fid == PSCI_FEATURES) {
+				/* 0 (implemented) for exactly the functions answered here */
+				uint32_t const f = a[0];
+				res[0] = (f == PSCI_VERSION || f == PSCI_SYSTEM_OFF || f == PSCI_FEATURES) ? 0 : NOT_SUPPORTED;
 			} else if (fid == PSCI_SYSTEM_OFF) {
 				log("normal world: PSCI SYSTEM_OFF; the VMM stops it");
 				resume = false;
+#ifdef TZCHAN_VMM_LINUX
+				_linux_off();
+#endif
 			} else {
+#ifdef TZCHAN_VMM_LINUX
+				if (fid == PSCI_SYSTEM_RESET) {
+					/* what a panicking kernel (panic=-1) asks for: the run ends failed */
+					log("normal world: PSCI SYSTEM_RESET (a kernel panic?); the VMM stops it");
+					finish(LK_EXIT_RESET);
+					return false;
+				}
+#endif
 				_unknown++;
 			}
+#ifdef TZCHAN_VMM_LINUX
+		} else if (fid == LK_SMC_DOORBELL) {
+			/* answered as port/trustzone's Linux monitor answers it: a generation that is not the current one
+			 * rings nothing; otherwise the secure service runs until every lane waits */
+			Mutex::Guard guard(_sp_mutex);
+			_serving = true;
+			if (a[0] != 0 && a[0] != _published_gen) {
+				res[0] = (uint32_t)TZ_REG_ESTALE;
+			} else {
+				res[0] = 0;
+				tz_sp_doorbell_irq();
+				while (tz_sp_run())
+					;
+			}
+			_serving = false;
+		} else if (oen == TZ_SMC_OEN_TOS || oen == TZ_SMC_OEN_TOS_GENERIC) {
+			/* as the Linux firmware's payload takes a call: an interrupt (counted), the call, then traffic
+			 * until every lane waits */
+			Mutex::Guard guard(_sp_mutex);
+			_serving = true;
+			tz_sp_doorbell_irq();
+			tz_sp_call(fid, a, res);
+			while (tz_sp_run())
+				;
+			if (fid == TZ_SMC_REGISTER)
+				_registered = (res[0] == 0);
+			if (fid == TZ_SMC_UNREGISTER && res[0] == 0)
+				_registered = false;
+			if (fid == LK_SMC_VERDICT && !_verdict_seen) {
+				_verdict_seen   = true; /* the first one counts, as in the firmware */
+				_verdict_status = res[1];
+			}
+			_serving = false;
+			results = 4;
+#else
 		} else if (oen == TZ_SMC_OEN_TOS || oen == TZ_SMC_OEN_TOS_GENERIC) {
 			/* as the bare-metal secure side: serve the call, move traffic until every lane waits, and after a
 			 * doorbell report the channel's state after the drain */
@@ -313,6 +424,7 @@ struct Tzchan_vmm::Main
 				_registered = false;
 			_serving = false;
 			results = 4;
+#endif
 		} else {
 			_unknown++;
 		}
@@ -418,9 +530,13 @@ struct Tzchan_vmm::Main
 			return;
 		}
 
-		/* phase 2: the counting normal world gives way to the bare-metal one */
+		/* phase 2: the counting normal world gives way to the bare-metal one (or Linux) */
 		_vcpu.with_state([&] (Vcpu_state &state) {
+#ifdef TZCHAN_VMM_LINUX
+			if (!_load_linux(state)) { _fail("no Linux to boot"); return false; }
+#else
 			if (!_load_image(state)) { _fail("no normal-world image"); return false; }
+#endif
 			_ticker._enabled = true;
 			return true;
 		});
@@ -454,12 +570,37 @@ struct Tzchan_vmm::Main
 
 	void ring_normal() { _injections.push(Board::NS_DOORBELL_IRQ); }
 
+	uint32_t _published_gen = 0; /* the secure service's current generation (tz_sp_publish_gen) */
+
+#ifdef TZCHAN_VMM_LINUX
+	/* PSCI SYSTEM_OFF: the run ends with the verdict the test handed over (LK_SMC_VERDICT), or else the one that
+	 * came as a message (LK_SMC_COLLECT: LK_EXIT_NO_VERDICT when none came), as the Linux firmware's monitor
+	 * decides QEMU's exit status */
+	void _linux_off()
+	{
+		uint32_t status = _verdict_status;
+		if (!_verdict_seen) {
+			uint32_t const a[6] = { 0, 0, 0, 0, 0, 0 };
+			uint32_t res[4] = { 0, 0, 0, 0 };
+			Mutex::Guard guard(_sp_mutex);
+			tz_sp_call(LK_SMC_COLLECT, a, res);
+			status = res[1];
+		}
+		log("normal world powered off; verdict status ", status);
+		finish((int)status);
+	}
+#endif
+
 	void finish(int status)
 	{
 		log("tzchan_vmm: ", _smcs, " SMCs (", _psci, " PSCI, ", _unknown, " answered NOT_SUPPORTED), ",
 		    _injected, " doorbell injections, ", _injections.dropped(), " dropped by a full queue");
 		log("tzchan_vmm: secure timer ticks that took the CPU from the normal world while it had a region "
 		    "registered: ", _ns_ticks);
+#ifdef TZCHAN_VMM_LINUX
+		log("tzchan_vmm: secure timer FIQs that landed in the normal world mid-transfer (a message half-way): ",
+		    _mid_ticks);
+#endif
 		log(status == 0 && _injections.dropped() == 0 ? "tzchan_tz test passed" : "tzchan_tz test FAILED");
 		_stopped = true;
 	}
@@ -474,7 +615,14 @@ void Tzchan_vmm::Secure_ticker::entry()
 		if (_enabled && main_ptr && !main_ptr->_stopped) {
 			bool const serving = main_ptr->_serving;
 			/* not serving a call: the VMM was idle, so the normal world had the CPU when the FIQ came */
-			if (!serving && main_ptr->_registered) main_ptr->_ns_ticks++;
+			if (!serving && main_ptr->_registered) {
+				main_ptr->_ns_ticks++;
+#ifdef TZCHAN_VMM_LINUX
+				/* the entrypoint serves under this mutex: the service's state is read between two calls */
+				Mutex::Guard guard(main_ptr->_sp_mutex);
+				if (tz_sp_half_way() > 0) main_ptr->_mid_ticks++;
+#endif
+			}
 			tz_sp_tick(serving);
 		}
 	}
@@ -485,7 +633,11 @@ void Tzchan_vmm::Secure_ticker::entry()
 
 extern "C" {
 
+#ifdef TZCHAN_VMM_LINUX
+const char tz_sp_arch_name[] = "genode-armv7-linux";
+#else
 const char tz_sp_arch_name[] = "genode-armv7";
+#endif
 
 /* forbidden for registration besides secure flash and secure-only RAM: Genode's RAM (image, heaps, everything) */
 uint64_t tz_sp_image_ranges[4] = { Tzchan_tz::Board_map::RAM_BASE, Tzchan_tz::Board_map::RAM_SIZE, 0, 0 };
@@ -519,7 +671,8 @@ void *tz_sp_map_ns(uint64_t pa, uint64_t size) { return main_ptr->map_ns(pa, siz
 /* the whole of the normal world's RAM stays attached to the VMM; nothing to unmap */
 void tz_sp_unmap_ns(void *, uint64_t) { }
 
-void tz_sp_publish_gen(uint32_t) { }
+/* LK_SMC_DOORBELL (Linux) checks its generation against this one */
+void tz_sp_publish_gen(uint32_t gen) { main_ptr->_published_gen = gen; }
 
 void tz_sp_ring_normal(void *) { main_ptr->ring_normal(); }
 
