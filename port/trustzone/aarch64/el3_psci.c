@@ -5,6 +5,7 @@
 #include "el3_common.h"
 #include "../common/lk_smc.h"
 #include "../common/tz_board.h"
+#include "../common/tz_print.h"
 
 static uint32_t cpu_state[EL3_MAX_CPUS];
 static uint64_t cpu_entry[EL3_MAX_CPUS], cpu_context[EL3_MAX_CPUS];
@@ -85,4 +86,36 @@ void el3_psci_now_on(unsigned cpu)
     /* release: the CPU's set-up (its GIC redistributor, for one) is done before AFFINITY_INFO reports ON; pairs
      * with the acquire in el3_psci_aff_info */
     __atomic_store_n(&cpu_state[cpu], LK_PSCI_AFF_ON, __ATOMIC_RELEASE);
+}
+
+/* The PSCI functions the Linux monitors serve (linux/el3_linux.c and linux/el3_linux_smp.c): their PSCI_FEATURES
+ * answers from here and their dispatch takes only what is here, so the two cannot disagree. */
+int el3_psci_linux_served(uint32_t fid)
+{
+    switch (fid) {
+    case LK_PSCI_VERSION:
+    case LK_PSCI_CPU_OFF:
+    case LK_PSCI_CPU_ON:
+    case LK_PSCI_CPU_ON64:
+    case LK_PSCI_AFFINITY_INFO:
+    case LK_PSCI_AFFINITY_INFO64:
+    case LK_PSCI_MIGRATE_INFO_TYPE:
+    case LK_PSCI_SYSTEM_OFF:
+    case LK_PSCI_SYSTEM_RESET:
+    case LK_PSCI_FEATURES:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+uint32_t el3_psci_linux_features(uint32_t fid)
+{
+    static unsigned asked;
+    uint32_t answer = el3_psci_linux_served(fid) ? 0u : LK_PSCI_NOT_SUPPORTED;
+
+    /* relaxed: a count, ordering nothing */
+    if (__atomic_fetch_add(&asked, 1u, __ATOMIC_RELAXED) < 16u)
+        tz_printf("EL3: PSCI_FEATURES(%#x) = %s\n", fid, answer == 0u ? "0 (served)" : "NOT_SUPPORTED");
+    return answer;
 }

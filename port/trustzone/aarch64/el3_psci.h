@@ -32,4 +32,10 @@ uint32_t el3_psci_cpu_off(unsigned cpu);
 void el3_psci_wait_on(unsigned cpu, uint64_t *entry, uint64_t *context);
 void el3_psci_now_on(unsigned cpu);
 
+/* The Linux monitors' PSCI: whether they serve fid (1) or not (0), and PSCI_FEATURES(fid): 0 (served, no feature
+ * flags) or NOT_SUPPORTED. The first queries are logged on the secure UART (Linux asks a handful at boot; the run
+ * scripts check one answer), later ones only counted. */
+int el3_psci_linux_served(uint32_t fid);
+uint32_t el3_psci_linux_features(uint32_t fid);
+
 #endif

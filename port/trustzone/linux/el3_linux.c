@@ -131,40 +131,6 @@ static void __attribute__((noreturn)) power_off(int status, const char *why)
     a64_semihost_exit(status);
 }
 
-/* The PSCI functions this monitor serves: PSCI_FEATURES answers from here and el3_smc() dispatches only what is
- * here, so the two cannot disagree. */
-static int psci_served(uint32_t fid)
-{
-    switch (fid) {
-    case LK_PSCI_VERSION:
-    case LK_PSCI_CPU_OFF:
-    case LK_PSCI_CPU_ON:
-    case LK_PSCI_CPU_ON64:
-    case LK_PSCI_AFFINITY_INFO:
-    case LK_PSCI_AFFINITY_INFO64:
-    case LK_PSCI_MIGRATE_INFO_TYPE:
-    case LK_PSCI_SYSTEM_OFF:
-    case LK_PSCI_SYSTEM_RESET:
-    case LK_PSCI_FEATURES:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-/* PSCI_FEATURES(fid): 0 (served, no feature flags) or NOT_SUPPORTED. The first queries are logged on the secure
- * UART (Linux asks a handful at boot; the run script checks one answer), later ones only counted. */
-static uint32_t psci_features(uint32_t fid)
-{
-    static unsigned asked;
-    uint32_t answer = psci_served(fid) ? 0u : LK_PSCI_NOT_SUPPORTED;
-
-    /* relaxed: a count, ordering nothing */
-    if (__atomic_fetch_add(&asked, 1u, __ATOMIC_RELAXED) < 16u)
-        tz_printf("EL3: PSCI_FEATURES(%#x) = %s\n", fid, answer == 0u ? "0 (served)" : "NOT_SUPPORTED");
-    return answer;
-}
-
 void el3_smc(uint64_t *regs)
 {
     uint32_t fid, a[6], r[4] = {TZ_SMC_UNKNOWN, 0, 0, 0};
@@ -174,7 +140,7 @@ void el3_smc(uint64_t *regs)
     if ((regs[0] >> 32) == 0u && oen == 4u) { /* standard secure service: PSCI, SMC32 or SMC64 */
         /* arguments: an SMC32 ID gets the low halves (a[]), an SMC64 ID (bit 30) the whole registers */
         uint64_t x1 = smc32 ? a[0] : regs[1], x2 = smc32 ? a[1] : regs[2], x3 = smc32 ? a[2] : regs[3];
-        switch (psci_served(fid) ? fid : LK_PSCI_NOT_SUPPORTED) {
+        switch (el3_psci_linux_served(fid) ? fid : LK_PSCI_NOT_SUPPORTED) {
         case LK_PSCI_VERSION:
             r[0] = LK_PSCI_VERSION_1_0;
             break;
@@ -190,7 +156,7 @@ void el3_smc(uint64_t *regs)
             r[0] = psci_cpu_off(); /* returns only when refused */
             break;
         case LK_PSCI_FEATURES:
-            r[0] = psci_features(a[0]); /* w1: the function ID asked about */
+            r[0] = el3_psci_linux_features(a[0]); /* w1: the function ID asked about */
             break;
         case LK_PSCI_MIGRATE_INFO_TYPE:
             r[0] = 2u; /* no Trusted OS migration needed (it does not run on the caller's CPU) */

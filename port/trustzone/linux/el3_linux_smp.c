@@ -97,39 +97,6 @@ void el3_main_secondary(unsigned cpu)
     cpu_boot(cpu, entry, context);
 }
 
-/* The PSCI functions this monitor serves: PSCI_FEATURES answers from here and psci() dispatches only these. */
-static int psci_served(uint32_t fid)
-{
-    switch (fid) {
-    case LK_PSCI_VERSION:
-    case LK_PSCI_CPU_OFF:
-    case LK_PSCI_CPU_ON:
-    case LK_PSCI_CPU_ON64:
-    case LK_PSCI_AFFINITY_INFO:
-    case LK_PSCI_AFFINITY_INFO64:
-    case LK_PSCI_MIGRATE_INFO_TYPE:
-    case LK_PSCI_SYSTEM_OFF:
-    case LK_PSCI_SYSTEM_RESET:
-    case LK_PSCI_FEATURES:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-/* PSCI_FEATURES(fid): 0 (served, no feature flags) or NOT_SUPPORTED; the first queries are logged (the run script
- * checks one answer), later ones only counted. */
-static uint32_t psci_features(uint32_t fid)
-{
-    static unsigned asked;
-    uint32_t answer = psci_served(fid) ? 0u : LK_PSCI_NOT_SUPPORTED;
-
-    /* relaxed: a count, ordering nothing */
-    if (__atomic_fetch_add(&asked, 1u, __ATOMIC_RELAXED) < 16u)
-        tz_printf("EL3: PSCI_FEATURES(%#x) = %s\n", fid, answer == 0u ? "0 (served)" : "NOT_SUPPORTED");
-    return answer;
-}
-
 /* CPU_OFF: refused while a yielding call of this CPU's secure side is preempted (its state is on this CPU's secure
  * stack, and a CPU_ON would start that stack afresh); otherwise the CPU says OFF and waits at EL3 in
  * el3_main_secondary on a fresh stack: the SMC never returns. */
@@ -152,7 +119,7 @@ int el3_world_ns_smc(uint64_t *frame)
 
     if ((frame[0] >> 32) != 0u || ((fid >> TZ_SMC_OEN_SHIFT) & TZ_SMC_OEN_MASK) != 4u)
         return 0;
-    switch (psci_served(fid) ? fid : LK_PSCI_NOT_SUPPORTED) {
+    switch (el3_psci_linux_served(fid) ? fid : LK_PSCI_NOT_SUPPORTED) {
     case LK_PSCI_VERSION:
         r = LK_PSCI_VERSION_1_0;
         break;
@@ -168,7 +135,7 @@ int el3_world_ns_smc(uint64_t *frame)
         r = psci_cpu_off(a64_cpu()); /* returns only when refused */
         break;
     case LK_PSCI_FEATURES:
-        r = psci_features((uint32_t)x1);
+        r = el3_psci_linux_features((uint32_t)x1);
         break;
     case LK_PSCI_MIGRATE_INFO_TYPE:
         r = 2u; /* the Trusted OS runs on every CPU: nothing to migrate */
