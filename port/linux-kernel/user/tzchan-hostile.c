@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,9 +41,14 @@ enum { WORKERS = 8, SHARED_WORKERS = 4, MAX_IO = 192 * 1024, LANES_TRIED = 4 };
 
 static double deadline;
 static int shared_fd = -1;
-static unsigned char *bad_page; /* mapped PROT_NONE: an address user space owns but cannot touch */
+/* bad_page: mapped PROT_NONE, an address user space owns but cannot touch. The page before it is ours too
+ * (readable and writable, used by nobody else), so a buffer that starts there and runs into bad_page writes
+ * nothing of the program's own: without it, the page before bad_page is whatever the C library mapped there (a
+ * thread's stack and descriptor, a malloc chunk), and a read that succeeded in part overwrote it. */
+static unsigned char *bad_page;
 static pthread_t workers[WORKERS];
 static int exited[WORKERS]; /* set by a worker as it returns: signalled no more after main has seen all set */
+static pid_t worker_tid[WORKERS]; /* for the report on a worker that never returns */
 static int stop_all;
 static unsigned long ops, calls_ok, calls_err, unexpected, unbinds_refused;
 
@@ -71,9 +77,12 @@ static uint64_t rnd(uint64_t *s)
 	return *s;
 }
 
+static __thread int my_worker = -1;		/* this thread's worker number, or -1 */
+static unsigned worker_sigs[WORKERS][2];	/* signals each worker took: SIGUSR1, SIGUSR2 (for the report) */
 static void on_signal(int sig)
 {
-	(void)sig;
+	if (my_worker >= 0) /* relaxed: a count, read by main only for the report */
+		__atomic_fetch_add(&worker_sigs[my_worker][sig == SIGUSR2], 1u, __ATOMIC_RELAXED);
 }
 
 /* A random buffer argument: mostly valid, sometimes NULL, a PROT_NONE page, or valid then running into it. */
@@ -250,6 +259,8 @@ static void *worker(void *p)
 	unsigned char *buf = malloc(MAX_IO);
 	int fd = -1;
 
+	my_worker = (int)id;
+	__atomic_store_n(&worker_tid[id], (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
 	if (!buf)
 		return NULL;
 	for (size_t i = 0; i < MAX_IO; i++)
@@ -267,6 +278,29 @@ static void *worker(void *p)
 	free(buf);
 	__atomic_store_n(&exited[id], 1, __ATOMIC_RELEASE);
 	return NULL;
+}
+
+/* Where a worker that never returned is: its state, the system call it is in (number and arguments, from
+ * /proc/self/task/<tid>/syscall) and the kernel function it sleeps in (wchan), so that a failure says what hangs. */
+static void report_stuck(unsigned id)
+{
+	static const char *const what[] = {"stat", "syscall", "wchan"};
+	pid_t tid = __atomic_load_n(&worker_tid[id], __ATOMIC_ACQUIRE);
+	printf("hostile: worker %u (tid %d, %s) still blocked:", id, (int)tid, id < SHARED_WORKERS ? "shared fd" : "own fd");
+	for (unsigned k = 0; k < 3; k++) {
+		char path[64], line[256] = "";
+		snprintf(path, sizeof path, "/proc/self/task/%d/%s", (int)tid, what[k]);
+		FILE *f = fopen(path, "r");
+		if (f) {
+			if (!fgets(line, sizeof line, f))
+				line[0] = 0;
+			fclose(f);
+		}
+		line[strcspn(line, "\n")] = 0;
+		printf(" %s: %s;", what[k], line[0] ? line : "?");
+	}
+	printf(" signals taken: %u SIGUSR1 (no restart), %u SIGUSR2 (restart)\n",
+	       __atomic_load_n(&worker_sigs[id][0], __ATOMIC_RELAXED), __atomic_load_n(&worker_sigs[id][1], __ATOMIC_RELAXED));
 }
 
 /* Signals every millisecond or so to a random worker: SIGUSR1 without SA_RESTART, SIGUSR2 with it. */
@@ -382,7 +416,12 @@ int main(int argc, char **argv)
 	sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGUSR2, &sa, NULL);
-	bad_page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	bad_page = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (bad_page != MAP_FAILED) {
+		bad_page += 4096;
+		if (mprotect(bad_page, 4096, PROT_NONE) != 0)
+			bad_page = MAP_FAILED;
+	}
 	shared_fd = open("/dev/tzchan", O_RDWR);
 	if (bad_page == MAP_FAILED || shared_fd < 0) {
 		printf("hostile: FAIL: setup: %s\n", strerror(errno));
@@ -414,6 +453,9 @@ int main(int argc, char **argv)
 	pthread_join(clo, NULL);
 	pthread_join(unb, NULL);
 	if (left) {
+		for (unsigned i = 0; i < WORKERS; i++)
+			if (!__atomic_load_n(&exited[i], __ATOMIC_ACQUIRE))
+				report_stuck(i);
 		printf("hostile: FAIL: %u of %d threads still blocked 20 s after the end, signals and all\n", left,
 		       WORKERS);
 		return 1;
