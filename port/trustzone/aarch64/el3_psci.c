@@ -119,3 +119,10 @@ uint32_t el3_psci_linux_features(uint32_t fid)
         tz_printf("EL3: PSCI_FEATURES(%#x) = %s\n", fid, answer == 0u ? "0 (served)" : "NOT_SUPPORTED");
     return answer;
 }
+
+unsigned el3_psci_set_all(unsigned n)
+{
+    for (unsigned i = 0; i < EL3_MAX_CPUS; i++)
+        el3_psci_set(i, i == 0 ? LK_PSCI_AFF_ON : i < n ? LK_PSCI_AFF_OFF : EL3_CPU_NONE);
+    return n;
+}

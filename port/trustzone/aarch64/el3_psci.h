@@ -19,6 +19,9 @@
 
 /* CPU0, before the pen opens (the others read the states once released): cpu's state (ON, OFF or NONE). */
 void el3_psci_set(unsigned cpu, uint32_t state);
+/* CPU0, before the pen opens, for the images where every CPU runs the normal world: CPU0 ON, CPUs 1 .. n-1 OFF
+ * (n: the CPUs the GIC has), the others NONE. Returns n. */
+unsigned el3_psci_set_all(unsigned n);
 /* CPU_ON (SMC32 or SMC64 arguments widened): a normal-world CPU that is OFF starts at entry (normal-world RAM,
  * 4-aligned) with x0 = context. */
 uint32_t el3_psci_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context);

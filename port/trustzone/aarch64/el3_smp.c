@@ -49,16 +49,14 @@ static void __attribute__((noreturn)) cpu_boot(unsigned cpu, uint64_t entry, uin
 
 void el3_main_cpu0(void)
 {
-    unsigned n, i;
+    unsigned n;
 
     /* the normal world's image goes to non-secure RAM while the MMU is still off (nothing cached yet) */
     memcpy((void *)(uintptr_t)TZ_NS_IMAGE, __ns_image_start, (size_t)(__ns_image_end - __ns_image_start));
     el3_mmu_setup();
     el3_cpu_init();
     a64_gic_dist_init();
-    n = a64_gic_cpu_count(EL3_MAX_CPUS);
-    for (i = 0; i < EL3_MAX_CPUS; i++) /* before the pen opens: the others read these once released */
-        el3_psci_set(i, i == 0 ? LK_PSCI_AFF_ON : i < n ? LK_PSCI_AFF_OFF : EL3_CPU_NONE);
+    n = el3_psci_set_all(a64_gic_cpu_count(EL3_MAX_CPUS));
     tz_printf("EL3: %u CPUs, each runs the normal world and its own secure world; CPU0 starts, the others wait "
               "for PSCI CPU_ON\n", n);
     tz_pen_release();

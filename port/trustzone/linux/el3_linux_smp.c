@@ -59,14 +59,12 @@ static void __attribute__((noreturn)) cpu_boot(unsigned cpu, uint64_t entry, uin
 
 void el3_main_cpu0(void)
 {
-    unsigned n, i;
+    unsigned n;
 
     el3_mmu_setup();
     el3_cpu_init();
     a64_gic_dist_init();
-    n = a64_gic_cpu_count(EL3_MAX_CPUS);
-    for (i = 0; i < EL3_MAX_CPUS; i++) /* before the pen opens: the others read these once released */
-        el3_psci_set(i, i == 0 ? LK_PSCI_AFF_ON : i < n ? LK_PSCI_AFF_OFF : EL3_CPU_NONE);
+    n = el3_psci_set_all(a64_gic_cpu_count(EL3_MAX_CPUS));
     a64_gic_handover_ns(); /* every SPI to Linux (CPU0's SGIs and PPIs: cpu_boot below) */
     tz_printf("EL3: %u CPUs, each runs Linux and its own secure world; CPU0 boots Linux at %#x (NS-EL1), device "
               "tree at %#x, the others wait for PSCI CPU_ON\n", n, LK_IMAGE_PA, LK_DTB_PA);
