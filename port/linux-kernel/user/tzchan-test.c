@@ -28,13 +28,15 @@
  * must not load);
  * then prints a summary, hands its verdict to the secure side and powers off (PSCI SYSTEM_OFF), which the
  * firmware turns into QEMU's exit status. Exit status when run by hand: 0 pass, 1 fail.
- * Arguments: [--production] [--smp] [--only=<names>] [--parts=<names>] [module path]; --only runs just the named
- * parts of 7 and 8 (comma separated: priv, intr, wake, setlane, unbind, second, probe, restart, kill, hostile) after
- * loading the module, to try one of them alone; --parts runs everything up to 6 and then only the named parts of 7
- * and 8 (for a secure side that does not support the others; it prints which ran).
- * --smp: the firmware for an SMP Linux (every CPU runs its own secure side, entered by the yielding doorbell):
+ * Arguments: [--production] [--smp] [--serve-in-call] [--only=<names>] [--parts=<names>] [module path]; --only
+ * runs just the named parts of 7 and 8 (comma separated: priv, intr, wake, setlane, unbind, second, probe,
+ * restart, kill, hostile) after loading the module, to try one of them alone; --parts runs everything up to 6 and
+ * then only the named parts of 7 and 8 (for a secure side that does not support the others; it prints which ran).
+ * --serve-in-call: the secure side drains the lanes inside the writer's own doorbell call (Genode's VMM on one CPU):
  * the unbind item first stalls the secure side (echoes left unread) so that a nonblocking write can leave a message
- * open, which the secure side's drain inside the writer's own doorbell would otherwise never allow.
+ * open, which that drain would otherwise never allow.
+ * --smp: the firmware for an SMP Linux (every CPU runs its own secure side, entered by the yielding doorbell);
+ * implies --serve-in-call and adds the SMP items.
  * --production tests a production driver (built without TZCHAN_TEST_HOOKS, e.g. by DKMS from the tzchan-dkms
  * package): the parts that need a test hook are skipped, each with its reason (the secure-RAM refusal, the
  * scribble, the scribble's EINTR case, the probe's error paths, the restart); `priv` checks instead that the test
@@ -88,6 +90,8 @@
 static unsigned failures, verified;
 static bool production; /* --production: the driver has no test hooks */
 static bool smp_fw; /* --smp: the firmware for an SMP Linux (the secure side on every CPU, yielding doorbell) */
+/* --serve-in-call (implied by --smp): the secure side drains a lane inside the writer's own doorbell call */
+static bool serve_in_call;
 /* 1-byte messages that fill the echo ring of a 64 KiB lane (32-byte echo records) and then some */
 #define UNBIND_STALL_MSGS 2100u
 static const char *optee; /* --optee=<smc|ffa>: the driver is port/optee's client of OP-TEE's tzchan PTA */
@@ -1470,11 +1474,11 @@ static void test_unbind(void)
 	int fd = open_lane(0, 0), fw = open_lane(0, O_NONBLOCK);
 	if (fd < 0 || fw < 0)
 		return;
-	/* --smp: the secure side drains the lane inside the writer's own doorbell (the yielding call of the SMP
-	 * firmware), so a nonblocking write always finds room. Stall it first: 1-byte messages, their echoes left
+	/* --serve-in-call (and --smp): the secure side drains the lane inside the writer's own doorbell (the
+	 * yielding call of the SMP firmware, the SMC exit of Genode's VMM), so a nonblocking write always finds room. Stall it first: 1-byte messages, their echoes left
 	 * unread, until the echo ring is full and the secure side stops reading lane 0 (it waits for room for the
 	 * next echo); the rest of these messages stays in the ring, which keeps room for the 1 MiB write below. */
-	unsigned stall = smp_fw ? UNBIND_STALL_MSGS : 0, k;
+	unsigned stall = serve_in_call ? UNBIND_STALL_MSGS : 0, k;
 	for (k = 0; k < stall; k++) {
 		unsigned char b = (unsigned char)k;
 		if (write_msg(fd, &b, 1, NULL) != 0) {
@@ -2011,7 +2015,9 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "--production") == 0)
 			production = true;
 		else if (strcmp(argv[i], "--smp") == 0)
-			smp_fw = true;
+			smp_fw = serve_in_call = true;
+		else if (strcmp(argv[i], "--serve-in-call") == 0)
+			serve_in_call = true;
 		else if (strncmp(argv[i], "--optee=", 8) == 0)
 			optee = argv[i] + 8;
 		else if (strncmp(argv[i], "--only=", 7) == 0)
