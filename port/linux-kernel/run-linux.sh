@@ -56,7 +56,8 @@ done
 # The SMP firmware's own checks (TZCHAN_FIRMWARE=smp), after the common ones: Linux saw every CPU online and the
 # driver chose the yielding doorbell; every CPU's secure side came up on its own stack, and its per-CPU summary
 # (printed at power-off) shows the lanes served from more than one CPU, by doorbells and by secure-timer events,
-# with preempted calls all resumed.
+# with preempted calls all resumed, and lanes served in parallel (a round on one lane while another CPU held
+# another lane's word).
 smp_checks() {
     last=$((smp - 1))
     grep -q "^cpus online: 0-$last[[:space:]]*$" "$console" || { echo "FAIL: Linux did not report CPUs 0-$last online"; return 1; }
@@ -72,6 +73,7 @@ smp_checks() {
         on && /^[0-9]+ / {
             rows++; split($2, m, "/"); if (m[1] + m[2] > 0) served++; if ($4 > 0) bell++
             split($9, ev, "/"); if (ev[2] > 0) tev++; split($10, tk, "/"); mid += tk[2]; pre += $11; res += $12
+            par += $14
         }
         END {
             if (rows != 4) { print "FAIL: no per-CPU summary from the secure side (" rows " rows)"; exit 1 }
@@ -81,7 +83,10 @@ smp_checks() {
             if (mid < 1) { print "FAIL: no secure-timer interrupt landed mid-transfer on any CPU"; exit 1 }
             if (pre < 1) { print "FAIL: no secure call was preempted"; exit 1 }
             if (pre != res) { print "FAIL: " pre " preempted secure calls but " res " resumed"; exit 1 }
-            printf "smp: messages served on %d CPUs, doorbells on %d, secure-timer service on %d, %d timer interrupts mid-transfer, %d calls preempted and resumed\n", served, bell, tev, mid, pre
+            # one word per lane: a round on one lane while another CPU holds another lane (one word for the whole
+            # service could never show that)
+            if (par < 1) { print "FAIL: no lane was served while another CPU held another lane (lanes not served in parallel)"; exit 1 }
+            printf "smp: messages served on %d CPUs, doorbells on %d, secure-timer service on %d, %d timer interrupts mid-transfer, %d calls preempted and resumed, %d rounds in parallel with another CPU'"'"'s lane\n", served, bell, tev, mid, pre, par
         }' "$log" || return 1
 }
 
