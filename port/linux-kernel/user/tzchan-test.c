@@ -528,6 +528,102 @@ static void *mig_writer(void *p)
 	return NULL;
 }
 
+/* A message left open by an O_NONBLOCK write() on one CPU (EAGAIN halfway: 1-byte messages with unread answers
+ * first fill the lane's answer ring, so the secure side stops reading the lane, as for the migrating writer) and
+ * finished by later write()s of the same file from another CPU: it must stay whole on its first CPU's lane. */
+static void test_percpu_resume(uint64_t *bytes, unsigned n)
+{
+	const int first = (int)n - 2, second = 0; /* CPU2 and CPU0 with 4 CPUs */
+	const size_t len = 8 * MIB;
+	unsigned resumes = 0, k;
+	struct lk_echo e;
+	char why[160] = "";
+	ssize_t r;
+	int fd = -1, on_cpu;
+
+	fill(big, len, 6200);
+	if (pin_to(0, first) != 0 || (fd = pc_open()) < 0 || fcntl(fd, F_SETFL, O_NONBLOCK) != 0) {
+		fail("resumed message: set-up on CPU%d: %s", first, strerror(errno));
+		goto out;
+	}
+	for (k = 0; k < UNBIND_STALL_MSGS; k++) {
+		unsigned char b = (unsigned char)k;
+		struct pollfd p = {fd, POLLOUT, 0};
+		r = write(fd, &b, 1);
+		if (r == 1)
+			continue;
+		if (r < 0 && errno == EAGAIN && poll(&p, 1, PC_WAIT_MS) == 1) {
+			k--;
+			continue;
+		}
+		fail("resumed message: stalling message %u: %zd (%s)", k, r, r < 0 ? strerror(errno) : "short");
+		goto out;
+	}
+	/* the first write() of the message, on `first`: takes what fits and stops (EAGAIN) with the message open */
+	r = write(fd, big, len);
+	on_cpu = sched_getcpu();
+	if (r >= 0 || errno != EAGAIN || on_cpu != first) {
+		fail("resumed message: the O_NONBLOCK write of %zu bytes on CPU%d returned %zd (%s), want EAGAIN on CPU%d",
+		     len, on_cpu, r, r < 0 ? strerror(errno) : "no error", first);
+		goto out;
+	}
+	/* release the stall: read the 1-byte messages' answers (on the lane of the file's open message) */
+	for (k = 0; k < UNBIND_STALL_MSGS; k++) {
+		unsigned char b = (unsigned char)k;
+		if (pc_read(fd, (unsigned char *)&e, sizeof e, why, sizeof why) != 0 || e.magic != LK_ECHO_MAGIC ||
+		    e.len != 1 || e.crc != tz_crc32(0, &b, 1)) {
+			fail("resumed message: the answer to stalling message %u is wrong or missing (%s)", k, why);
+			goto out;
+		}
+	}
+	/* then finish it from another CPU: the same write() repeated (the resume rule) until it returns len */
+	if (pin_to(0, second) != 0 || sched_getcpu() != second) {
+		fail("resumed message: cannot move to CPU%d: %s", second, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		struct pollfd p = {fd, POLLOUT, 0};
+		r = write(fd, big, len);
+		on_cpu = sched_getcpu();
+		if (r == (ssize_t)len)
+			break;
+		if (r < 0 && errno == EAGAIN && on_cpu == second && poll(&p, 1, PC_WAIT_MS) == 1) {
+			resumes++;
+			continue;
+		}
+		fail("resumed message: a resuming write on CPU%d: %zd (%s)", on_cpu, r, r < 0 ? strerror(errno) : "short");
+		goto out;
+	}
+	resumes++; /* the one that finished it */
+	/* mutant: the driver choosing the lane per write() (this CPU's) starts a new message on CPU0's lane: the
+	 * lane is wrong here (and the first part stays open on CPU2's lane) */
+	if (pc_lane(fd) != (int)LK_LANES + first) {
+		fail("resumed message: finished on lane %d, want %u (CPU%d's, where its first byte went)", pc_lane(fd),
+		     LK_LANES + (unsigned)first, first);
+	} else if (pc_read(fd, (unsigned char *)&e, sizeof e, why, sizeof why) != 0) {
+		fail("resumed message: %s", why);
+	} else if (e.magic != LK_ECHO_MAGIC || e.len != len || e.crc != tz_crc32(0, big, len)) {
+		fail("resumed message: the answer to its 8 MiB message is wrong (magic %#x, len %llu, crc %#x)", e.magic,
+		     e.len, e.crc);
+	} else {
+		verified++;
+		*bytes += len;
+		printf("resumed message: an 8 MiB O_NONBLOCK write() left open on CPU%d (EAGAIN halfway), finished by %u "
+		       "later write()s on CPU%d: whole on lane %u (CPU%d's), its length and CRC-32 verified by the secure "
+		       "side\n", first, resumes, second, LK_LANES + (unsigned)first, first);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	{
+		cpu_set_t all;
+		CPU_ZERO(&all);
+		for (unsigned i = 0; i < n; i++)
+			CPU_SET(i, &all);
+		sched_setaffinity(0, sizeof all, &all);
+	}
+}
+
 static void test_percpu(uint64_t *bytes)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -677,6 +773,8 @@ static void test_percpu(uint64_t *bytes)
 		       m.start_cpu, moves, m.end_cpu, LK_LANES + 1);
 	}
 	close(m.fd);
+	if (!failures && n >= 3)
+		test_percpu_resume(bytes, n);
 }
 
 /* ---- 3: generator, short reads --------------------------------------------------------------------------- */
