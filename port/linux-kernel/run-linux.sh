@@ -56,7 +56,8 @@ done
 # The SMP firmware's own checks (TZCHAN_FIRMWARE=smp), after the common ones: Linux saw every CPU online and the
 # driver chose the yielding doorbell; every CPU's secure side came up on its own stack, and its per-CPU summary
 # (printed at power-off) shows the lanes served from more than one CPU, by doorbells and by secure-timer events,
-# with preempted calls all resumed.
+# with preempted calls all resumed, and lanes served in parallel (a round on one lane while another CPU held
+# another lane's word).
 smp_checks() {
     last=$((smp - 1))
     grep -q "^cpus online: 0-$last[[:space:]]*$" "$console" || { echo "FAIL: Linux did not report CPUs 0-$last online"; return 1; }
@@ -67,11 +68,19 @@ smp_checks() {
         grep -q "^secure side up on CPU$c " "$log" || { echo "FAIL: the secure side of CPU$c never came up"; return 1; }
         c=$((c + 1))
     done
+    if [ "$smp" = 4 ]; then
+        # the test took CPU3 offline and back: Linux saw it OFF (AFFINITY_INFO, after its PSCI CPU_OFF) and CPU_ON
+        # brought it back (its secure side came up again: the summary's "ups" column)
+        grep -q "psci: CPU$last killed (polled" "$console" || { echo "FAIL: no 'psci: CPU$last killed' (CPU_OFF) on the console"; return 1; }
+        ! grep -q "CPU$last may not have shut down cleanly\|unable to power off CPU$last" "$console" || \
+            { echo "FAIL: CPU$last did not power off cleanly"; return 1; }
+    fi
     awk -v n="$smp" '
         /^---- per-CPU secure side/ { on = 1; next }
         on && /^[0-9]+ / {
             rows++; split($2, m, "/"); if (m[1] + m[2] > 0) served++; if ($4 > 0) bell++
             split($9, ev, "/"); if (ev[2] > 0) tev++; split($10, tk, "/"); mid += tk[2]; pre += $11; res += $12
+            par += $14; again += $15; if ($1 == n - 1) ups = $16 + 0
         }
         END {
             if (rows != 4) { print "FAIL: no per-CPU summary from the secure side (" rows " rows)"; exit 1 }
@@ -81,7 +90,13 @@ smp_checks() {
             if (mid < 1) { print "FAIL: no secure-timer interrupt landed mid-transfer on any CPU"; exit 1 }
             if (pre < 1) { print "FAIL: no secure call was preempted"; exit 1 }
             if (pre != res) { print "FAIL: " pre " preempted secure calls but " res " resumed"; exit 1 }
-            printf "smp: messages served on %d CPUs, doorbells on %d, secure-timer service on %d, %d timer interrupts mid-transfer, %d calls preempted and resumed\n", served, bell, tev, mid, pre
+            # one word per lane: a round on one lane while another CPU holds another lane (one word for the whole
+            # service could never show that)
+            if (par < 1) { print "FAIL: no lane was served while another CPU held another lane (lanes not served in parallel)"; exit 1 }
+            if (again < 1) { print "FAIL: no lane was served again for a server that found its word taken"; exit 1 }
+            # CPU hotplug (tzchan-test --smp with 4 CPUs): the last CPU came up twice (boot, and the CPU_ON after its CPU_OFF)
+            if (n == 4 && ups != 2) { print "FAIL: the secure side of CPU" n - 1 " came up " ups " time(s), want 2 (boot, and again after CPU_OFF)"; exit 1 }
+            printf "smp: messages served on %d CPUs, doorbells on %d, secure-timer service on %d, %d timer interrupts mid-transfer, %d calls preempted and resumed, %d rounds in parallel with another CPU'"'"'s lane, %d rounds again for a server that found a lane taken%s\n", served, bell, tev, mid, pre, par, again, n == 4 ? ", CPU" n - 1 " off (PSCI CPU_OFF) and on again (its secure side up " ups " times)" : ""
         }' "$log" || return 1
 }
 

@@ -391,7 +391,8 @@ static ssize_t tzc_write(struct file *file, const char __user *ubuf, size_t len,
 	}
 	/* The message's lane: the one its first byte went to, while it is open; else this CPU's (a hint only: the
 	 * message keeps it even if we migrate right now). mutant: taking this CPU's lane for a resumed message
-	 * splits it over two lanes (the second part is refused: another length, or a new message) */
+	 * splits it over two lanes (the rest goes as a new message on the other lane): tzchan-test --smp's
+	 * "resumed message" item fails */
 	lane = f->pc_open ? f->pc_lane : tzc.cpu_lane0 + raw_smp_processor_id() % tzc.cpu_lanes;
 	ret = tzc_write_on(file, ubuf, len, true, lane);
 	WRITE_ONCE(f->pc_lane, lane);

@@ -532,6 +532,337 @@ static void *mig_writer(void *p)
 	return NULL;
 }
 
+/* A message left open by an O_NONBLOCK write() on one CPU (EAGAIN halfway: 1-byte messages with unread answers
+ * first fill the lane's answer ring, so the secure side stops reading the lane, as for the migrating writer) and
+ * finished by later write()s of the same file from another CPU: it must stay whole on its first CPU's lane. */
+static void test_percpu_resume(uint64_t *bytes, unsigned n)
+{
+	const int first = (int)n - 2, second = 0; /* CPU2 and CPU0 with 4 CPUs */
+	const size_t len = 8 * MIB;
+	unsigned resumes = 0, k;
+	struct lk_echo e;
+	char why[160] = "";
+	ssize_t r;
+	int fd = -1, on_cpu;
+
+	fill(big, len, 6200);
+	if (pin_to(0, first) != 0 || (fd = pc_open()) < 0 || fcntl(fd, F_SETFL, O_NONBLOCK) != 0) {
+		fail("resumed message: set-up on CPU%d: %s", first, strerror(errno));
+		goto out;
+	}
+	for (k = 0; k < UNBIND_STALL_MSGS; k++) {
+		unsigned char b = (unsigned char)k;
+		struct pollfd p = {fd, POLLOUT, 0};
+		r = write(fd, &b, 1);
+		if (r == 1)
+			continue;
+		if (r < 0 && errno == EAGAIN && poll(&p, 1, PC_WAIT_MS) == 1) {
+			k--;
+			continue;
+		}
+		fail("resumed message: stalling message %u: %zd (%s)", k, r, r < 0 ? strerror(errno) : "short");
+		goto out;
+	}
+	/* the first write() of the message, on `first`: takes what fits and stops (EAGAIN) with the message open */
+	r = write(fd, big, len);
+	on_cpu = sched_getcpu();
+	if (r >= 0 || errno != EAGAIN || on_cpu != first) {
+		fail("resumed message: the O_NONBLOCK write of %zu bytes on CPU%d returned %zd (%s), want EAGAIN on CPU%d",
+		     len, on_cpu, r, r < 0 ? strerror(errno) : "no error", first);
+		goto out;
+	}
+	/* release the stall: read the 1-byte messages' answers (on the lane of the file's open message) */
+	for (k = 0; k < UNBIND_STALL_MSGS; k++) {
+		unsigned char b = (unsigned char)k;
+		if (pc_read(fd, (unsigned char *)&e, sizeof e, why, sizeof why) != 0 || e.magic != LK_ECHO_MAGIC ||
+		    e.len != 1 || e.crc != tz_crc32(0, &b, 1)) {
+			fail("resumed message: the answer to stalling message %u is wrong or missing (%s)", k, why);
+			goto out;
+		}
+	}
+	/* then finish it from another CPU: the same write() repeated (the resume rule) until it returns len */
+	if (pin_to(0, second) != 0 || sched_getcpu() != second) {
+		fail("resumed message: cannot move to CPU%d: %s", second, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		struct pollfd p = {fd, POLLOUT, 0};
+		r = write(fd, big, len);
+		on_cpu = sched_getcpu();
+		if (r == (ssize_t)len)
+			break;
+		if (r < 0 && errno == EAGAIN && on_cpu == second && poll(&p, 1, PC_WAIT_MS) == 1) {
+			resumes++;
+			continue;
+		}
+		fail("resumed message: a resuming write on CPU%d: %zd (%s)", on_cpu, r, r < 0 ? strerror(errno) : "short");
+		goto out;
+	}
+	resumes++; /* the one that finished it */
+	/* mutant: the driver choosing the lane per write() (this CPU's) starts a new message on CPU0's lane: the
+	 * lane is wrong here (and the first part stays open on CPU2's lane) */
+	if (pc_lane(fd) != (int)LK_LANES + first) {
+		fail("resumed message: finished on lane %d, want %u (CPU%d's, where its first byte went)", pc_lane(fd),
+		     LK_LANES + (unsigned)first, first);
+	} else if (pc_read(fd, (unsigned char *)&e, sizeof e, why, sizeof why) != 0) {
+		fail("resumed message: %s", why);
+	} else if (e.magic != LK_ECHO_MAGIC || e.len != len || e.crc != tz_crc32(0, big, len)) {
+		fail("resumed message: the answer to its 8 MiB message is wrong (magic %#x, len %llu, crc %#x)", e.magic,
+		     e.len, e.crc);
+	} else {
+		verified++;
+		*bytes += len;
+		printf("resumed message: an 8 MiB O_NONBLOCK write() left open on CPU%d (EAGAIN halfway), finished by %u "
+		       "later write()s on CPU%d: whole on lane %u (CPU%d's), its length and CRC-32 verified by the secure "
+		       "side\n", first, resumes, second, LK_LANES + (unsigned)first, first);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	{
+		cpu_set_t all;
+		CPU_ZERO(&all);
+		for (unsigned i = 0; i < n; i++)
+			CPU_SET(i, &all);
+		sched_setaffinity(0, sizeof all, &all);
+	}
+}
+
+/* CPU hotplug under load: the last CPU is taken offline (PSCI CPU_OFF) while threads on the other CPUs exchange
+ * messages on their lanes and a writer pinned to it sleeps halfway through an 8 MiB message on its lane (stalled
+ * as for the migrating writer). Linux moves the writer to another CPU; once the stall is released its message must
+ * finish whole on the offline CPU's lane (served by the other CPUs' secure sides) with its answer there. Then the
+ * CPU comes back (a second PSCI CPU_ON of it) and a thread pinned to it exchanges messages on its lane again. */
+struct hp_load {
+	int cpu, stop; /* stop: set by the main thread (atomics) */
+	pthread_t th;
+	unsigned bad, lane_bad, msgs;
+	uint64_t bytes;
+	char why[160];
+};
+
+static void *hp_load_worker(void *p)
+{
+	struct hp_load *t = p;
+	unsigned char *msg = malloc(MIB);
+	int fd = -1;
+
+	if (!msg || pin_to(0, t->cpu) != 0 || (fd = pc_open()) < 0) {
+		snprintf(t->why, sizeof t->why, "set-up on CPU%d: %s", t->cpu, strerror(errno));
+		t->bad++;
+		goto out;
+	}
+	/* acquire: pairs with the main thread's release store of stop */
+	for (unsigned r = 0; !__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE); r++) {
+		size_t len = 256 * 1024 + (r * 4099u) % 65536u, glen = 128 * 1024 + (r * 333u) % 32768u;
+		if (pc_exchange(fd, msg, len, glen, 7000u + 1000u * (unsigned)t->cpu + r, t->why, sizeof t->why)) {
+			t->bad++;
+			break;
+		}
+		if (pc_lane(fd) != (int)LK_LANES + t->cpu)
+			t->lane_bad++;
+		t->msgs += 2;
+		t->bytes += len + glen;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(msg);
+	return NULL;
+}
+
+struct hp_writer {
+	int fd, cpu, end_cpu, rc;
+	pid_t tid;
+	int writing; /* 1 while the big write runs, 2 if the writer failed before it (atomics) */
+	size_t len;
+	unsigned char *msg;
+	char why[160];
+};
+
+static void *hp_writer_main(void *p)
+{
+	struct hp_writer *m = p;
+	pin_to(0, m->cpu);
+	for (unsigned k = 0; k < UNBIND_STALL_MSGS; k++) {
+		unsigned char b = (unsigned char)k;
+		if (pc_write(m->fd, &b, 1, m->why, sizeof m->why) != 0) {
+			m->rc = -1;
+			__atomic_store_n(&m->writing, 2, __ATOMIC_RELEASE); /* pairs with the main thread's acquire */
+			return NULL;
+		}
+	}
+	__atomic_store_n(&m->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELAXED); /* published by the release below */
+	__atomic_store_n(&m->writing, 1, __ATOMIC_RELEASE); /* pairs with the main thread's acquire */
+	m->rc = pc_write(m->fd, m->msg, m->len, m->why, sizeof m->why);
+	m->end_cpu = sched_getcpu();
+	__atomic_store_n(&m->writing, 0, __ATOMIC_RELEASE); /* pairs with the main thread's acquire */
+	return NULL;
+}
+
+/* Writes "0" or "1" to a CPU's sysfs online file and reads it back. */
+static int cpu_set_online(int cpu, int on)
+{
+	char path[64], c = 0;
+	int fd, ok;
+	snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/online", cpu);
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, on ? "1" : "0", 1) == 1 && lseek(fd, 0, SEEK_SET) == 0 && read(fd, &c, 1) == 1 &&
+	     c == (on ? '1' : '0');
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static void set_all_cpus(unsigned n)
+{
+	cpu_set_t all;
+	CPU_ZERO(&all);
+	for (unsigned i = 0; i < n; i++)
+		CPU_SET(i, &all);
+	sched_setaffinity(0, sizeof all, &all);
+}
+
+static void test_percpu_hotplug(uint64_t *bytes, unsigned n)
+{
+	const int off = (int)n - 1;
+	struct hp_load ld[4];
+	static struct hp_writer m; /* static: a writer left behind by a failure may still use it */
+	struct pc_thread again_t;
+	struct lk_echo e;
+	pthread_t w;
+	char path[64], line[32] = "", why[160] = "";
+	int rd = -1, stalled = 0, went_off = 0, writer_up = 0;
+	unsigned load_msgs = 0, k;
+	uint64_t load_bytes = 0;
+
+	memset(ld, 0, sizeof ld);
+	memset(&again_t, 0, sizeof again_t);
+	memset(&m, 0, sizeof m);
+	m.fd = -1;
+	m.cpu = off;
+	m.len = 8 * MIB;
+	m.msg = big;
+	fill(big, m.len, 6300);
+	/* both files take the lane of `off` (pinned there while they open) */
+	if (pin_to(0, off) != 0 || (m.fd = pc_open()) < 0 || (rd = pc_open()) < 0) {
+		fail("CPU hotplug: set-up on CPU%d: %s", off, strerror(errno));
+		goto out;
+	}
+	set_all_cpus(n);
+	for (unsigned i = 0; i < (unsigned)off; i++) {
+		ld[i].cpu = (int)i;
+		if (pthread_create(&ld[i].th, NULL, hp_load_worker, &ld[i]) != 0) {
+			fail("CPU hotplug: pthread_create");
+			goto out;
+		}
+	}
+	if (pthread_create(&w, NULL, hp_writer_main, &m) != 0) {
+		fail("CPU hotplug: pthread_create");
+		goto out;
+	}
+	writer_up = 1;
+	while (!__atomic_load_n(&m.writing, __ATOMIC_ACQUIRE)) /* pairs with the writer's release */
+		usleep(100);
+	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)__atomic_load_n(&m.tid, __ATOMIC_RELAXED));
+	for (int waited = 0; __atomic_load_n(&m.writing, __ATOMIC_ACQUIRE) == 1 && waited < 60000 && !stalled;
+	     waited++) {
+		FILE *sf = fopen(path, "r");
+		line[0] = 0;
+		if (sf && fgets(line, sizeof line, sf) && strncmp(line, "64 ", 3) == 0)
+			stalled = 1;
+		if (sf)
+			fclose(sf);
+		if (!stalled)
+			usleep(1000);
+	}
+	if (!stalled) {
+		fail("CPU hotplug: the writer on CPU%d was never seen asleep in write() mid-message", off);
+		goto out;
+	}
+	/* CPU_OFF while the writer sleeps mid-message and the others stream */
+	if (cpu_set_online(off, 0) != 0) {
+		fail("CPU hotplug: taking CPU%d offline: %s", off, strerror(errno));
+		goto out;
+	}
+	went_off = 1;
+	/* release the stall: the secure side of another CPU goes on with the lane of the one that is off */
+	for (k = 0; k < UNBIND_STALL_MSGS; k++) {
+		unsigned char b = (unsigned char)k;
+		if (pc_read(rd, (unsigned char *)&e, sizeof e, why, sizeof why) != 0 || e.magic != LK_ECHO_MAGIC ||
+		    e.len != 1 || e.crc != tz_crc32(0, &b, 1)) {
+			fail("CPU hotplug: the answer to stalling message %u is wrong or missing (%s)", k, why);
+			goto out;
+		}
+	}
+	pthread_join(w, NULL);
+	writer_up = 0;
+	if (m.rc != 0) {
+		fail("CPU hotplug: the writer: %s", m.why);
+		goto out;
+	}
+	if (m.end_cpu == off || pc_lane(m.fd) != (int)LK_LANES + off) {
+		fail("CPU hotplug: the writer ended on CPU%d, its message on lane %d (want another CPU, lane %u)",
+		     m.end_cpu, pc_lane(m.fd), LK_LANES + (unsigned)off);
+		goto out;
+	}
+	if (pc_read(m.fd, (unsigned char *)&e, sizeof e, why, sizeof why) != 0 || e.magic != LK_ECHO_MAGIC ||
+	    e.len != m.len || e.crc != tz_crc32(0, m.msg, m.len)) {
+		fail("CPU hotplug: the answer to the 8 MiB message on CPU%d's lane is wrong or missing (%s; len %llu)",
+		     off, why, e.len);
+		goto out;
+	}
+	verified++;
+	*bytes += m.len;
+	/* a second CPU_ON of that CPU, then traffic pinned to it on its lane again */
+	if (cpu_set_online(off, 1) != 0) {
+		fail("CPU hotplug: bringing CPU%d back online: %s", off, strerror(errno));
+		goto out;
+	}
+	went_off = 0;
+	again_t.cpu = off;
+	pc_worker(&again_t); /* pins this thread to `off` */
+	set_all_cpus(n);
+	if (again_t.bad || again_t.lane_bad) {
+		fail("CPU hotplug: traffic on CPU%d after it came back: %s (%u not on its lane)", off,
+		     again_t.bad ? again_t.why : "lane", again_t.lane_bad);
+		goto out;
+	}
+	verified += again_t.msgs;
+	*bytes += again_t.bytes;
+out:
+	for (unsigned i = 0; i < (unsigned)off; i++)
+		__atomic_store_n(&ld[i].stop, 1, __ATOMIC_RELEASE); /* pairs with the worker's acquire */
+	for (unsigned i = 0; i < (unsigned)off; i++) {
+		if (!ld[i].th)
+			continue;
+		pthread_join(ld[i].th, NULL);
+		if (ld[i].bad || ld[i].lane_bad)
+			fail("CPU hotplug: load on CPU%u: %s (%u messages not on its lane)", i,
+			     ld[i].bad ? ld[i].why : "lane", ld[i].lane_bad);
+		load_msgs += ld[i].msgs;
+		load_bytes += ld[i].bytes;
+	}
+	verified += load_msgs;
+	*bytes += load_bytes;
+	if (writer_up) /* a failure above left it asleep in write(): the run fails anyway, leave it */
+		pthread_detach(w);
+	if (went_off)
+		cpu_set_online(off, 1);
+	set_all_cpus(n);
+	if (m.fd >= 0 && !writer_up)
+		close(m.fd);
+	if (rd >= 0)
+		close(rd);
+	if (!failures)
+		printf("CPU hotplug: CPU%d taken offline (PSCI CPU_OFF) with its writer asleep halfway through an 8 MiB "
+		       "message on its lane, while %u threads on the other CPUs exchanged %u messages (%.1f MiB); the "
+		       "writer finished on CPU%d, the message whole on lane %u and its answer verified; CPU%d back online "
+		       "(a second CPU_ON): %u messages on its lane again, verified\n", off, (unsigned)off, load_msgs,
+		       (double)load_bytes / MIB, m.end_cpu, LK_LANES + (unsigned)off, off, again_t.msgs);
+}
+
 static void test_percpu(uint64_t *bytes)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -681,6 +1012,10 @@ static void test_percpu(uint64_t *bytes)
 		       m.start_cpu, moves, m.end_cpu, LK_LANES + 1);
 	}
 	close(m.fd);
+	if (!failures && n >= 3)
+		test_percpu_resume(bytes, n);
+	if (!failures && n == 4)
+		test_percpu_hotplug(bytes, n);
 }
 
 /* ---- 3: generator, short reads --------------------------------------------------------------------------- */

@@ -15,6 +15,12 @@
  * on request (lk_smc.h). Messages of any length are read with tzchan_recv_some in bounded steps, so a
  * multi-MiB message never has to fit anywhere. Any protocol violation drops the region (unmapped, never
  * touched again) and is reported through TZ_SMC_STATUS; the payload keeps serving.
+ *
+ * Two ways to drive it. tz_sp_run() serves every lane and owns the whole service (the single-CPU firmware, the
+ * Genode VMM). The SMP firmware serves each lane on its own (tz_sp_run_lane(), sp_linux.h), holding that lane's
+ * word only: everything a lane's round touches is that lane's (its endpoint, message state, step buffer and
+ * counters); what concerns the whole service (dropping a broken region, judging a verdict that came as a message,
+ * every call) is done with every lane's word held (tz_sp_settle() and tz_sp_call()).
  */
 #include "tz_secure.h"
 
@@ -49,7 +55,18 @@ struct lane {
     struct lk_echo echo;
     bool gen, gen_open;
     uint64_t gen_len, gen_seed, gen_sent;
+    int err;                /* the channel's error that broke this lane (the region is dropped by the next settle) */
+    bool verdict_due;       /* a verdict came as a message on this lane: judged by the next settle (tz_sp_settle) */
 };
+
+/* Per lane, touched only by the lane's round (or with every lane held): never cleared by a registration change.
+ * One cache line each, so that lanes served on different CPUs do not share one. */
+struct lane_count {
+    uint64_t msgs_in, bytes_in, msgs_out, bytes_out, gen_msgs, sleeps;
+} __attribute__((aligned(64)));
+static struct lane_count lc[LK_MAX_LANES];
+/* Each lane's step buffer (a round on one lane never touches another's). */
+static unsigned char lane_buf[LK_MAX_LANES][STEP_BYTES];
 
 static struct {
     bool registered;
@@ -59,15 +76,13 @@ static struct {
     uint64_t pa, size;
     uint32_t lanes, ring;
     struct lane lane[LK_MAX_LANES];
-    unsigned char buf[STEP_BYTES];
 
     uint32_t accepted, refused, unregistered;
     int last_error, last_refusal;
     uint32_t eproto_seen, other_errors;
-    uint64_t msgs_in, bytes_in, msgs_out, bytes_out, gen_msgs;
     uint64_t rang;          /* SPIs raised at the normal world */
     uint64_t sgis, calls;   /* SGI 8 taken (doorbells + mailbox calls), mailbox calls served */
-    uint64_t sleeps;        /* times the payload went to wfi with every lane waiting */
+    uint64_t sleeps;        /* times the payload went to wfi with every lane waiting (tz_sp_run) */
     uint64_t deadline;
     int channel_verdict;    /* exit status of a verdict that came as a message; LK_EXIT_NO_VERDICT: none */
 } sp;
@@ -76,9 +91,25 @@ _Static_assert(sizeof(struct lk_verdict) == sizeof(struct lk_gen_req), "lane 1 r
 
 static struct tz_memmap memmap;
 
+/* The sum of every lane's counters (with every lane held, or on the single-CPU firmware). */
+static struct lane_count totals(void)
+{
+    struct lane_count t = {0, 0, 0, 0, 0, 0};
+    for (uint32_t i = 0; i < LK_MAX_LANES; i++) {
+        t.msgs_in += lc[i].msgs_in;
+        t.bytes_in += lc[i].bytes_in;
+        t.msgs_out += lc[i].msgs_out;
+        t.bytes_out += lc[i].bytes_out;
+        t.gen_msgs += lc[i].gen_msgs;
+        t.sleeps += lc[i].sleeps;
+    }
+    return t;
+}
+
 void tz_sp_init(void)
 {
     memset(&sp, 0, sizeof sp);
+    memset(lc, 0, sizeof lc);
     sp.gen_next = 1;
     sp.channel_verdict = LK_EXIT_NO_VERDICT;
     tz_sp_board_memmap(&memmap, 1, LK_MAX_LANES, 4096, 1u << 20);
@@ -214,6 +245,7 @@ static int verdict(uint32_t normal_failures, uint32_t normal_msgs, bool producti
     bool pass;
     uint64_t rang = sp.rang;
     struct tzchan_stats st;
+    struct lane_count t = totals();
     for (uint32_t i = 0; sp.registered && i < sp.lanes; i++) {
         tzchan_get_stats(&sp.lane[i].ch, &st);
         rang += st.doorbells; /* the region still registered: its rings are not in sp.rang yet */
@@ -221,12 +253,12 @@ static int verdict(uint32_t normal_failures, uint32_t normal_msgs, bool producti
     tz_printf("---- tzchan secure side summary (Linux normal world) ----\n");
     tz_printf("messages: %llu in (%llu bytes, each answered with its length and CRC-32), %llu out "
               "(%llu bytes, %llu generated on request)\n",
-              (unsigned long long)sp.msgs_in, (unsigned long long)sp.bytes_in, (unsigned long long)sp.msgs_out,
-              (unsigned long long)sp.bytes_out, (unsigned long long)sp.gen_msgs);
+              (unsigned long long)t.msgs_in, (unsigned long long)t.bytes_in, (unsigned long long)t.msgs_out,
+              (unsigned long long)t.bytes_out, (unsigned long long)t.gen_msgs);
     tz_printf("doorbells: %llu SPIs raised at Linux, %llu SGIs taken (%llu of them mailbox calls); ",
               (unsigned long long)rang, (unsigned long long)sp.sgis, (unsigned long long)sp.calls);
-    put_ratio(rang + (sp.sgis - sp.calls), sp.msgs_in + sp.msgs_out);
-    tz_printf(" per message both ways; slept in wfi %llu times\n", (unsigned long long)sp.sleeps);
+    put_ratio(rang + (sp.sgis - sp.calls), t.msgs_in + t.msgs_out);
+    tz_printf(" per message both ways; slept in wfi %llu times\n", (unsigned long long)(sp.sleeps + t.sleeps));
     tz_printf("registrations: %u accepted, %u refused (last: %s), %u unregistered, %u taken over; "
               "TZCHAN_EPROTO caught %u; other errors %u; stale generations refused %u\n",
               sp.accepted, sp.refused, sp.refused ? code_name(sp.last_refusal) : "none", sp.unregistered,
@@ -236,11 +268,11 @@ static int verdict(uint32_t normal_failures, uint32_t normal_msgs, bool producti
               "takeover or stale generation; one reload" : "test driver: one scribble, secure RAM refused, one "
               "takeover, two stale generations refused");
     if (production)
-        pass = normal_failures == 0 && normal_msgs > 0 && sp.msgs_in > 0 && sp.eproto_seen == 0 &&
+        pass = normal_failures == 0 && normal_msgs > 0 && t.msgs_in > 0 && sp.eproto_seen == 0 &&
                sp.accepted >= 2 && sp.unregistered >= 1 && sp.refused == 0 && sp.other_errors == 0 &&
                sp.takeovers == 0 && sp.stale_refused == 0;
     else
-        pass = normal_failures == 0 && normal_msgs > 0 && sp.msgs_in > 0 && sp.eproto_seen == 1 &&
+        pass = normal_failures == 0 && normal_msgs > 0 && t.msgs_in > 0 && sp.eproto_seen == 1 &&
                sp.accepted >= 3 && sp.unregistered >= 1 && sp.refused >= 2 && sp.other_errors == 0 &&
                sp.takeovers == 1 && sp.stale_refused == 2;
     tz_printf("VERDICT %s linux\n", pass ? "PASS" : "FAIL");
@@ -289,12 +321,27 @@ void tz_sp_call(uint32_t fid, const uint32_t a[6], uint32_t r[4])
     }
 }
 
-/* A message ended: prepare its answer. */
-static void message_done(struct lane *l, uint32_t lane_no)
+/* A verdict that came as a message on a lane: judged (with the whole service's counters), answered on that lane. */
+static void channel_verdict(struct lane *l)
+{
+    struct lk_verdict v;
+    memcpy(&v, l->head, sizeof v);
+    /* the first one counts: a later one (a confused or hostile test) cannot turn a FAIL into a PASS */
+    int status = verdict(v.failures, (uint32_t)v.messages, true);
+    if (sp.channel_verdict == LK_EXIT_NO_VERDICT)
+        sp.channel_verdict = status;
+    l->echo = (struct lk_echo){LK_VERDICT_MAGIC, (unsigned)sp.channel_verdict, 0, l->seq};
+    l->verdict_due = false;
+    l->replying = true;
+}
+
+/* A message ended: prepare its answer. whole: the caller holds the whole service (else a verdict waits for the
+ * next settle, and the lane answers nothing until then). */
+static void message_done(struct lane *l, uint32_t lane_no, bool whole)
 {
     struct lk_gen_req req;
     struct lk_verdict v;
-    sp.msgs_in++;
+    lc[lane_no].msgs_in++;
     l->seq++;
     l->replying = true;
     l->gen = false;
@@ -310,11 +357,10 @@ static void message_done(struct lane *l, uint32_t lane_no)
         }
         memcpy(&v, l->head, sizeof v);
         if (v.magic == LK_VERDICT_MAGIC) {
-            /* the first one counts: a later one (a confused or hostile test) cannot turn a FAIL into a PASS */
-            int status = verdict(v.failures, (uint32_t)v.messages, true);
-            if (sp.channel_verdict == LK_EXIT_NO_VERDICT)
-                sp.channel_verdict = status;
-            l->echo = (struct lk_echo){LK_VERDICT_MAGIC, (unsigned)sp.channel_verdict, 0, l->seq};
+            l->replying = false;
+            l->verdict_due = true;
+            if (whole)
+                channel_verdict(l);
             return;
         }
     }
@@ -323,14 +369,18 @@ static void message_done(struct lane *l, uint32_t lane_no)
 
 /* Moves one lane forward by at most STEP_BYTES. Returns > 0 progress, 0 must wait (l->want says for what),
  * < 0 the channel's error. */
-static int pump(struct lane *l, uint32_t lane_no)
+static int pump(struct lane *l, uint32_t lane_no, bool whole)
 {
+    unsigned char *buf = lane_buf[lane_no];
+    struct lane_count *n = &lc[lane_no];
     int64_t r;
     bool end;
 
     l->want = 0;
+    if (l->verdict_due)
+        return 0; /* (not when whole: message_done judged it) nothing moves on this lane until it is judged */
     if (!l->replying) {
-        r = tzchan_recv_some(&l->ch, sp.buf, sizeof sp.buf, &end);
+        r = tzchan_recv_some(&l->ch, buf, STEP_BYTES, &end);
         if (r == TZCHAN_EAGAIN) {
             l->want = TZCHAN_WAIT_DATA;
             return 0;
@@ -338,14 +388,14 @@ static int pump(struct lane *l, uint32_t lane_no)
         if (r < 0)
             return (int)r;
         if (l->rx_len < sizeof l->head) {
-            uint64_t n = sizeof l->head - l->rx_len;
-            memcpy(l->head + l->rx_len, sp.buf, (size_t)(n < (uint64_t)r ? n : (uint64_t)r));
+            uint64_t k = sizeof l->head - l->rx_len;
+            memcpy(l->head + l->rx_len, buf, (size_t)(k < (uint64_t)r ? k : (uint64_t)r));
         }
-        l->rx_crc = tz_crc32(l->rx_crc, sp.buf, (uint64_t)r);
+        l->rx_crc = tz_crc32(l->rx_crc, buf, (uint64_t)r);
         l->rx_len += (uint64_t)r;
-        sp.bytes_in += (uint64_t)r;
+        n->bytes_in += (uint64_t)r;
         if (end) {
-            message_done(l, lane_no);
+            message_done(l, lane_no, whole);
             l->rx_len = 0;
             l->rx_crc = 0;
         }
@@ -359,8 +409,8 @@ static int pump(struct lane *l, uint32_t lane_no)
         }
         if (r < 0)
             return (int)r;
-        sp.msgs_out++;
-        sp.bytes_out += sizeof l->echo;
+        n->msgs_out++;
+        n->bytes_out += sizeof l->echo;
         l->replying = false;
         return 1;
     }
@@ -371,12 +421,12 @@ static int pump(struct lane *l, uint32_t lane_no)
         l->gen_open = true;
     }
     if (l->gen_sent < l->gen_len) {
-        uint64_t n = l->gen_len - l->gen_sent;
-        if (n > sizeof sp.buf)
-            n = sizeof sp.buf;
-        for (uint64_t i = 0; i < n; i++)
-            sp.buf[i] = lk_gen_byte(l->gen_seed, l->gen_sent + i);
-        r = tzchan_send_some(&l->ch, sp.buf, (size_t)n);
+        uint64_t k = l->gen_len - l->gen_sent;
+        if (k > STEP_BYTES)
+            k = STEP_BYTES;
+        for (uint64_t i = 0; i < k; i++)
+            buf[i] = lk_gen_byte(l->gen_seed, l->gen_sent + i);
+        r = tzchan_send_some(&l->ch, buf, (size_t)k);
         if (r < 0)
             return (int)r;
         if (r == 0) {
@@ -384,7 +434,7 @@ static int pump(struct lane *l, uint32_t lane_no)
             return 0;
         }
         l->gen_sent += (uint64_t)r;
-        sp.bytes_out += (uint64_t)r;
+        n->bytes_out += (uint64_t)r;
         return 1;
     }
     r = tzchan_send_end(&l->ch);
@@ -394,8 +444,8 @@ static int pump(struct lane *l, uint32_t lane_no)
     }
     if (r < 0)
         return (int)r;
-    sp.msgs_out++;
-    sp.gen_msgs++;
+    n->msgs_out++;
+    n->gen_msgs++;
     l->replying = false;
     return 1;
 }
@@ -409,6 +459,21 @@ void tz_sp_woke(void)
     }
 }
 
+/* A lane broke (l->err): account for it and drop the region (the whole service is held). */
+static void lane_broke(uint32_t i, int r)
+{
+    sp.last_error = r;
+    if (r == TZCHAN_EPROTO)
+        sp.eproto_seen++;
+    else if (r != TZCHAN_EPIPE)
+        sp.other_errors++;
+    if (r == TZCHAN_EPIPE)
+        tz_printf("lane %u: the normal world closed its end; region dropped and unmapped\n", i);
+    else
+        tz_printf("lane %u: %s; region dropped and unmapped, payload keeps serving\n", i, tzchan_strerror(r));
+    drop_region(false);
+}
+
 int tz_sp_run(void)
 {
     bool progress = false;
@@ -419,23 +484,14 @@ int tz_sp_run(void)
     if (!sp.registered)
         return 0;
     for (i = 0; i < sp.lanes; i++) {
-        r = pump(&sp.lane[i], i);
+        r = pump(&sp.lane[i], i, true);
         if (r < 0)
             break;
         if (r > 0)
             progress = true;
     }
     if (r < 0) {
-        sp.last_error = r;
-        if (r == TZCHAN_EPROTO)
-            sp.eproto_seen++;
-        else if (r != TZCHAN_EPIPE)
-            sp.other_errors++;
-        if (r == TZCHAN_EPIPE)
-            tz_printf("lane %u: the normal world closed its end; region dropped and unmapped\n", i);
-        else
-            tz_printf("lane %u: %s; region dropped and unmapped, payload keeps serving\n", i, tzchan_strerror(r));
-        drop_region(false);
+        lane_broke(i, r);
         return 0;
     }
     if (progress)
@@ -450,22 +506,64 @@ int tz_sp_run(void)
     return 0;
 }
 
-void sp_linux_counts(uint64_t c[4])
+int tz_sp_run_lane(uint32_t i)
 {
-    c[0] = sp.msgs_in;
-    c[1] = sp.bytes_in;
-    c[2] = sp.msgs_out;
-    c[3] = sp.bytes_out;
+    struct lane *l;
+    int r;
+
+    if (!sp.registered || i >= sp.lanes)
+        return 0;
+    l = &sp.lane[i];
+    if (l->err != 0 || l->verdict_due)
+        return TZ_SP_LANE_SETTLE;
+    if (l->waiting)
+        tzchan_wait_done(&l->ch);
+    l->waiting = false;
+    r = pump(l, i, false);
+    if (r < 0) {
+        l->err = r; /* nothing more moves on this lane: the region is dropped by the settle the caller does */
+        return TZ_SP_LANE_SETTLE;
+    }
+    if (l->verdict_due)
+        return TZ_SP_LANE_SETTLE;
+    if (r > 0)
+        return 1;
+    r = tzchan_wait_prepare(&l->ch, (enum tzchan_wait)l->want);
+    l->waiting = true;
+    if (r != 0)
+        return 1; /* ready already (or broken: the next pump reports it) */
+    lc[i].sleeps++;
+    return 0;
 }
 
-bool sp_linux_mid(void)
+void tz_sp_settle(void)
 {
     for (uint32_t i = 0; sp.registered && i < sp.lanes; i++) {
-        const struct lane *l = &sp.lane[i];
-        if (l->rx_len > 0 || (l->replying && l->gen && l->gen_open && l->gen_sent < l->gen_len))
-            return true;
+        struct lane *l = &sp.lane[i];
+        if (l->err != 0) {
+            lane_broke(i, l->err); /* drops the region: every lane's state goes with it */
+            return;
+        }
+        if (l->verdict_due)
+            channel_verdict(l);
     }
-    return false;
+}
+
+void sp_linux_lane_counts(uint32_t lane, uint64_t c[4])
+{
+    const struct lane_count *n = &lc[lane % LK_MAX_LANES];
+    c[0] = n->msgs_in;
+    c[1] = n->bytes_in;
+    c[2] = n->msgs_out;
+    c[3] = n->bytes_out;
+}
+
+bool sp_linux_lane_mid(uint32_t lane)
+{
+    const struct lane *l = &sp.lane[lane % LK_MAX_LANES];
+    if (!sp.registered || lane >= sp.lanes)
+        return false;
+    return l->rx_len > 0 || (l->replying && l->gen && l->gen_open && l->gen_sent < l->gen_len);
 }
 
 void tz_sp_tick(bool in_secure)

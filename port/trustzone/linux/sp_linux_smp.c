@@ -10,14 +10,25 @@
  *     the timer is the backstop);
  *   - the fast calls (REGISTER, UNREGISTER, STATUS, VERDICT, COLLECT, the fast doorbell, LK_SMC_POWER).
  *
- * One busy word for the service, secure RAM only. The service's state (sp_linux.c: the registration and every
- * lane's endpoint and message state) is touched only by the CPU that holds the word. A server (doorbell or timer)
- * tries once to take it; if another CPU holds it, it sets `again` and leaves: the holder, after releasing, sees
- * `again` and serves another round, so nothing that was rung is left unserved. A holder never returns to the
- * normal world with the word: a round is bounded (each lane moves at most sp_linux.c's STEP_BYTES each way per
- * round) and the word is released before every preemption point. A fast call that needs the service waits for
- * the word, for at most one such round of another CPU's secure side: nothing the normal world controls can hold
- * it longer (the normal world cannot stop a secure CPU: its interrupts only mark themselves pending there).
+ * One busy word per lane, secure RAM only (no lock is shared with the normal world). A lane's state (sp_linux.c:
+ * its endpoint, message state, step buffer and counters) is touched only by the CPU that holds that lane's word,
+ * so CPU n serving lane n runs in parallel with CPU m serving lane m. A server (doorbell or timer) goes over the
+ * lanes, its own CPU's lane first (LK_LANES + cpu: the driver's per-CPU lane), then every other one (a message
+ * keeps the lane of the CPU its first byte was written on while its writer migrates, so any CPU may have to serve
+ * any lane), trying once per lane: if another CPU holds that lane's word, it sets the lane's `again` flag and
+ * goes on: the holder, after releasing, sees `again` and serves that lane another round, so nothing that was rung
+ * is left unserved (the store-then-CAS of the server and the release-then-load of the holder, both seq_cst: one
+ * of the two sees the other). A holder never returns to the normal world with a word: a round is bounded (a lane
+ * moves at most sp_linux.c's STEP_BYTES each way per round) and the word is released right after it, before
+ * every preemption point; a server holds one lane's word at a time.
+ * What concerns the whole service (every fast call: REGISTER, UNREGISTER and the takeover, STATUS, VERDICT, power;
+ * a lane that broke, scribbled or closed, whose region is dropped; a verdict that came as a message) is done with
+ * every lane's word held, taken in lane order (so two such CPUs cannot wait for each other), and a round that
+ * finds it needs the whole service releases its lane first. So a region is never mapped, unmapped or replaced
+ * while another CPU runs a round in it. Taking every word waits, for each lane, for at most one bounded round of
+ * another CPU (or for another CPU that takes them all, which waits for the same): secure code only, nothing the
+ * normal world controls can hold a word longer (the normal world cannot stop a secure CPU: its interrupts only
+ * mark themselves pending there).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -54,17 +65,32 @@ extern const unsigned char __flash_image_end[], __sram_start[], __sram_end[];
 const char tz_sp_arch_name[] = "aarch64 smp";
 uint64_t tz_sp_image_ranges[4];
 
+#define NLANES LK_MAX_LANES
+_Static_assert(LK_LANES + NCPU <= NLANES, "every CPU has its own lane");
+
 static uint64_t tick;
 static bool service_up;   /* CPU0's first entry set up the service (before Linux ran anywhere) */
-static uint32_t busy;     /* 0, or the holder's CPU + 1 */
-static uint32_t again;    /* a server found the word taken: its holder serves another round */
-static uint32_t cur_gen;  /* the registration's generation, for the doorbells' check without the word */
-static int exit_status = LK_EXIT_NO_VERDICT; /* LK_SMC_VERDICT's status (under the word) */
+/* A lane's word, one cache line each. */
+struct lane_word {
+    uint32_t busy;        /* 0, or the holder's CPU + 1 */
+    uint32_t again;       /* a server found the word taken: its holder serves the lane another round */
+} __attribute__((aligned(64)));
+static struct lane_word lw[NLANES]; /* busy: the first NWORDS; again: every lane's */
+/* The word that guards lane l. mutant: one word for every lane (NWORDS 1) fails the run's "lanes served in
+ * parallel" check */
+#define NWORDS NLANES
+#define WORD(l) ((l) % NWORDS)
+static uint32_t cur_gen;  /* the registration's generation, for the doorbells' check without a word */
+static int exit_status = LK_EXIT_NO_VERDICT; /* LK_SMC_VERDICT's status (every word held) */
 
-/* Per CPU, touched by that CPU only (read by the CPU that powers off, once every other CPU is stopped). */
+/* Per CPU, touched by that CPU only (read by the CPU that powers off, holding every word). */
 struct sp_cpu_stats {
     uint64_t doorbells, fast_doorbells, rounds, moved, skipped, events, event_moved, calls, ticks, ticks_mid;
+    uint64_t parallel;  /* rounds that moved bytes on a lane while another CPU held another lane's word */
+    uint64_t again;     /* extra rounds on a lane because a server found its word taken (its `again` flag) */
+    uint64_t ups;       /* entries of sp_smp_main: 1 + the CPU_ONs after a CPU_OFF of this CPU */
     uint64_t served[4]; /* messages in, bytes in, messages out, bytes out that this CPU's rounds moved */
+    uint64_t lane_msgs[NLANES]; /* messages (in + out) this CPU's rounds moved, per lane */
 } __attribute__((aligned(64)));
 static struct sp_cpu_stats pcs[NCPU];
 
@@ -101,71 +127,121 @@ void tz_sp_ring_normal(void *ctx)
     REG(TZ_GICD_BASE + GICD_ISPENDR + 4u * (LK_DOORBELL_INTID / 32u)) = 1u << (LK_DOORBELL_INTID % 32u);
 }
 
-/* ---- the busy word --------------------------------------------------------------------------------------- */
-static bool try_take(unsigned cpu)
+/* ---- the lanes' words --------------------------------------------------------------------------------- */
+static bool try_take(unsigned cpu, unsigned lane)
 {
     uint32_t free_word = 0;
-    /* seq_cst: with the store to `again` before it (a server that lost) and the release-then-load of `again` in
-     * give_back (the holder), one of the two sees the other: no rung lane is left unserved. acquire would do for
-     * the service's data alone (pairs with give_back's store) */
-    return __atomic_compare_exchange_n(&busy, &free_word, cpu + 1u, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+    /* seq_cst: with the store to the lane's `again` before it (a server that lost) and the release-then-load of
+     * `again` in give_back (the holder), one of the two sees the other: no rung lane is left unserved. acquire
+     * would do for the lane's data alone (pairs with give_back's store) */
+    return __atomic_compare_exchange_n(&lw[WORD(lane)].busy, &free_word, cpu + 1u, false, __ATOMIC_SEQ_CST,
+                                       __ATOMIC_RELAXED);
 }
 
-/* Releases the word; returns whether a server found it taken meanwhile (and another round is due). */
-static bool give_back(void)
+/* Releases a lane's word; returns whether a server found it taken meanwhile (and another round is due). */
+static bool give_back(unsigned lane)
 {
-    __atomic_store_n(&busy, 0u, __ATOMIC_SEQ_CST); /* pairs with try_take; see there */
-    return __atomic_load_n(&again, __ATOMIC_SEQ_CST) != 0u;
+    __atomic_store_n(&lw[WORD(lane)].busy, 0u, __ATOMIC_SEQ_CST); /* pairs with try_take; see there */
+    return __atomic_load_n(&lw[lane].again, __ATOMIC_SEQ_CST) != 0u; /* pairs with the store in serve_lane */
 }
 
-/* For the fast calls: waits for the word, at most one round of another CPU (see the top of this file). */
-static void take(unsigned cpu)
+/* The whole service: every lane's word, in lane order (two CPUs that do this cannot wait for each other). Waits,
+ * per lane, for at most one bounded round of another CPU (see the top of this file). The caller holds none. */
+static void take_all(unsigned cpu)
 {
-    while (!try_take(cpu))
-        __asm__ volatile("yield");
+    for (unsigned w = 0; w < NWORDS; w++)
+        while (!try_take(cpu, w))
+            __asm__ volatile("yield");
+}
+
+/* Releases every word; a server that found one taken meanwhile is served by the round that follows (the callers
+ * serve every lane after this). */
+static void give_all(void)
+{
+    for (unsigned w = NWORDS; w-- > 0;)
+        (void)give_back(w);
+}
+
+/* Another CPU holds another lane's word right now (relaxed: a sample for the summary, orders nothing). */
+static bool others_busy(unsigned cpu, unsigned lane)
+{
+    for (unsigned l = 0; l < NLANES; l++) {
+        uint32_t w = __atomic_load_n(&lw[WORD(l)].busy, __ATOMIC_RELAXED);
+        if (l != lane && w != 0u && w != cpu + 1u)
+            return true;
+    }
+    return false;
 }
 
 /* ---- serving the lanes ------------------------------------------------------------------------------------ */
 enum drain_mode { DRAIN_YIELD, DRAIN_STOP };
 
-/* Serves every lane, a bounded round at a time, until they all wait (and said so: the normal world rings for the
- * next thing) or another CPU serves them. A pending normal-world interrupt preempts the call (DRAIN_YIELD: answers
- * LK_SMC_PREEMPTED here and goes on at LK_SMC_RESUME) or ends the drain (DRAIN_STOP: a timer event or a fast
- * call; the rest is served by the next doorbell or timer event). Never holds the word across a return to the
- * normal world. */
+/* One bounded round on `lane`, if its word is free (else its holder is told to serve it again). Returns 1 more
+ * to do on it, 0 it waits (or another CPU has it), TZ_SP_LANE_SETTLE (word released: the whole service is due). */
+static int serve_lane(unsigned cpu, unsigned lane, uint64_t *rounds, uint64_t *moved)
+{
+    struct sp_cpu_stats *c = &pcs[cpu];
+    uint64_t before[4], after[4];
+    bool par;
+    int r;
+
+    if (!try_take(cpu, lane)) {
+        __atomic_store_n(&lw[lane].again, 1u, __ATOMIC_SEQ_CST); /* see try_take */
+        if (!try_take(cpu, lane)) {
+            c->skipped++;
+            return 0; /* the holder sees `again` and serves the lane another round */
+        }
+    }
+    /* relaxed: we hold the lane's word; the round below serves whatever the setter rang for */
+    __atomic_store_n(&lw[lane].again, 0u, __ATOMIC_RELAXED);
+    par = others_busy(cpu, lane);
+    __asm__ volatile("msr daifclr, #1" ::: "memory"); /* the secure timer, and the note of a normal-world
+                                                       * interrupt (sp_percpu.c), during the round */
+    sp_linux_lane_counts(lane, before);
+    r = tz_sp_run_lane(lane);
+    sp_linux_lane_counts(lane, after);
+    __asm__ volatile("msr daifset, #1" ::: "memory");
+    par = others_busy(cpu, lane) || par;
+    for (unsigned k = 0; k < 4; k++) /* mutant: crediting every round to CPU0 fails the "served on" check */
+        c->served[k] += after[k] - before[k];
+    c->lane_msgs[lane] += after[0] - before[0] + after[2] - before[2];
+    (*rounds)++;
+    if (par && after[1] + after[3] != before[1] + before[3])
+        c->parallel++;
+    if (r > 0)
+        (*moved)++; /* the round moved something (or the lane is ready again), rather than finding it waiting */
+    /* mutant: ignoring `again` here (r alone) leaves a lane rung while another CPU held its word unserved until
+     * the next doorbell or timer event (the Linux test does not see that: any later doorbell or timer event of any
+     * CPU serves every lane; the run only requires the "again" figure, i.e. that this path ran) */
+    if (give_back(lane) && r == 0) {
+        r = 1;
+        c->again++;
+    }
+    return r;
+}
+
+/* Serves the lanes, this CPU's own first, a bounded round per lane at a time, until they all wait (and said so:
+ * the normal world rings for the next thing) or other CPUs hold them. A pending normal-world interrupt preempts
+ * the call (DRAIN_YIELD: answers LK_SMC_PREEMPTED here and goes on at LK_SMC_RESUME) or ends the drain
+ * (DRAIN_STOP: a timer event or a fast call; the rest is served by the next doorbell or timer event). Never holds
+ * a word across a return to the normal world. */
 static void drain(unsigned cpu, enum drain_mode mode, uint64_t *rounds, uint64_t *moved)
 {
+    const unsigned own = LK_LANES + cpu;
     for (;;) {
-        int more;
-        if (!try_take(cpu)) {
-            __atomic_store_n(&again, 1u, __ATOMIC_SEQ_CST); /* see try_take */
-            if (!try_take(cpu)) {
-                pcs[cpu].skipped++;
-                return; /* the holder sees `again` and serves another round */
+        bool more = false;
+        for (unsigned j = 0; j < NLANES; j++) {
+            unsigned lane = j == 0 ? own : j <= own ? j - 1u : j; /* own, then 0, 1, ... skipping own */
+            int r = serve_lane(cpu, lane, rounds, moved);
+            if (r == TZ_SP_LANE_SETTLE) {
+                take_all(cpu);
+                tz_sp_settle();
+                give_all();
+                more = true; /* and another pass, which serves whatever was rung while we held them all */
+            } else if (r > 0) {
+                more = true;
             }
         }
-        /* relaxed: we hold the word; the round below serves whatever the setter rang for */
-        __atomic_store_n(&again, 0u, __ATOMIC_RELAXED);
-        tz_sp_woke();
-        __asm__ volatile("msr daifclr, #1" ::: "memory"); /* the secure timer, and the note of a normal-world
-                                                           * interrupt (sp_percpu.c), during the round */
-        {
-            uint64_t before[4], after[4];
-            unsigned k;
-            sp_linux_counts(before);
-            more = tz_sp_run();
-            sp_linux_counts(after);
-            for (k = 0; k < 4; k++) /* mutant: crediting every round to CPU0 fails the "served on" check */
-                pcs[cpu].served[k] += after[k] - before[k];
-        }
-        __asm__ volatile("msr daifset, #1" ::: "memory");
-        (*rounds)++;
-        if (more)
-            (*moved)++; /* tz_sp_run moved something (1), rather than finding every lane waiting (0) */
-        /* mutant: ignoring `again` here (more = tz_sp_run() alone) leaves a lane rung while another CPU held the
-         * word unserved until the next doorbell or timer event */
-        if (give_back())
-            more = 1;
         if (!more)
             return;
         if (sp_percpu_ns_pending()) {
@@ -187,14 +263,14 @@ static void summary(void)
     unsigned i;
     tz_printf("---- per-CPU secure side (SMP Linux) ----\n");
     tz_printf("cpu  msgs in/out  bytes in/out  doorbells  per msg  fast  rounds/moved  skipped(busy)  "
-              "timer events/moved  sec-timer all/mid  preempted  resumed  calls\n");
+              "timer events/moved  sec-timer all/mid  preempted  resumed  calls  parallel  again  ups\n");
     for (i = 0; i < NCPU; i++) {
         struct sp_percpu_stats st;
         const struct sp_cpu_stats *c = &pcs[i];
         sp_percpu_get_stats(i, &st);
         uint64_t msgs = c->served[0] + c->served[2], per = msgs ? c->doorbells * 100u / msgs : 0u;
         tz_printf("%u    %llu/%llu  %llu/%llu  %9llu  %llu.%02llu  %4llu  %6llu/%llu  %13llu  %12llu/%llu  %llu/%llu  "
-                  "%9llu  %7llu  %5llu\n", i,
+                  "%9llu  %7llu  %5llu  %8llu  %5llu  %3llu\n", i,
                   (unsigned long long)c->served[0], (unsigned long long)c->served[2],
                   (unsigned long long)c->served[1], (unsigned long long)c->served[3],
                   (unsigned long long)c->doorbells, (unsigned long long)(per / 100u),
@@ -202,7 +278,20 @@ static void summary(void)
                   (unsigned long long)c->rounds, (unsigned long long)c->moved, (unsigned long long)c->skipped,
                   (unsigned long long)c->events, (unsigned long long)c->event_moved,
                   (unsigned long long)c->ticks, (unsigned long long)c->ticks_mid,
-                  (unsigned long long)st.preempted, (unsigned long long)st.resumed, (unsigned long long)c->calls);
+                  (unsigned long long)st.preempted, (unsigned long long)st.resumed, (unsigned long long)c->calls,
+                  (unsigned long long)c->parallel, (unsigned long long)c->again,
+                  (unsigned long long)c->ups);
+    }
+    /* Which CPUs served each lane (messages in + out): the per-CPU lanes mostly on their own CPU, and a migrating
+     * writer's message on the lane of its first CPU whichever CPU served it */
+    tz_printf("lane  msgs served by CPU0/CPU1/CPU2/CPU3\n");
+    for (unsigned l = 0; l < NLANES; l++) {
+        uint64_t m[NCPU], sum = 0;
+        for (i = 0; i < NCPU; i++)
+            sum += m[i] = pcs[i].lane_msgs[l];
+        if (sum)
+            tz_printf("lane %u  %llu/%llu/%llu/%llu\n", l, (unsigned long long)m[0], (unsigned long long)m[1],
+                      (unsigned long long)m[2], (unsigned long long)m[3]);
     }
 }
 
@@ -212,7 +301,7 @@ static void __attribute__((noreturn)) power_off(unsigned cpu, uint32_t reset)
     uint32_t a[6] = {0, 0, 0, 0, 0, 0}, r[4];
     int status;
 
-    take(cpu);
+    take_all(cpu); /* kept: the run ends here */
     status = exit_status;
     if (status == LK_EXIT_NO_VERDICT) { /* a verdict that came as a message (a production driver's test) */
         tz_sp_call(LK_SMC_COLLECT, a, r);
@@ -256,16 +345,16 @@ static void svc_call(unsigned cpu, uint32_t fid, const uint32_t a[6], uint32_t r
         power_off(cpu, a[0]);
     default:
         c->calls++;
-        take(cpu);
+        take_all(cpu);
         tz_sp_doorbell_irq(); /* sp_linux.c counts its "SGIs taken" including every call: keep its ratio sane */
         tz_sp_call(fid, a, r);
         if (fid == LK_SMC_VERDICT && r[0] == 0)
             exit_status = (int)r[1];
-        (void)give_back();
-        /* Then a round: a REGISTER's lanes announce what they wait for (else the normal world, which rings only a
-         * peer that said it waits, would not ring until a timer event ran a round), and a server that found the
-         * word taken meanwhile is served. mutant: without it (and without the timer events) the first message
-         * after a registration is never served */
+        give_all();
+        /* Then a round on every lane: a REGISTER's lanes announce what they wait for (else the normal world, which
+         * rings only a peer that said it waits, would not ring until a timer event ran a round), and a server that
+         * found a word taken meanwhile is served. mutant: without it (and without the timer events) the first
+         * message after a registration is never served */
         drain(cpu, DRAIN_STOP, &c->rounds, &c->moved);
         break;
     }
@@ -276,12 +365,18 @@ static void svc_tick(unsigned cpu, bool from_ns)
     struct sp_cpu_stats *c = &pcs[cpu % NCPU];
     c->ticks++;
     /* It stopped the normal world (so no round of this CPU is running): a message half moved on some lane? Looked
-     * at only if the word is free right now (try once; the event that follows serves anything rung meanwhile).
-     * mutant: never counting it fails the run's "mid-transfer" check */
-    if (from_ns && try_take(cpu % NCPU)) {
-        if (sp_linux_mid())
+     * at on the lanes whose words are free right now (try once each; the event that follows serves anything rung
+     * meanwhile). mutant: never counting it fails the run's "mid-transfer" check */
+    if (from_ns) {
+        bool mid = false;
+        for (unsigned l = 0; l < NLANES; l++) {
+            if (!try_take(cpu % NCPU, l))
+                continue;
+            mid = sp_linux_lane_mid(l) || mid;
+            (void)give_back(l);
+        }
+        if (mid)
             c->ticks_mid++;
-        (void)give_back();
     }
     tz_sp_tick(true); /* sp_linux.c's deadline: no verdict after 600 s ends the run */
 }
@@ -328,6 +423,7 @@ void sp_smp_main(uint64_t cpu)
     SYSREG_W(ICC_IGRPEN0_EL1, 1u);
     ISB();
     sp_percpu_timer_start(tick);
+    pcs[cpu % NCPU].ups++;
     tz_printf("secure side up on CPU%u (its own stack and context; lanes served by the CPU that enters)\n",
               (unsigned)cpu);
     sp_percpu_run((unsigned)cpu, &service);
