@@ -1152,6 +1152,9 @@ static void victim_step(struct victim *v, unsigned l)
     }
     /* ---- waiting ---- */
     enum tzchan_wait w = (enum tzchan_wait)(1 + vrnd(v, 3));
+    if (g_cfg[l].role == ROLE_SEND) /* a wait for DATA reads the record header at our consumer index (PROTOCOL.md
+                                     * s.9.2 item 8), and this lane's receive ring is behind the guard */
+        w = TZCHAN_WAIT_ROOM;
     call_begin(OP_WAIT, l);
     int e = tzchan_wait_prepare(ch, w);
     call_end(v, OP_WAIT, e);
