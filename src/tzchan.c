@@ -195,6 +195,8 @@ static inline uint32_t tx_free(const struct tzchan *ch)
     return ch->ring - TZCHAN_WIRE_ZERO_AHEAD - (ch->tx_prod_v - ch->tx_cons_seen);
 }
 
+static TZ_INLINE void tx_publish(struct tzchan *ch);
+
 static int tx_refresh(struct tzchan *ch)
 {
     /* acquire: pairs with the consumer's release store of cons in rx_publish(): its reads of the bytes it freed
@@ -202,9 +204,15 @@ static int tx_refresh(struct tzchan *ch)
     uint32_t c = tz_load_acquire(ch->tx_cons);
     /* cons may only move forward, and never past what we have written (it may pass what we published: the consumer
      * takes self-published records without prod, PROTOCOL.md s.9.2 rule 7) */
-    if (c - ch->tx_cons_seen > ch->tx_prod_v - ch->tx_cons_seen)
+    uint32_t old = ch->tx_cons_seen;
+    if (c - old > ch->tx_prod_v - old)
         return broken(ch);
     ch->tx_cons_seen = c;
+    /* Rule L (prod never more than ring - 8 behind what we wrote) follows from the reserve (we never write more than
+     * ring - 8 past tx_cons_seen) as long as tx_cons_seen never stands past tx_pub: so when the consumer took records
+     * that prod does not cover yet, publish them now (rare: a batch the consumer keeps up with) */
+    if (c - old > ch->tx_pub - old)
+        tx_publish(ch);
     return 0;
 }
 
@@ -296,14 +304,6 @@ static TZ_INLINE void put_self_hdr(unsigned char *p, uint32_t len, uint32_t flag
     tz_store_release(p + 4, flags);
 }
 
-/* Rule L: prod is published before what we have written would run more than ring - 8 bytes past it, so a consumer
- * that took our self-published records never stands further than that past prod. Called before writing a
- * self-published record of `span` bytes at tx_prod_v. */
-static inline void tx_self_lag(struct tzchan *ch, uint32_t span)
-{
-    if (ch->tx_prod_v + span - ch->tx_pub > ch->ring - TZCHAN_WIRE_ZERO_AHEAD)
-        tx_publish(ch);
-}
 
 /* Room for a record: the next `contig` bytes must not cross the ring's end (else a PAD record fills the rest
  * first) and `need` of them must be free now. A PAD is published alone if the record then has to wait
@@ -317,7 +317,6 @@ static int tx_room(struct tzchan *ch, uint32_t contig, uint32_t need)
         if (e)
             return e;
         /* a self-published PAD (rule S): the zero ahead at offset 0, then its header */
-        tx_self_lag(ch, to_end);
         put_zero_ahead(ch->tx_data);
         put_self_hdr(ch->tx_data + (ch->tx_prod_v & ch->mask), to_end - TZCHAN_WIRE_REC_HDR,
                      TZCHAN_WIRE_REC_SELF_PAD);
@@ -355,7 +354,6 @@ static TZ_OUTLINE int64_t send_general(struct tzchan *ch, const void *buf, size_
     e = tx_room(ch, span, span);
     if (e)
         return e;
-    tx_self_lag(ch, span);
     uint32_t off = ch->tx_prod_v & ch->mask;
     unsigned char *p = ch->tx_data + off;
     /* rule S: payload, padding, the zero ahead, then the header */
@@ -398,11 +396,10 @@ static TZ_INLINE int64_t send_msg(struct tzchan *ch, const void *buf, size_t len
         uint32_t peer_st = peer_state(ch); /* loaded once: the closed check here, the fence choice in publishing */
         uint32_t n = (uint32_t)len, span = TZCHAN_WIRE_REC_HDR + align8(n); /* n <= ring/2: no overflow */
         uint32_t prod = ch->tx_prod_v, off = prod & ch->mask;
-        const uint32_t lim = ch->ring - TZCHAN_WIRE_ZERO_AHEAD;
-        /* the record before the ring's end; room for it and its zero ahead (the reserve, rule Z'); and prod not left
-         * more than ring - 8 behind its end (rule L). Sums of at most ring - 8 and 8 + ring/2: no overflow */
+        /* the record before the ring's end, and room for it and its zero ahead (the reserve, rule Z', which also
+         * keeps rule L: see tx_refresh()). A sum of at most ring - 8 and 8 + ring/2: no overflow */
         if (!(peer_st & TZCHAN_WIRE_STATE_CLOSED) && span <= ch->ring - off &&
-            (prod - ch->tx_cons_seen) + span <= lim && (prod - ch->tx_pub) + span <= lim) {
+            (prod - ch->tx_cons_seen) + span <= ch->ring - TZCHAN_WIRE_ZERO_AHEAD) {
             unsigned char *p = ch->tx_data + off;
             unsigned char *z = ch->tx_data + ((off + span) & ch->mask); /* the zero ahead's place */
             /* private bookkeeping first, and what publishing needs in locals: the compiler must assume the byte
@@ -413,10 +410,10 @@ static TZ_INLINE int64_t send_msg(struct tzchan *ch, const void *buf, size_t len
             ch->tx_prod_v = prod;
             ch->flags &= ~F_TX_WANT;
             ch->st_msgs_sent++;
-            /* apart from the other counter: side by side, gcc pairs the two adds into a 7-instruction vector add */
-            ch->st_bytes_sent += n;
             if (n & 7u) /* the zero padding: 8 zero bytes over the last word, then the payload over their start */
                 TZ_MEMSET(p + TZCHAN_WIRE_REC_HDR + (n & ~7u), 0, 8);
+            /* apart from the other counter: side by side, gcc pairs the two adds into a 7-instruction vector add */
+            ch->st_bytes_sent += n;
             if (n > SMALL_MSG)
                 return send_copy_big(ch, p, z, buf, n, flags);
             copy_small(p + TZCHAN_WIRE_REC_HDR, buf, n);
@@ -470,11 +467,10 @@ int64_t tzchan_send_many(struct tzchan *ch, const struct tzchan_out *msgs, size_
     const uint32_t ring = ch->ring, mask = ch->mask, max = ch->max_msg;
     unsigned char *const data = ch->tx_data;
     uint32_t prod = ch->tx_prod_v;
-    /* room: bytes we may write at prod now, before the ring's end, within the free space we know of (less the
-     * reserve) and within ring - 8 of the published prod (rule L). It shrinks by each record; when a record does not
-     * fit it, it is computed afresh (after a refresh of the consumer's index if the free space is what is short),
-     * and after a general call it is 0, so computed afresh. A record rule L stops goes the general way, which
-     * publishes first. */
+    /* room: bytes we may write at prod now, both before the ring's end and within the free space we know of (less
+     * the reserve). It shrinks by each record; when a record does not fit it, it is computed afresh (after a refresh
+     * of the consumer's index if the free space is what is short), and after a general call it is 0, so computed
+     * afresh. */
     uint32_t room = 0;
     uint64_t bytes = 0;
     size_t i = 0, fast = 0;
@@ -492,7 +488,7 @@ int64_t tzchan_send_many(struct tzchan *ch, const struct tzchan_out *msgs, size_
                         ch->tx_prod_v = prod; /* the consumer may have taken what we wrote: check against it */
                         (void)tx_refresh(ch);
                     }
-                    room = min32(min32(to_end, lim - (prod - ch->tx_cons_seen)), lim - (prod - ch->tx_pub));
+                    room = min32(to_end, lim - (prod - ch->tx_cons_seen));
                 }
             }
             if (span <= room) {
@@ -566,7 +562,6 @@ int tzchan_commit(struct tzchan *ch, size_t len)
     if (ch->tx_state != TX_RESERVED || len > ch->tx_reserved)
         return TZCHAN_EINVAL;
     uint32_t n = (uint32_t)len, span = TZCHAN_WIRE_REC_HDR + align8(n);
-    tx_self_lag(ch, span);
     uint32_t off = ch->tx_prod_v & ch->mask;
     unsigned char *p = ch->tx_data + off;
     /* rule S: the caller wrote the payload; padding, the zero ahead (inside the room reserve() made), header */
@@ -751,7 +746,10 @@ static inline uint32_t rx_have(const struct tzchan *ch)
 
 /* Keeps rx_prod_seen, the lowest value a fresh prod may take, within ring - 8 behind cons once cons passed it (an
  * honest prod never lags further, rule L), so that it stays unambiguous however far we go on self-published
- * records without loading prod. Called each time cons moved by at most a ring since the last call. */
+ * records without loading prod. Called by every receive call that publishes through rx_publish(), and by the
+ * fast paths (which do not) when they take a record that ends at the ring's end: every lap of the ring has a PAD
+ * (taken by the general way) or such a record, so cons moves at most 2 rings between calls, and seen then lies in
+ * [cons - (ring - 8) - 2 ring, cons + ring], which for ring <= 2^30 the unsigned test below reads right. */
 static TZ_INLINE void rx_seen_clamp(struct tzchan *ch, uint32_t cons)
 {
     uint32_t lag = ch->ring - TZCHAN_WIRE_ZERO_AHEAD, low = cons - lag;
@@ -786,7 +784,6 @@ static TZ_INLINE uint32_t rx_publish_new(struct tzchan *ch, void *rx_cons, struc
      * of cons in tx_refresh() */
     tz_store_release(rx_cons, cons);
     ch->rx_pub = cons;
-    rx_seen_clamp(ch, cons); /* once per receive call: cons moved by at most a ring in it (recv_many clamps too) */
     /* our cons store before the load of the peer's waiting word; pairs with the fence (and sleep fence) in the
      * peer's tzchan_wait_prepare(ROOM) (store waiting; fence; load cons) */
     publish_fence(peer_st);
@@ -801,7 +798,8 @@ static TZ_INLINE uint32_t rx_publish_new(struct tzchan *ch, void *rx_cons, struc
     return 0;
 }
 
-static TZ_INLINE void rx_publish(struct tzchan *ch)
+/* Publishes cons if it moved; the caller has kept rx_prod_seen within reach of it (rx_seen_clamp()). */
+static TZ_INLINE void rx_publish_only(struct tzchan *ch)
 {
     uint32_t cons = ch->rx_cons_v;
     if (ch->rx_pub == cons)
@@ -809,6 +807,12 @@ static TZ_INLINE void rx_publish(struct tzchan *ch)
     uint32_t w = rx_publish_new(ch, ch->rx_cons, sleep_slot(ch->peer_sleep), cons, peer_state(ch));
     if (w)
         ring_peer(ch, w);
+}
+
+static TZ_INLINE void rx_publish(struct tzchan *ch)
+{
+    rx_seen_clamp(ch, ch->rx_cons_v);
+    rx_publish_only(ch);
 }
 
 /* After consuming: free the space now (users expect a receive to free what it consumed; the producer may be
@@ -1085,6 +1089,8 @@ int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap)
             if (fl == TZCHAN_WIRE_REC_SELF_MSG && len <= ch->max_msg && len <= cap) {
                 uint32_t span = TZCHAN_WIRE_REC_HDR + align8(len); /* len <= ring/2: no overflow */
                 if (span <= ch->ring - off) {
+                    if (span == ch->ring - off) /* the end of a lap (see rx_seen_clamp()) */
+                        rx_seen_clamp(ch, cons + span);
                     if (len > SMALL_MSG) {
                         ch->rx_cons_v = cons + span;
                         ch->st_msgs_recv++;
@@ -1142,7 +1148,8 @@ int64_t tzchan_recv_many(struct tzchan *ch, struct tzchan_in *msgs, size_t n)
                 uint32_t span = TZCHAN_WIRE_REC_HDR + align8(len); /* len <= ring/2: no overflow */
                 if (span <= ring - off) {
                     cons += span;
-                    if (seen - (cons - lag) > ring + lag) /* rx_seen_clamp(), on the local copy */
+                    /* rx_seen_clamp(), on the local copy, at the end of a lap */
+                    if (span == ring - off && seen - (cons - lag) > ring + lag)
                         seen = cons - lag;
                     bytes += len;
                     fast++;
@@ -1181,7 +1188,7 @@ int64_t tzchan_recv_many(struct tzchan *ch, struct tzchan_in *msgs, size_t n)
     ch->st_bytes_recv += bytes;
     if (ch->flags & F_BROKEN)
         return TZCHAN_EPROTO; /* the peer broke the protocol during the call: what came before is suspect too */
-    rx_publish(ch); /* the new cons: after the copies */
+    rx_publish_only(ch); /* the new cons: after the copies (the loop kept rx_prod_seen within reach) */
     return (int64_t)i;
 }
 
