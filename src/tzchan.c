@@ -401,7 +401,8 @@ static TZ_INLINE int64_t send_msg(struct tzchan *ch, const void *buf, size_t len
         if (!(peer_st & TZCHAN_WIRE_STATE_CLOSED) && span <= ch->ring - off &&
             (prod - ch->tx_cons_seen) + span <= ch->ring - TZCHAN_WIRE_ZERO_AHEAD) {
             unsigned char *p = ch->tx_data + off;
-            unsigned char *z = ch->tx_data + ((off + span) & ch->mask); /* the zero ahead's place */
+            /* the zero ahead's place: after the record, or offset 0 if it ends at the ring's end */
+            unsigned char *z = span == ch->ring - off ? ch->tx_data : p + span;
             /* private bookkeeping first, and what publishing needs in locals: the compiler must assume the byte
              * copy below may write *ch */
             void *tx_prod = ch->tx_prod;
