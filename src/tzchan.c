@@ -27,6 +27,7 @@
 #define F_OPENED 0x80u
 #define F_TX_BUSY 0x100u      /* tx_state != TX_IDLE (kept with it by set_tx_state(), so a fast path tests one word) */
 #define F_RX_BUSY 0x200u      /* rx_state != RX_IDLE (kept with it by set_rx_state()) */
+#define F_RX_REC_SELF 0x400u  /* ... and that record is self-published: complete, whatever prod says */
 
 enum { TX_IDLE = 0, TX_STREAM = 1, TX_RESERVED = 2 };
 enum { RX_IDLE = 0, RX_MSG = 1, RX_PEEKED = 2 };
@@ -185,20 +186,33 @@ static TZ_OUTLINE int64_t ring_peer_ret(struct tzchan *ch, uint32_t w, int64_t r
 }
 
 /* ---- send side -------------------------------------------------------------------------------------------- */
+/* Bytes we may write at tx_prod_v: the ring less what the consumer has not released, less the reserve of rule Z'
+ * (PROTOCOL.md s.9.2): the zero ahead of the last record we write lands in those 8 bytes, never on bytes the consumer
+ * has not released. tx_prod_v - tx_cons_seen <= ring - 8 always (open checks it; we write only into this room; a
+ * refresh only shrinks it), so no underflow. */
 static inline uint32_t tx_free(const struct tzchan *ch)
 {
-    return ch->ring - (ch->tx_prod_v - ch->tx_cons_seen);
+    return ch->ring - TZCHAN_WIRE_ZERO_AHEAD - (ch->tx_prod_v - ch->tx_cons_seen);
 }
+
+static TZ_INLINE void tx_publish(struct tzchan *ch);
 
 static int tx_refresh(struct tzchan *ch)
 {
     /* acquire: pairs with the consumer's release store of cons in rx_publish(): its reads of the bytes it freed
      * happen before we overwrite them */
     uint32_t c = tz_load_acquire(ch->tx_cons);
-    /* cons may only move forward, and never past what we published */
-    if (c - ch->tx_cons_seen > ch->tx_pub - ch->tx_cons_seen)
+    /* cons may only move forward, and never past what we have written (it may pass what we published: the consumer
+     * takes self-published records without prod, PROTOCOL.md s.9.2 rule 7) */
+    uint32_t old = ch->tx_cons_seen;
+    if (c - old > ch->tx_prod_v - old)
         return broken(ch);
     ch->tx_cons_seen = c;
+    /* Rule L (prod never more than ring - 8 behind what we wrote) follows from the reserve (we never write more than
+     * ring - 8 past tx_cons_seen) as long as tx_cons_seen never stands past tx_pub: so when the consumer took records
+     * that prod does not cover yet, publish them now (rare: a batch the consumer keeps up with) */
+    if (c - old > ch->tx_pub - old)
+        tx_publish(ch);
     return 0;
 }
 
@@ -241,7 +255,7 @@ static TZ_INLINE void tx_publish(struct tzchan *ch)
 /* Records that the send call returning now needs `need` bytes free at tx_prod_v, publishes, returns EAGAIN. */
 static int tx_wait_for(struct tzchan *ch, uint32_t need)
 {
-    ch->tx_want = ch->tx_prod_v + need - ch->ring;
+    ch->tx_want = ch->tx_prod_v + need + TZCHAN_WIRE_ZERO_AHEAD - ch->ring; /* tx_free() >= need from there */
     ch->flags |= F_TX_WANT;
     tx_publish(ch); /* never EAGAIN with unpublished progress */
     return TZCHAN_EAGAIN;
@@ -272,6 +286,25 @@ static inline void put_hdr(struct tzchan *ch, uint32_t len, uint32_t flags)
     put_hdr_at(ch->tx_data + (ch->tx_prod_v & ch->mask), len, flags);
 }
 
+/* Rule Z: eight zero bytes at z, the place of the header after a record we complete (offset 0 after one that ends
+ * at the ring's end), written before anything publishes the record's last byte; they lie in the reserve that
+ * tx_free() keeps. Plain stores: published by the release store that publishes the record (flags or prod). */
+static TZ_INLINE void put_zero_ahead(unsigned char *z)
+{
+    TZ_MEMSET(z, 0, TZCHAN_WIRE_ZERO_AHEAD);
+}
+
+/* Rule S: the header of a self-published record whose payload, padding and zero ahead are written: len, then
+ * flags. */
+static TZ_INLINE void put_self_hdr(unsigned char *p, uint32_t len, uint32_t flags)
+{
+    tz_store_relaxed(p, len); /* relaxed: published by the release store of flags below */
+    /* release: publishes the record (payload, padding, zero ahead, len) by its own header; pairs with the acquire
+     * load of flags in rec_read(), tzchan_recv(), tzchan_recv_many() and tzchan_wait_prepare() (P3/C3) */
+    tz_store_release(p + 4, flags);
+}
+
+
 /* Room for a record: the next `contig` bytes must not cross the ring's end (else a PAD record fills the rest
  * first) and `need` of them must be free now. A PAD is published alone if the record then has to wait
  * (PROTOCOL.md 4.3: the consumer consumes it on any receive call). */
@@ -283,7 +316,10 @@ static int tx_room(struct tzchan *ch, uint32_t contig, uint32_t need)
         e = tx_need(ch, to_end);
         if (e)
             return e;
-        put_hdr(ch, to_end - TZCHAN_WIRE_REC_HDR, TZCHAN_WIRE_REC_PAD);
+        /* a self-published PAD (rule S): the zero ahead at offset 0, then its header */
+        put_zero_ahead(ch->tx_data);
+        put_self_hdr(ch->tx_data + (ch->tx_prod_v & ch->mask), to_end - TZCHAN_WIRE_REC_HDR,
+                     TZCHAN_WIRE_REC_SELF_PAD);
         ch->tx_prod_v += to_end;
     }
     e = tx_need(ch, need);
@@ -318,12 +354,15 @@ static TZ_OUTLINE int64_t send_general(struct tzchan *ch, const void *buf, size_
     e = tx_room(ch, span, span);
     if (e)
         return e;
-    unsigned char *p = ch->tx_data + (ch->tx_prod_v & ch->mask);
-    put_hdr_at(p, n, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST);
+    uint32_t off = ch->tx_prod_v & ch->mask;
+    unsigned char *p = ch->tx_data + off;
+    /* rule S: payload, padding, the zero ahead, then the header */
     if (n)
         TZ_MEMCPY(p + TZCHAN_WIRE_REC_HDR, buf, n);
     if (align8(n) != n)
         TZ_MEMSET(p + TZCHAN_WIRE_REC_HDR + n, 0, align8(n) - n);
+    put_zero_ahead(ch->tx_data + ((off + span) & ch->mask));
+    put_self_hdr(p, n, TZCHAN_WIRE_REC_SELF_MSG);
     ch->tx_prod_v += span;
     ch->st_msgs_sent++;
     ch->st_bytes_sent += n;
@@ -334,10 +373,12 @@ static TZ_OUTLINE int64_t send_general(struct tzchan *ch, const void *buf, size_
 
 /* The end of send_msg() for a message larger than SMALL_MSG: kept out of it, so that the small-message path calls
  * nothing it must save registers around. */
-static TZ_OUTLINE int64_t send_copy_big(struct tzchan *ch, unsigned char *dst, const void *buf, uint32_t n,
-                                        unsigned flags)
+static TZ_OUTLINE int64_t send_copy_big(struct tzchan *ch, unsigned char *p, unsigned char *z, const void *buf,
+                                        uint32_t n, unsigned flags)
 {
-    TZ_MEMCPY(dst, buf, n);
+    TZ_MEMCPY(p + TZCHAN_WIRE_REC_HDR, buf, n);
+    put_zero_ahead(z);
+    put_self_hdr(p, n, TZCHAN_WIRE_REC_SELF_MSG);
     if (!(flags & TZCHAN_MORE))
         tx_publish(ch);
     return (int64_t)n;
@@ -355,9 +396,13 @@ static TZ_INLINE int64_t send_msg(struct tzchan *ch, const void *buf, size_t len
         uint32_t peer_st = peer_state(ch); /* loaded once: the closed check here, the fence choice in publishing */
         uint32_t n = (uint32_t)len, span = TZCHAN_WIRE_REC_HDR + align8(n); /* n <= ring/2: no overflow */
         uint32_t prod = ch->tx_prod_v, off = prod & ch->mask;
+        /* the record before the ring's end, and room for it and its zero ahead (the reserve, rule Z', which also
+         * keeps rule L: see tx_refresh()). A sum of at most ring - 8 and 8 + ring/2: no overflow */
         if (!(peer_st & TZCHAN_WIRE_STATE_CLOSED) && span <= ch->ring - off &&
-            ch->ring - (prod - ch->tx_cons_seen) >= span) {
+            (prod - ch->tx_cons_seen) + span <= ch->ring - TZCHAN_WIRE_ZERO_AHEAD) {
             unsigned char *p = ch->tx_data + off;
+            /* the zero ahead's place: after the record, or offset 0 if it ends at the ring's end */
+            unsigned char *z = span == ch->ring - off ? ch->tx_data : p + span;
             /* private bookkeeping first, and what publishing needs in locals: the compiler must assume the byte
              * copy below may write *ch */
             void *tx_prod = ch->tx_prod;
@@ -366,14 +411,16 @@ static TZ_INLINE int64_t send_msg(struct tzchan *ch, const void *buf, size_t len
             ch->tx_prod_v = prod;
             ch->flags &= ~F_TX_WANT;
             ch->st_msgs_sent++;
-            put_hdr_at(p, n, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST);
-            /* apart from the other counter: side by side, gcc pairs the two adds into a 7-instruction vector add */
-            ch->st_bytes_sent += n;
             if (n & 7u) /* the zero padding: 8 zero bytes over the last word, then the payload over their start */
                 TZ_MEMSET(p + TZCHAN_WIRE_REC_HDR + (n & ~7u), 0, 8);
+            /* apart from the other counter: side by side, gcc pairs the two adds into a 7-instruction vector add */
+            ch->st_bytes_sent += n;
             if (n > SMALL_MSG)
-                return send_copy_big(ch, p + TZCHAN_WIRE_REC_HDR, buf, n, flags);
+                return send_copy_big(ch, p, z, buf, n, flags);
             copy_small(p + TZCHAN_WIRE_REC_HDR, buf, n);
+            /* rule S: the zero ahead, then the header that publishes the record */
+            put_zero_ahead(z);
+            put_self_hdr(p, n, TZCHAN_WIRE_REC_SELF_MSG);
             if (!(flags & TZCHAN_MORE)) {
                 uint32_t w = tx_publish_new(ch, tx_prod, ps, prod, peer_st); /* prod is past tx_pub: it grew */
                 if (w)
@@ -421,9 +468,10 @@ int64_t tzchan_send_many(struct tzchan *ch, const struct tzchan_out *msgs, size_
     const uint32_t ring = ch->ring, mask = ch->mask, max = ch->max_msg;
     unsigned char *const data = ch->tx_data;
     uint32_t prod = ch->tx_prod_v;
-    /* room: bytes we may write at prod now, both before the ring's end and within the free space we know of. It
-     * shrinks by each record; when a record does not fit it, it is computed afresh (after a refresh of the
-     * consumer's index if the free space is what is short), and after a general call it is 0, so computed afresh. */
+    /* room: bytes we may write at prod now, both before the ring's end and within the free space we know of (less
+     * the reserve). It shrinks by each record; when a record does not fit it, it is computed afresh (after a refresh
+     * of the consumer's index if the free space is what is short), and after a general call it is 0, so computed
+     * afresh. */
     uint32_t room = 0;
     uint64_t bytes = 0;
     size_t i = 0, fast = 0;
@@ -434,27 +482,31 @@ int64_t tzchan_send_many(struct tzchan *ch, const struct tzchan_out *msgs, size_
         if (len <= max && buf != NULL) {
             uint32_t m = (uint32_t)len, span = TZCHAN_WIRE_REC_HDR + align8(m);
             if (span > room) {
-                uint32_t to_end = ring - (prod & mask);
+                uint32_t to_end = ring - (prod & mask), lim = ring - TZCHAN_WIRE_ZERO_AHEAD;
                 if (span <= to_end) {
                     /* an impossible index breaks the endpoint, and the general way below then says EPROTO */
-                    if (ring - (prod - ch->tx_cons_seen) < span)
-                        (void)tx_refresh(ch); /* it reads tx_pub, not our unwritten prod */
-                    room = min32(to_end, ring - (prod - ch->tx_cons_seen));
+                    if (lim - (prod - ch->tx_cons_seen) < span) {
+                        ch->tx_prod_v = prod; /* the consumer may have taken what we wrote: check against it */
+                        (void)tx_refresh(ch);
+                    }
+                    room = min32(to_end, lim - (prod - ch->tx_cons_seen));
                 }
             }
             if (span <= room) {
-                unsigned char *p = data + (prod & mask);
+                uint32_t off = prod & mask;
+                unsigned char *p = data + off;
                 room -= span;
                 prod += span;
                 bytes += m;
                 fast++;
-                put_hdr_at(p, m, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST);
                 if (m & 7u) /* the zero padding, as in send_msg() */
                     TZ_MEMSET(p + TZCHAN_WIRE_REC_HDR + (m & ~7u), 0, 8);
                 if (m > SMALL_MSG)
                     TZ_MEMCPY(p + TZCHAN_WIRE_REC_HDR, buf, m);
                 else
                     copy_small(p + TZCHAN_WIRE_REC_HDR, buf, m);
+                put_zero_ahead(data + (prod & mask)); /* rule S, as in send_msg() */
+                put_self_hdr(p, m, TZCHAN_WIRE_REC_SELF_MSG);
                 continue;
             }
         }
@@ -510,12 +562,15 @@ int tzchan_commit(struct tzchan *ch, size_t len)
         return e;
     if (ch->tx_state != TX_RESERVED || len > ch->tx_reserved)
         return TZCHAN_EINVAL;
-    uint32_t n = (uint32_t)len;
-    unsigned char *p = ch->tx_data + (ch->tx_prod_v & ch->mask);
-    put_hdr(ch, n, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST);
+    uint32_t n = (uint32_t)len, span = TZCHAN_WIRE_REC_HDR + align8(n);
+    uint32_t off = ch->tx_prod_v & ch->mask;
+    unsigned char *p = ch->tx_data + off;
+    /* rule S: the caller wrote the payload; padding, the zero ahead (inside the room reserve() made), header */
     if (align8(n) != n)
         TZ_MEMSET(p + TZCHAN_WIRE_REC_HDR + n, 0, align8(n) - n);
-    ch->tx_prod_v += TZCHAN_WIRE_REC_HDR + align8(n);
+    put_zero_ahead(ch->tx_data + ((off + span) & ch->mask));
+    put_self_hdr(p, n, TZCHAN_WIRE_REC_SELF_MSG);
+    ch->tx_prod_v += span;
     set_tx_state(ch, TX_IDLE);
     ch->st_msgs_sent++;
     ch->st_bytes_sent += n;
@@ -634,10 +689,13 @@ int64_t tzchan_send_some(struct tzchan *ch, const void *buf, size_t len)
         ch->tx_rec_rem -= n;
         ch->tx_sent += n;
         taken += n;
-        if (ch->tx_rec_rem == 0 && ch->tx_rec_pad != 0) {
-            TZ_MEMSET(ch->tx_data + (ch->tx_prod_v & ch->mask), 0, ch->tx_rec_pad);
+        if (ch->tx_rec_rem == 0) {
+            /* the record's last byte: its padding and the zero ahead (rule Z) go with it, before prod covers it */
+            if (ch->tx_rec_pad != 0)
+                TZ_MEMSET(ch->tx_data + (ch->tx_prod_v & ch->mask), 0, ch->tx_rec_pad);
             ch->tx_prod_v += ch->tx_rec_pad;
             ch->tx_rec_pad = 0;
+            put_zero_ahead(ch->tx_data + (ch->tx_prod_v & ch->mask));
         }
         if (ch->tx_prod_v - ch->tx_pub >= chunk)
             tx_publish(ch);
@@ -665,8 +723,10 @@ int tzchan_send_end(struct tzchan *ch)
         if (e)
             return e;
         uint32_t fl = TZCHAN_WIRE_REC_LAST | ((ch->flags & F_TX_FIRST_DONE) ? 0u : TZCHAN_WIRE_REC_FIRST);
-        put_hdr(ch, 0, fl);
+        put_hdr(ch, 0, fl); /* published by prod, as every record of a streamed message */
         ch->tx_prod_v += TZCHAN_WIRE_REC_HDR;
+        /* a record of a header alone: its zero ahead before the prod store that publishes it (rule Z) */
+        put_zero_ahead(ch->tx_data + (ch->tx_prod_v & ch->mask));
     }
     set_tx_state(ch, TX_IDLE);
     ch->flags &= ~F_TX_FIRST_DONE;
@@ -676,27 +736,42 @@ int tzchan_send_end(struct tzchan *ch)
 }
 
 /* ---- receive side ----------------------------------------------------------------------------------------- */
-/* Loads and checks the producer's index; cons is rx_cons_v and *have is rx_prod_seen - cons, both in the caller's
- * registers (an acquire load makes the compiler load every field afresh after it). On success *have is the new
- * distance. */
-static TZ_INLINE int rx_refresh_at(struct tzchan *ch, uint32_t cons, uint32_t *have)
+/* Bytes from our consumer index that the producer's index (as last checked) vouches for: 0 when it stands behind
+ * us (we took self-published records it does not cover yet, PROTOCOL.md s.9.2 rule 7). rx_prod_seen lies within
+ * [rx_cons_v - (ring - 8), rx_cons_v + ring] (rx_refresh() checks it, rx_seen_clamp() keeps it so). */
+static inline uint32_t rx_have(const struct tzchan *ch)
+{
+    uint32_t have = ch->rx_prod_seen - ch->rx_cons_v;
+    return have <= ch->ring ? have : 0u;
+}
+
+/* Keeps rx_prod_seen, the lowest value a fresh prod may take, within ring - 8 behind cons once cons passed it (an
+ * honest prod never lags further, rule L), so that it stays unambiguous however far we go on self-published
+ * records without loading prod. Called by every receive call that publishes through rx_publish(), and by the
+ * fast paths (which do not) when they take a record that ends at the ring's end: every lap of the ring has a PAD
+ * (taken by the general way) or such a record, so cons moves at most 2 rings between calls, and seen then lies in
+ * [cons - (ring - 8) - 2 ring, cons + ring], which for ring <= 2^30 the unsigned test below reads right. */
+static TZ_INLINE void rx_seen_clamp(struct tzchan *ch, uint32_t cons)
+{
+    uint32_t lag = ch->ring - TZCHAN_WIRE_ZERO_AHEAD, low = cons - lag;
+    if (ch->rx_prod_seen - low > ch->ring + lag) /* below cons - (ring - 8) */
+        ch->rx_prod_seen = low;
+}
+
+/* Loads and checks the producer's index. */
+static int rx_refresh(struct tzchan *ch)
 {
     /* acquire: pairs with the producer's release store of prod in tx_publish(): the record bytes before the new
      * prod are visible to the loads that follow */
     uint32_t p = tz_load_acquire(ch->rx_prod);
-    uint32_t used = p - cons;
-    /* at most a ring ahead of our consumer index, and never moving backwards */
-    if (used > ch->ring || used < *have)
+    uint32_t seen = ch->rx_prod_seen, cons = ch->rx_cons_v;
+    /* in the window from the last value accepted forward to a ring past our consumer index: never backwards, never
+     * more than a ring ahead; and since seen >= cons - (ring - 8) (rx_seen_clamp()), never more than ring - 8
+     * behind us (PROTOCOL.md s.9.2 rule 7) */
+    if (p - seen > cons + ch->ring - seen)
         return broken(ch);
     ch->rx_prod_seen = p;
-    *have = used;
     return 0;
-}
-
-static inline int rx_refresh(struct tzchan *ch)
-{
-    uint32_t have = ch->rx_prod_seen - ch->rx_cons_v;
-    return rx_refresh_at(ch, ch->rx_cons_v, &have);
 }
 
 /* Publishes cons, which the caller knows to be past rx_pub, and returns the peer's waiting word if the peer waits
@@ -724,7 +799,8 @@ static TZ_INLINE uint32_t rx_publish_new(struct tzchan *ch, void *rx_cons, struc
     return 0;
 }
 
-static TZ_INLINE void rx_publish(struct tzchan *ch)
+/* Publishes cons if it moved; the caller has kept rx_prod_seen within reach of it (rx_seen_clamp()). */
+static TZ_INLINE void rx_publish_only(struct tzchan *ch)
 {
     uint32_t cons = ch->rx_cons_v;
     if (ch->rx_pub == cons)
@@ -732,6 +808,12 @@ static TZ_INLINE void rx_publish(struct tzchan *ch)
     uint32_t w = rx_publish_new(ch, ch->rx_cons, sleep_slot(ch->peer_sleep), cons, peer_state(ch));
     if (w)
         ring_peer(ch, w);
+}
+
+static TZ_INLINE void rx_publish(struct tzchan *ch)
+{
+    rx_seen_clamp(ch, ch->rx_cons_v);
+    rx_publish_only(ch);
 }
 
 /* After consuming: free the space now (users expect a receive to free what it consumed; the producer may be
@@ -745,7 +827,7 @@ static TZ_INLINE void rx_consumed(struct tzchan *ch)
 /* Makes sure n bytes from our consumer index are published. EAGAIN, or EPIPE if the peer closed without them. */
 static int rx_need(struct tzchan *ch, uint32_t n)
 {
-    if (ch->rx_prod_seen - ch->rx_cons_v >= n)
+    if (rx_have(ch) >= n)
         return 0;
     /* acquire: pairs with the release store of CLOSED in the peer's tzchan_close(), which follows its last
      * publication, so the refresh below sees everything it ever sent */
@@ -753,7 +835,7 @@ static int rx_need(struct tzchan *ch, uint32_t n)
     int e = rx_refresh(ch);
     if (e)
         return e;
-    if (ch->rx_prod_seen - ch->rx_cons_v >= n)
+    if (rx_have(ch) >= n)
         return 0;
     return closed ? TZCHAN_EPIPE : TZCHAN_EAGAIN;
 }
@@ -765,7 +847,9 @@ static int rx_need(struct tzchan *ch, uint32_t n)
 static int rx_need_rec(struct tzchan *ch, uint32_t ahead, uint32_t wait_below, uint32_t whole)
 {
     int e = rx_need(ch, ahead + whole);
-    if ((e == TZCHAN_EAGAIN || e == TZCHAN_EPIPE) && ch->rx_prod_seen - ch->rx_cons_v - ahead >= wait_below)
+    uint32_t have = rx_have(ch);
+    /* (ahead may lie past what prod vouches for: a self-published PAD before it) */
+    if ((e == TZCHAN_EAGAIN || e == TZCHAN_EPIPE) && have >= ahead && have - ahead >= wait_below)
         return broken(ch);
     return e;
 }
@@ -784,19 +868,49 @@ static int rx_fail(struct tzchan *ch, int e)
     return e;
 }
 
-/* Loads the record header at pos (a record boundary we computed, within what was published), once, and checks
- * it. */
+/* Loads the record header at pos (a record boundary we computed, at or after our consumer index), once, and checks
+ * it (PROTOCOL.md s.9.2 item 6): a self-published header is complete as it stands; any other is read again once
+ * prod vouches for it (a header found before that may be half written, or eight zero bytes: nothing yet). */
 static int rec_read(struct tzchan *ch, uint32_t pos, struct rec *r)
 {
     uint32_t ahead = pos - ch->rx_cons_v;
-    int e = rx_need_rec(ch, ahead, 1, TZCHAN_WIRE_REC_HDR);
-    if (e)
-        return e;
     uint32_t off = pos & ch->mask;
     const unsigned char *p = ch->rx_data + off;
-    /* relaxed: ordered by the acquire load of prod in rx_refresh(); one load each, so one value each */
-    uint32_t len = tz_load_relaxed(p);
-    uint32_t flags = tz_load_relaxed(p + 4);
+    /* acquire: pairs with the release store of a self-published record's flags in put_self_hdr() (C3): its len
+     * and payload are visible to the loads that follow; one load each, so one value each */
+    uint32_t flags = tz_load_acquire(p + 4);
+    uint32_t len = tz_load_relaxed(p); /* relaxed: ordered by the acquire above */
+    int e;
+    if (!(flags & TZCHAN_WIRE_REC_SELF)) {
+        /* not self-published (yet): prod must cover the header; then load it again, once */
+        e = rx_need_rec(ch, ahead, 1, TZCHAN_WIRE_REC_HDR);
+        if (e)
+            return e;
+        /* acquire: as above (the record may have been completed and self-published meanwhile); the acquire load
+         * of prod in rx_refresh() orders a header published by prod */
+        flags = tz_load_acquire(p + 4);
+        len = tz_load_relaxed(p); /* relaxed: ordered by the acquire loads above */
+    }
+    if (flags & TZCHAN_WIRE_REC_SELF) {
+        /* only a whole message of at most max_msg bytes that does not cross the ring's end, or a PAD */
+        if (flags == TZCHAN_WIRE_REC_SELF_MSG && len <= ch->max_msg &&
+            off + TZCHAN_WIRE_REC_HDR + len <= ch->ring) { /* len <= ring/2: no overflow */
+            r->len = len;
+            r->flags = flags;
+            r->hdr = TZCHAN_WIRE_REC_HDR;
+            r->span = TZCHAN_WIRE_REC_HDR + align8(len);
+            r->total = len;
+            return 0;
+        }
+        if (flags != TZCHAN_WIRE_REC_SELF_PAD || off == 0 || len != ch->ring - off - TZCHAN_WIRE_REC_HDR)
+            return broken(ch);
+        r->len = len;
+        r->flags = flags;
+        r->hdr = TZCHAN_WIRE_REC_HDR;
+        r->span = ch->ring - off;
+        r->total = 0;
+        return 0;
+    }
     if (flags & ~(uint32_t)TZCHAN_WIRE_REC_KNOWN)
         return broken(ch);
     if (flags & TZCHAN_WIRE_REC_PAD) {
@@ -834,6 +948,8 @@ static int rec_read(struct tzchan *ch, uint32_t pos, struct rec *r)
 /* Makes sure the whole record r at `ahead` past our consumer index is published (its padding included). */
 static int rec_whole(struct tzchan *ch, uint32_t ahead, const struct rec *r)
 {
+    if (r->flags & TZCHAN_WIRE_REC_SELF)
+        return 0; /* self-published: complete since its header said so */
     /* a PAD is published whole at once; a record's payload may still be coming until its last byte */
     uint32_t wait_below = (r->flags & TZCHAN_WIRE_REC_PAD) ? r->hdr : r->hdr + r->len;
     return rx_need_rec(ch, ahead, wait_below, r->span);
@@ -914,7 +1030,7 @@ static int64_t recv_multi(struct tzchan *ch, unsigned char *dst, size_t cap, con
 incomplete:
     /* the ring is (nearly) full of this message: a producer needs at most STREAM_ROOM free bytes to go on with
      * it (PROTOCOL.md 4.3), so with less it is waiting for us, and the message cannot arrive whole */
-    if (e == TZCHAN_EAGAIN && ch->ring - (ch->rx_prod_seen - ch->rx_cons_v) < TZCHAN_WIRE_STREAM_ROOM)
+    if (e == TZCHAN_EAGAIN && ch->ring - rx_have(ch) < TZCHAN_WIRE_STREAM_ROOM)
         e = TZCHAN_EMSGSIZE;
     return rx_fail(ch, e);
 }
@@ -958,26 +1074,24 @@ static TZ_OUTLINE int64_t recv_copy_big(struct tzchan *ch, void *buf, const unsi
 
 int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap)
 {
-    /* fast path: a usable endpoint between messages, and the next record a whole message, already published and
-     * fitting cap. The peer's index is checked by rx_refresh_at() as always; the record header is loaded once and
-     * only these loaded values are used. Anything else (including a header a hostile peer rewrites between here
-     * and the general path) goes the general way, which checks it all again and loads the header afresh. */
+    /* fast path: a usable endpoint between messages, and the next record a self-published whole message fitting
+     * cap (PROTOCOL.md s.9.2 item 6): complete by its own header, so prod is not loaded. The header is loaded once
+     * (flags with acquire, then len) and only these loaded values are used, checked as rec_read() checks them.
+     * Anything else (nothing self-published here, a record published by prod, a PAD, a header a hostile peer
+     * rewrites between here and the general path) goes the general way, which checks it all again and loads the
+     * header afresh. */
     if (ch != NULL && (ch->flags & (F_OPENED | F_BROKEN | F_CLOSED | F_RX_IN_REC | F_RX_BUSY)) == F_OPENED &&
         (buf != NULL || cap == 0)) {
-        uint32_t cons = ch->rx_cons_v, have = ch->rx_prod_seen - cons;
-        if (have < TZCHAN_WIRE_REC_HDR) {
-            int e = rx_refresh_at(ch, cons, &have);
-            if (e)
-                return e;
-        }
-        uint32_t off = cons & ch->mask;
-        if (have >= TZCHAN_WIRE_REC_HDR) {
-            const unsigned char *p = ch->rx_data + off;
-            /* relaxed: ordered by the acquire load of prod in rx_refresh(); one load each */
-            uint32_t len = tz_load_relaxed(p), fl = tz_load_relaxed(p + 4);
-            if (fl == (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST) && len <= ch->max_msg && len <= cap) {
+        uint32_t cons = ch->rx_cons_v, off = cons & ch->mask;
+        const unsigned char *p = ch->rx_data + off;
+        {
+            /* acquire: pairs with the release store of flags in put_self_hdr() (C3); one load each */
+            uint32_t fl = tz_load_acquire(p + 4), len = tz_load_relaxed(p); /* relaxed: after the acquire */
+            if (fl == TZCHAN_WIRE_REC_SELF_MSG && len <= ch->max_msg && len <= cap) {
                 uint32_t span = TZCHAN_WIRE_REC_HDR + align8(len); /* len <= ring/2: no overflow */
-                if (span <= ch->ring - off && span <= have) {
+                if (span <= ch->ring - off) {
+                    if (span == ch->ring - off) /* the end of a lap (see rx_seen_clamp()) */
+                        rx_seen_clamp(ch, cons + span);
                     if (len > SMALL_MSG) {
                         ch->rx_cons_v = cons + span;
                         ch->st_msgs_recv++;
@@ -1017,12 +1131,9 @@ int64_t tzchan_recv_many(struct tzchan *ch, struct tzchan_in *msgs, size_t n)
     if (msgs == NULL || n == 0)
         return TZCHAN_EINVAL;
     const uint32_t ring = ch->ring, mask = ch->mask, max = ch->max_msg;
+    const uint32_t lag = ring - TZCHAN_WIRE_ZERO_AHEAD;
     const unsigned char *const data = ch->rx_data;
     uint32_t cons = ch->rx_cons_v, seen = ch->rx_prod_seen;
-    /* avail: bytes at cons published and before the ring's end, min(seen - cons, ring - (cons & mask)). It shrinks
-     * by each record taken; below a header's size it is computed afresh (after a refresh of the producer's index if
-     * what was published is what is short), and after a general call it is 0, so computed afresh. */
-    uint32_t avail = 0;
     uint64_t bytes = 0;
     size_t i = 0, fast = 0;
     bool waits = false;
@@ -1030,47 +1141,38 @@ int64_t tzchan_recv_many(struct tzchan *ch, struct tzchan_in *msgs, size_t n)
         void *buf = msgs[i].buf;
         size_t cap = msgs[i].cap;
         if (buf != NULL || cap == 0) {
-            if (avail < TZCHAN_WIRE_REC_HDR) {
-                if (seen - cons < TZCHAN_WIRE_REC_HDR) {
-                    ch->rx_cons_v = cons; /* rx_refresh() checks the peer's index against it */
-                    /* an impossible index breaks the endpoint and leaves rx_prod_seen as it was: the batch ends, or
-                     * the general way below says EPROTO */
-                    (void)rx_refresh(ch);
-                    seen = ch->rx_prod_seen;
-                    if (seen - cons < TZCHAN_WIRE_REC_HDR && i > 0)
-                        break; /* nothing more is published */
+            uint32_t off = cons & mask;
+            const unsigned char *p = data + off;
+            /* acquire: pairs with the release store of flags in put_self_hdr() (C3); one load each */
+            uint32_t fl = tz_load_acquire(p + 4), len = tz_load_relaxed(p); /* relaxed: after the acquire */
+            if (fl == TZCHAN_WIRE_REC_SELF_MSG && len <= max && len <= cap) {
+                uint32_t span = TZCHAN_WIRE_REC_HDR + align8(len); /* len <= ring/2: no overflow */
+                if (span <= ring - off) {
+                    cons += span;
+                    /* rx_seen_clamp(), on the local copy, at the end of a lap */
+                    if (span == ring - off && seen - (cons - lag) > ring + lag)
+                        seen = cons - lag;
+                    bytes += len;
+                    fast++;
+                    msgs[i].len = len;
+                    if (len > SMALL_MSG)
+                        TZ_MEMCPY(buf, p + TZCHAN_WIRE_REC_HDR, len);
+                    else
+                        copy_small(buf, p + TZCHAN_WIRE_REC_HDR, len);
+                    continue;
                 }
-                avail = min32(seen - cons, ring - (cons & mask));
-            }
-            /* cons is a multiple of 8 (open checks it, every span is one), so avail >= 8 iff seen - cons >= 8 */
-            if (avail >= TZCHAN_WIRE_REC_HDR) {
-                const unsigned char *p = data + (cons & mask);
-                /* relaxed: ordered by the acquire load of prod in rx_refresh(); one load each */
-                uint32_t len = tz_load_relaxed(p), fl = tz_load_relaxed(p + 4);
-                if (fl == (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST) && len <= max && len <= cap) {
-                    uint32_t span = TZCHAN_WIRE_REC_HDR + align8(len); /* len <= ring/2: no overflow */
-                    if (span <= avail) {
-                        avail -= span;
-                        cons += span;
-                        bytes += len;
-                        fast++;
-                        msgs[i].len = len;
-                        if (len > SMALL_MSG)
-                            TZ_MEMCPY(buf, p + TZCHAN_WIRE_REC_HDR, len);
-                        else
-                            copy_small(buf, p + TZCHAN_WIRE_REC_HDR, len);
-                        continue;
-                    }
-                }
+            } else if ((fl | len) == 0 && i > 0) {
+                break; /* nothing self-published here: the batch ends (the next call looks at prod) */
             }
         }
-        /* a PAD, a message in several records or not yet whole, a bad argument, nothing published yet: the
-         * general way decides, for this one message (and publishes what was consumed before it) */
+        /* a PAD, a record published by prod, a message in several records or not yet whole, a bad argument,
+         * nothing here yet: the general way decides, for this one message (and publishes what was consumed before
+         * it) */
         ch->rx_cons_v = cons;
+        ch->rx_prod_seen = seen;
         int64_t r = recv_general(ch, buf, cap);
         cons = ch->rx_cons_v;
         seen = ch->rx_prod_seen;
-        avail = 0;
         if (r < 0) {
             if (i == 0)
                 return r; /* as tzchan_recv would */
@@ -1082,11 +1184,12 @@ int64_t tzchan_recv_many(struct tzchan *ch, struct tzchan_in *msgs, size_t n)
     if (fast && !waits)
         ch->flags &= ~F_RX_IDLE; /* as after a receive that delivers: no EAGAIN since */
     ch->rx_cons_v = cons;
+    ch->rx_prod_seen = seen;
     ch->st_msgs_recv += fast;
     ch->st_bytes_recv += bytes;
     if (ch->flags & F_BROKEN)
         return TZCHAN_EPROTO; /* the peer broke the protocol during the call: what came before is suspect too */
-    rx_publish(ch); /* the new cons: after the copies */
+    rx_publish_only(ch); /* the new cons: after the copies (the loop kept rx_prod_seen within reach) */
     return (int64_t)i;
 }
 
@@ -1097,7 +1200,7 @@ static int rx_some_fail(struct tzchan *ch, int e, bool fresh, uint32_t cons)
 {
     if (fresh && e != TZCHAN_EPROTO && ch->rx_state == RX_MSG && ch->rx_got == 0) {
         set_rx_state(ch, RX_IDLE);
-        ch->flags &= ~(F_RX_IN_REC | F_RX_REC_LAST);
+        ch->flags &= ~(F_RX_IN_REC | F_RX_REC_LAST | F_RX_REC_SELF);
         ch->rx_cons_v = cons;
         ch->rx_rec_rem = 0;
     }
@@ -1139,13 +1242,20 @@ int64_t tzchan_recv_some(struct tzchan *ch, void *buf, size_t cap, bool *end_of_
                 ch->flags |= F_RX_REC_LAST;
             else
                 ch->flags &= ~F_RX_REC_LAST;
+            if (r.flags & TZCHAN_WIRE_REC_SELF)
+                ch->flags |= F_RX_REC_SELF;
+            else
+                ch->flags &= ~F_RX_REC_SELF;
         }
         uint32_t n = 0;
+        bool self = (ch->flags & F_RX_REC_SELF) != 0; /* the record is complete: prod says nothing about it */
         if (ch->rx_rec_rem != 0) {
-            e = rx_need(ch, 1);
-            if (e)
-                return rx_some_fail(ch, e, fresh, start_cons);
-            n = min32(ch->rx_rec_rem, ch->rx_prod_seen - ch->rx_cons_v);
+            if (!self) {
+                e = rx_need(ch, 1);
+                if (e)
+                    return rx_some_fail(ch, e, fresh, start_cons);
+            }
+            n = self ? ch->rx_rec_rem : min32(ch->rx_rec_rem, rx_have(ch));
             if (cap < n)
                 n = (uint32_t)cap;
             if (ch->rx_total != TZCHAN_LEN_UNKNOWN && n > ch->rx_total - ch->rx_got)
@@ -1158,10 +1268,10 @@ int64_t tzchan_recv_some(struct tzchan *ch, void *buf, size_t cap, bool *end_of_
         }
         if (ch->rx_rec_rem == 0) {
             /* the last payload byte came with the record's padding (PROTOCOL.md 4.1): skip it now */
-            if (ch->rx_prod_seen - ch->rx_cons_v < ch->rx_rec_pad)
+            if (!self && rx_have(ch) < ch->rx_rec_pad)
                 return broken(ch);
             ch->rx_cons_v += ch->rx_rec_pad;
-            ch->flags &= ~F_RX_IN_REC;
+            ch->flags &= ~(F_RX_IN_REC | F_RX_REC_SELF);
             if (ch->flags & F_RX_REC_LAST) {
                 if (ch->rx_total != TZCHAN_LEN_UNKNOWN && ch->rx_got != ch->rx_total)
                     return broken(ch); /* fewer bytes than the message announced */
@@ -1309,8 +1419,12 @@ int tzchan_wait_prepare(struct tzchan *ch, enum tzchan_wait what)
         e = rx_refresh(ch);
         if (e)
             goto out;
-        uint32_t idle = (ch->flags & F_RX_IDLE) ? ch->rx_idle_prod : ch->rx_cons_v;
-        if (ch->rx_prod_seen != idle)
+        if ((ch->flags & F_RX_IDLE) ? ch->rx_prod_seen != ch->rx_idle_prod : rx_have(ch) != 0)
+            holds = true;
+        /* a self-published record at our index (at a record boundary, not peeked): its header is the word the
+         * producer stores before prod (PROTOCOL.md s.9.2 item 8). acquire: pairs with put_self_hdr()'s release */
+        if (!(ch->flags & F_RX_IN_REC) && ch->rx_state != RX_PEEKED &&
+            (tz_load_acquire(ch->rx_data + (ch->rx_cons_v & ch->mask) + 4) & TZCHAN_WIRE_REC_SELF))
             holds = true;
     }
     if (bits & TZCHAN_WAIT_ROOM) {
@@ -1445,7 +1559,13 @@ int tzchan_open(struct tzchan *ch, void *mem, size_t size, enum tzchan_side side
     /* the lane's current indices: relaxed, each once, then checked (a reopen continues where they stand) */
     uint32_t tp = tz_load_relaxed(c.tx_prod), tc = tz_load_relaxed(c.tx_cons);
     uint32_t rp = tz_load_relaxed(c.rx_prod), rc = tz_load_relaxed(c.rx_cons);
-    if (tp - tc > ring || rp - rc > ring || (tp & 7u) != 0 || (rc & 7u) != 0)
+    /* the ring we consume: prod at most a ring ahead of cons, or at most ring - 8 behind it (the consumer took
+     * self-published records prod does not cover yet, rule L). The ring we produce: what we wrote is what we
+     * published (a side publishes before it closes), and we never write more than ring - 8 ahead of the consumer
+     * (rule Z'), nor may it stand past what we wrote (a consumer past our prod means we died with unpublished
+     * records it took: such a side must not reopen, PROTOCOL.md s.3) */
+    if (tp - tc > ring - TZCHAN_WIRE_ZERO_AHEAD || (rp - rc > ring && rc - rp > ring - TZCHAN_WIRE_ZERO_AHEAD) ||
+        (tp & 7u) != 0 || (rc & 7u) != 0)
         return TZCHAN_EPROTO;
     c.tx_prod_v = c.tx_pub = tp;
     c.tx_cons_seen = tc;

@@ -9,7 +9,8 @@
  * device (--device). A region is opened read-only, mapped read-only (or read with pread when the file is not
  * sealed against shrinking: a mapping of a file that shrinks would SIGBUS), and nothing in it is trusted: the
  * header is checked as tzchan_open checks it, without writing anything; each index is read once per snapshot and
- * checked (0 <= prod - cons <= ring); a region that breaks a rule is reported as such, never used for anything
+ * checked (0 <= prod - cons <= ring, or prod behind cons by at most ring - 8: wire format version 2 lets a consumer
+ * take self-published records before prod covers them, PROTOCOL.md s.9.2 rule 7); a region that breaks a rule is reported as such, never used for anything
  * else. The tool reads a bounded amount (the header, 768 bytes per lane), so garbage cannot make it loop.
  *
  * Exit status: 0 shown and valid; 3 shown, but a header or lane is invalid (corrupted by a peer or a bug);
@@ -295,6 +296,7 @@ static bool check_header(const struct region *r, struct geo *g, char *why, size_
 
 struct dir_view {
     uint32_t prod, cons, used;
+    uint32_t lag; /* cons - prod when prod stands behind cons (used is then 0) */
     bool valid;
 };
 
@@ -317,7 +319,7 @@ static void read_dir(const struct region *r, uint64_t prod_off, uint64_t cons_of
                      struct dir_view *d)
 {
     d->valid = false;
-    d->prod = d->cons = d->used = 0;
+    d->prod = d->cons = d->used = d->lag = 0;
     for (int t = 0; t < SNAPSHOT_TRIES; t++) {
         uint32_t cons, prod;
         if (!rd32(r, cons_off, &cons))
@@ -329,6 +331,12 @@ static void read_dir(const struct region *r, uint64_t prod_off, uint64_t cons_of
         d->cons = cons;
         d->used = prod - cons; /* unsigned: wraps like the indices */
         if (d->used <= ring) {
+            d->valid = true;
+            return;
+        }
+        if (cons - prod <= ring - TZCHAN_WIRE_ZERO_AHEAD) { /* rule L: prod lags, publishing nothing ahead */
+            d->lag = cons - prod;
+            d->used = 0;
             d->valid = true;
             return;
         }
@@ -361,7 +369,11 @@ static const char *side_role(char side, char who)
 
 static void text_dir(uint32_t lane, const char *dir, const struct dir_view *d, uint32_t ring)
 {
-    if (d->valid)
+    if (d->valid && d->lag)
+        printf("  lane %" PRIu32 " %s: prod %" PRIu32 " cons %" PRIu32 " used 0 free %" PRIu32 " (prod %" PRIu32
+               " behind: the consumer took self-published records it does not cover yet)\n",
+               lane, dir, d->prod, d->cons, ring, d->lag);
+    else if (d->valid)
         printf("  lane %" PRIu32 " %s: prod %" PRIu32 " cons %" PRIu32 " used %" PRIu32 " free %" PRIu32 "\n", lane,
                dir, d->prod, d->cons, d->used, ring - d->used);
     else if (d->used > ring)

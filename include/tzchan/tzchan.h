@@ -184,7 +184,9 @@ TZCHAN_API int tzchan_error(const struct tzchan *ch);
 
 /* ---- batching ---------------------------------------------------------------------------------------------- */
 #define TZCHAN_MORE 1u
-/* As tzchan_send; with TZCHAN_MORE the message is written but not yet published. tzchan_flush (or the next send
+/* As tzchan_send; with TZCHAN_MORE the message is written but the producer index is not yet published and the
+ * peer not rung. The record publishes itself (wire format version 2, docs/PROTOCOL.md s.9), so a peer that is
+ * receiving anyway may take it at once; one that sleeps is woken by the publication. tzchan_flush (or the next send
  * without the flag, or any call that would return EAGAIN or sleep) publishes. */
 TZCHAN_API int64_t tzchan_send_flags(struct tzchan *ch, const void *buf, size_t len, unsigned flags);
 TZCHAN_API int tzchan_flush(struct tzchan *ch);
@@ -230,7 +232,8 @@ TZCHAN_API int tzchan_set_sleep_fence(struct tzchan *ch, void (*fence)(void *ctx
 /* Before sleeping: publishes our own progress, announces the wait (what: DATA, ROOM, or both as (enum tzchan_wait)3) and
  * checks again. Returns 0: sleep now (the peer will ring); 1: no need, the condition already holds; EINVAL;
  * EPROTO. DATA holds when the peer published new bytes since the receive call that last returned EAGAIN (or, if
- * none did since the last message was consumed, when anything is published): a receive call may then still find
+ * none did since the last message was consumed, when anything is published), or when a self-published record
+ * stands at our consumer index (a batch the peer has not flushed yet): a receive call may then still find
  * only part of a message and return EAGAIN again, after which DATA no longer holds, so a wait loop never spins;
  * when DATA does not hold, a receive call would return EAGAIN. ROOM holds when the send call that last returned
  * EAGAIN (or the send_some that returned 0) would now make progress, or when no send call is waiting for room.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * tzchan wire format, version 1: the layout of a shared region, byte for byte.
+ * tzchan wire format, version 2: the layout of a shared region, byte for byte.
  *
  * This header is the machine-readable half of docs/PROTOCOL.md; the two say the same thing. Everything here lives
  * in memory that the other side can write at any time, so nothing in this file is ever trusted: the core copies
@@ -20,11 +20,11 @@
 /* The format is little-endian; the core reads and writes fields in the CPU's native order, so it builds only
  * for little-endian CPUs (all of x86-64, armhf and aarch64 Linux/bare-metal targets are). See PROTOCOL.md s.1. */
 #if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__)
-#error "tzchan wire format v1 is little-endian; this core supports little-endian CPUs only"
+#error "the tzchan wire format is little-endian; this core supports little-endian CPUs only"
 #endif
 
 #define TZCHAN_WIRE_MAGIC 0x48435a54u /* bytes 'T' 'Z' 'C' 'H' in memory order */
-#define TZCHAN_WIRE_VERSION 1u
+#define TZCHAN_WIRE_VERSION 2u /* self-published records (PROTOCOL.md s.9); version 1 is refused */
 
 #define TZCHAN_WIRE_SLOT 128u          /* control words are 128 B apart: see PROTOCOL.md s.2.2 */
 #define TZCHAN_WIRE_HEADER_BYTES 128u  /* region header slot */
@@ -45,7 +45,7 @@ struct tzchan_wire_header {
     uint64_t lane_stride;  /* 0x20: = 768 + 2 * ring_bytes */
     uint32_t ring_offset_ab; /* 0x28: = 768, offset of the A->B data area inside a lane */
     uint32_t ring_offset_ba; /* 0x2c: = 768 + ring_bytes */
-    uint32_t flags;        /* 0x30: 0 in v1 (an opener refuses any bit it does not know) */
+    uint32_t flags;        /* 0x30: 0 (an opener refuses any bit it does not know) */
     uint32_t reserved[19]; /* 0x34 .. 0x7f: zero */
 };
 
@@ -100,7 +100,16 @@ struct tzchan_wire_record_first {
 #define TZCHAN_WIRE_REC_FIRST 1u /* first record of a message */
 #define TZCHAN_WIRE_REC_LAST 2u  /* last record of a message */
 #define TZCHAN_WIRE_REC_PAD 4u   /* filler to the end of the ring; no message content */
+#define TZCHAN_WIRE_REC_SELF 8u  /* published by its own header (flags stored last, with release), not by prod: only
+                                  * FIRST|LAST|SELF (a whole message, len <= ring/2) and PAD|SELF (PROTOCOL.md s.9) */
+/* The flags of a record published by prod (streamed messages); anything else without SELF is a protocol error. */
 #define TZCHAN_WIRE_REC_KNOWN (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST | TZCHAN_WIRE_REC_PAD)
+#define TZCHAN_WIRE_REC_SELF_MSG (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST | TZCHAN_WIRE_REC_SELF)
+#define TZCHAN_WIRE_REC_SELF_PAD (TZCHAN_WIRE_REC_PAD | TZCHAN_WIRE_REC_SELF)
+/* The producer keeps the 8 bytes after every record it completes zero (the next header's place: "zero ahead") and
+ * never writes more than ring - 8 bytes ahead of the consumer's index (the reserve they need); its published prod
+ * never lags more than ring - 8 behind what it wrote (PROTOCOL.md s.9.2, rules Z, Z', L). */
+#define TZCHAN_WIRE_ZERO_AHEAD 8u
 #define TZCHAN_WIRE_REC_HDR 8u
 #define TZCHAN_WIRE_REC_HDR_FIRST 16u
 /* A producer of a message that is not one record (of unknown length, or declared <= ring/2) can always go on with

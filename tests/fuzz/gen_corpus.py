@@ -8,11 +8,11 @@ import os
 import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MAGIC, FIRST, LAST, PAD = 0x48435A54, 1, 2, 4
+MAGIC, FIRST, LAST, PAD, SELF = 0x48435A54, 1, 2, 4, 8
 UNKNOWN = (1 << 64) - 1
 
 
-def header(lanes, ring, version=1, flags=0):
+def header(lanes, ring, version=2, flags=0):
     stride = 768 + 2 * ring
     h = struct.pack("<IIIIQQQIII", MAGIC, version, lanes, ring, 128 + lanes * stride, 128, stride, 768, 768 + ring,
                     flags)
@@ -24,7 +24,8 @@ def region(lanes, ring, **kw):
 
 
 def records(msgs):
-    """msgs: list of (flags, payload, total or None) -> record bytes (no wrap handling)."""
+    """msgs: list of (flags, payload, total or None) -> record bytes (no wrap handling). A record with SELF
+    (wire format version 2) publishes itself; the others are published by prod."""
     out = b""
     for flags, payload, total in msgs:
         if flags & FIRST and not flags & LAST:
@@ -60,7 +61,8 @@ struct.pack_into("<I", r, base + 0x000, len(msgs))  # ab_prod
 write("open", "valid-with-messages", bytes([1 | (31 << 3)]) + r)
 struct.pack_into("<I", r, base + 0x000, 2000)  # producer more than a ring ahead
 write("open", "prod-ahead", bytes([1 | (31 << 3)]) + r)
-write("open", "version2", bytes([1]) + region(1, 1024, version=2))
+write("open", "version1", bytes([1]) + region(1, 1024, version=1))  # refused: this library speaks version 2
+write("open", "version3", bytes([1]) + region(1, 1024, version=3))
 write("open", "flags1", bytes([1]) + region(1, 1024, flags=1))
 write("open", "truncated", bytes([0]) + region(1, 1024)[:2000])
 r = region(1, 1024)
@@ -100,6 +102,18 @@ recv_seed("prod-ahead", 0, records([(FIRST | LAST, b"a", None)]), prod=1024 + 8)
 # to the bytes that are not there)
 recv_seed("prod-ahead-ring-full", 0, records([(FIRST | LAST, b"v" * 8, None)] * 64), prod=1024 + 8)
 recv_seed("prod-behind", 512, records([(FIRST | LAST, b"a", None)]), prod=504)
+# version 2: self-published records (taken without prod), and what a hostile producer does with them
+FLS = FIRST | LAST | SELF
+recv_seed("self-one", 0, records([(FLS, b"abcdefgh" * 3, None)]), prod=0)
+recv_seed("self-three", 64, records([(FLS, b"a" * 100, None), (FLS, b"", None), (FLS, b"b" * 13, None)]), prod=64)
+recv_seed("self-then-prod", 0, records([(FLS, b"s" * 20, None), (FIRST | LAST, b"p" * 20, None)]), prod=0)
+self_pad = struct.pack("<II", 64 - 8, PAD | SELF) + bytes(56)
+recv_seed("self-pad-wrap", 1024 - 64, self_pad + records([(FLS, b"w" * 30, None)]), prod=1024 - 64)
+recv_seed("self-first-only", 0, records([(FIRST | SELF, b"f" * 8, 8)]), prod=0)
+recv_seed("self-junk-bits", 0, records([(FLS | 0x10, b"j" * 8, None)]), prod=0)
+recv_seed("self-len-past-end", 1024 - 32, struct.pack("<II", 32, FLS) + bytes(24), prod=1024 - 32)
+recv_seed("self-too-big", 0, records([(FLS, b"t" * 600, None)]), prod=0)
+recv_seed("self-prod-far-behind", 0, records([(FLS, b"x" * 40, None)] * 20), prod=(-1024) & 0xFFFFFFFF)
 
 # ---- seq: 7-byte commands ------------------------------------------------------------------------------------
 # slots: 0 side A sends and receives, 1 side B receives only, 2 side B sends only, 3 side A sends only

@@ -327,6 +327,13 @@ static void taint_end(struct adv *a, unsigned l)
 
 /* Resets a lane the victim cannot reopen, as a peer restarting its side would: a valid header, consistent
  * indices where they stand, the peer open and not waiting. */
+/* Rule Z: the 8 bytes at P (the next header's place) zero, so the victim finds "nothing yet" there and never what
+ * an earlier lap left (the adversary's records are published by prod; only its noise can look self-published). */
+static void adv_zero_ahead(unsigned l, uint32_t P)
+{
+    memset(view(l).v_rxdata + (P & (RING - 1u)), 0, 8);
+}
+
 static void adv_reset_lane(struct adv *a, unsigned l)
 {
     struct lview v = view(l);
@@ -337,6 +344,7 @@ static void adv_reset_lane(struct adv *a, unsigned l)
     st(v.v_rxcons, c);
     st(v.v_txprod, p);
     st(v.a_txcons, p);
+    adv_zero_ahead(l, c);
     st_rel(v.a_rxprod, c);
     st(&v.a_sleep->waiting, 0);
     st(&v.a_sleep->state, TZCHAN_WIRE_STATE_OPEN);
@@ -360,17 +368,21 @@ static void adv_sync(struct adv *a, unsigned l)
         a->resyncs++;
         al->P = (c + 7u) & ~7u;
         al->endless = 0;
+        adv_zero_ahead(l, al->P);
         st_rel(v.a_rxprod, al->P);
         taint_end(a, l);
     }
 }
 
+/* Bytes an honest producer may write at P: the ring less what the victim has not released, less the 8 bytes of
+ * the zero ahead (wire format version 2, PROTOCOL.md s.9.2 rules Z and Z'). */
 static uint32_t adv_free(unsigned l, uint32_t P)
 {
     uint32_t c = ld(view(l).v_rxcons);
     uint32_t used = P - c;
-    return used > RING ? 0 : RING - used;
+    return used > RING - 8u ? 0 : RING - 8u - used;
 }
+
 
 static uint32_t rec_hdr(uint32_t flags)
 {
@@ -403,6 +415,18 @@ static bool adv_record_at(struct adv *a, unsigned l, uint32_t flags, uint32_t le
     if (start != NULL)
         *start = al->P;
     unsigned char *p = v.v_rxdata + off;
+    if (flags & TZCHAN_WIRE_REC_SELF) { /* self-published (version 2, rule S): the whole record, then its header */
+        if (honest)
+            pat_fill(p + hdr, len, l, seq, at);
+        else
+            t_fill(p + hdr, len, a->rng, 0);
+        memset(p + hdr + len, 0, span - hdr - len);
+        adv_zero_ahead(l, al->P + span);
+        st_at(p, len);
+        st_rel((uint32_t *)(void *)(p + 4), flags); /* release: the record before its flags */
+        al->P += span;
+        return true;
+    }
     st_at(p, len);
     st_at(p + 4, flags);
     if (hdr == 16u) {
@@ -415,6 +439,7 @@ static bool adv_record_at(struct adv *a, unsigned l, uint32_t flags, uint32_t le
         t_fill(p + hdr, len, a->rng, 0);
     memset(p + hdr + len, 0, span - hdr - len);
     al->P += span;
+    adv_zero_ahead(l, al->P);
     return true;
 }
 
@@ -478,7 +503,8 @@ static void adv_honest_send(struct adv *a, unsigned l)
     m.len = sum;
     uint64_t at = 0;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t fl = n == 1 ? TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST
+        /* a whole message is self-published half of the time (wire format version 2), else published by prod */
+        uint32_t fl = n == 1 ? TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST | (rnd(a, 2) ? TZCHAN_WIRE_REC_SELF : 0u)
                              : (i == 0 ? TZCHAN_WIRE_REC_FIRST : 0u) | (i == n - 1 ? TZCHAN_WIRE_REC_LAST : 0u);
         uint32_t rs = 0;
         bool ok = adv_record_at(a, l, fl, lens[i], declared ? sum : TZCHAN_LEN_UNKNOWN, true, m.seq, at, &rs);
@@ -1152,6 +1178,9 @@ static void victim_step(struct victim *v, unsigned l)
     }
     /* ---- waiting ---- */
     enum tzchan_wait w = (enum tzchan_wait)(1 + vrnd(v, 3));
+    if (g_cfg[l].role == ROLE_SEND) /* a wait for DATA reads the record header at our consumer index (PROTOCOL.md
+                                     * s.9.2 item 8), and this lane's receive ring is behind the guard */
+        w = TZCHAN_WAIT_ROOM;
     call_begin(OP_WAIT, l);
     int e = tzchan_wait_prepare(ch, w);
     call_end(v, OP_WAIT, e);

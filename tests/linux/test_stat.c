@@ -277,12 +277,18 @@ int main(int argc, char **argv)
     unsigned char *lane1 = m + TZCHAN_WIRE_HEADER_BYTES + stride;
     uint32_t cons;
     memcpy(&cons, lane1 + 0x080, 4);
-    uint32_t bad = cons - 96u;
-    memcpy(lane1 + 0x000, &bad, 4); /* lane 1 A->B: prod 96 behind cons */
+    uint32_t lag = cons - 96u, bad = cons - 4096u;
+    memcpy(lane1 + 0x000, &lag, 4); /* lane 1 A->B: prod 96 behind cons, which wire format version 2 allows */
+    st = run_tool(&out, "--pid", selfbuf, NULL, NULL);
+    printf("--- lane 1 prod 96 behind cons (exit %d):\n%s", st, out);
+    CHECK(st == 0 && strstr(out, "(prod 96 behind: the consumer took self-published records") != NULL,
+          "a prod ring - 8 or less behind cons not shown as valid (exit %d)", st);
+    free(out);
+    memcpy(lane1 + 0x000, &bad, 4); /* lane 1 A->B: prod a ring behind cons */
     st = run_tool(&out, "--pid", selfbuf, NULL, NULL);
     printf("--- scribbled lane 1 prod (exit %d):\n%s", st, out);
     CHECK(st == 3, "scribbled: exit status %d, want 3", st);
-    CHECK(strstr(out, "lane 1 A->B: prod - cons = 4294967200 > ring: INVALID (peer or region corrupted)") != NULL,
+    CHECK(strstr(out, "lane 1 A->B: prod - cons = 4294963200 > ring: INVALID (peer or region corrupted)") != NULL,
           "scribbled lane not reported invalid");
     CHECK(strstr(out, "lane 0 A->B: prod 336 cons 0 used 336 free 3760\n") != NULL, "lane 0 still shown");
     free(out);

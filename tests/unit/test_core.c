@@ -73,13 +73,61 @@ static void test_region_init_errors(void)
     CHECK_EQ(tzchan_region_init(m, size, 2, RING), 0);
     const struct tzchan_wire_header *h = (const void *)m;
     CHECK_EQ(h->magic, TZCHAN_WIRE_MAGIC);
-    CHECK_EQ(h->version, 1);
+    CHECK_EQ(h->version, 2);
     CHECK_EQ(h->lanes, 2);
     CHECK_EQ(h->ring_bytes, RING);
     CHECK_EQ(h->region_bytes, size);
     CHECK_EQ(h->lane_stride, 768 + 2 * RING);
     for (size_t i = sizeof *h; i < size; i++)
         CHECK(m[i] == 0); /* no stale byte reaches the peer */
+    free(copy);
+    free(m);
+}
+
+/* PROTOCOL.md s.9.2 item 9: this library speaks version 2 only. A version-1 region, laid out by hand as a
+ * version-1 creator lays it out (its header, a lane with a message published by prod), and a version-3 region are
+ * refused with TZCHAN_EVERSION by either side, before anything is written to them. Mutant: version-check-v1. */
+static void test_version_refused(void)
+{
+    size_t size = tzchan_region_size(1, RING);
+    CHECK(size != 0);
+    unsigned char *m = aligned_alloc(64, size);
+    unsigned char *copy = malloc(size);
+    CHECK(m != NULL && copy != NULL);
+    const uint32_t versions[] = {1, 3, 0, 0xffffffffu};
+    for (size_t v = 0; v < sizeof versions / sizeof versions[0]; v++) {
+        memset(m, 0, size);
+        struct tzchan_wire_header *h = (void *)m;
+        h->magic = TZCHAN_WIRE_MAGIC;
+        h->version = versions[v];
+        h->lanes = 1;
+        h->ring_bytes = RING;
+        h->region_bytes = size;
+        h->lane_offset = TZCHAN_WIRE_HEADER_BYTES;
+        h->lane_stride = TZCHAN_WIRE_LANE_CTRL + 2u * (uint64_t)RING;
+        h->ring_offset_ab = TZCHAN_WIRE_LANE_CTRL;
+        h->ring_offset_ba = TZCHAN_WIRE_LANE_CTRL + RING;
+        struct tzchan_wire_lane *l = (void *)(m + TZCHAN_WIRE_HEADER_BYTES);
+        /* a version-1 message: "hi" in a FIRST|LAST record, published by prod */
+        unsigned char *ab = m + TZCHAN_WIRE_HEADER_BYTES + TZCHAN_WIRE_LANE_CTRL;
+        const uint32_t hdr[2] = {2, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST};
+        memcpy(ab, hdr, 8);
+        memcpy(ab + 8, "hi", 2);
+        l->ab_prod.value = 16;
+        l->sleep_a.state = TZCHAN_WIRE_STATE_OPEN;
+        memcpy(copy, m, size);
+        struct tzchan ch;
+        memset(&ch, 0, sizeof ch);
+        CHECK_EQ(tzchan_open(&ch, m, size, TZCHAN_SIDE_B, 0), TZCHAN_EVERSION);
+        CHECK_EQ(tzchan_open(&ch, m, size, TZCHAN_SIDE_A, 0), TZCHAN_EVERSION);
+        CHECK(memcmp(m, copy, size) == 0); /* refused before anything was written */
+        CHECK_EQ(tzchan_recv(&ch, copy, 16), TZCHAN_EINVAL); /* the endpoint was never opened */
+    }
+    /* and the version this library lays out is 2, which it opens */
+    CHECK_EQ(tzchan_region_init(m, size, 1, RING), 0);
+    CHECK_EQ(((struct tzchan_wire_header *)(void *)m)->version, 2u);
+    struct tzchan a;
+    CHECK_EQ(tzchan_open(&a, m, size, TZCHAN_SIDE_A, 0), 0);
     free(copy);
     free(m);
 }
@@ -102,9 +150,9 @@ static void test_open_errors(void)
     h->magic ^= 1;
     CHECK_EQ(tzchan_open(&ch, m, size, TZCHAN_SIDE_B, 0), TZCHAN_EPROTO);
     h->magic ^= 1;
-    h->version = 2;
+    h->version = 3;
     CHECK_EQ(tzchan_open(&ch, m, size, TZCHAN_SIDE_B, 0), TZCHAN_EVERSION);
-    h->version = 1;
+    h->version = 2;
     h->flags = 1;
     CHECK_EQ(tzchan_open(&ch, m, size, TZCHAN_SIDE_B, 0), TZCHAN_EVERSION);
     h->flags = 0;
@@ -157,7 +205,14 @@ static void test_whole_messages(void)
             len = (size_t)i % 16;
         struct tzchan *tx = (i & 1) ? &p.b : &p.a, *rx = (i & 1) ? &p.a : &p.b;
         t_fill(out, len, (uint64_t)i, 0);
-        CHECK_EQ(tzchan_send(tx, out, len), (int64_t)len);
+        int64_t r = tzchan_send(tx, out, len);
+        if (r == TZCHAN_EAGAIN) {
+            /* a PAD and the record after it need more than an empty ring's room (with the 8-byte reserve of
+             * PROTOCOL.md s.9.2 rule Z'): the PAD went out alone (4.3 rule 2); the receiver consumes it */
+            CHECK_EQ(tzchan_recv(rx, in, sizeof in), TZCHAN_EAGAIN);
+            r = tzchan_send(tx, out, len);
+        }
+        CHECK_EQ(r, (int64_t)len);
         if (len > 0) {
             CHECK_EQ(tzchan_recv(rx, in, len - 1), TZCHAN_EMSGSIZE); /* stays queued */
         }
@@ -184,7 +239,12 @@ static void test_whole_messages(void)
     /* the largest whole message, again and again (needs the ring to drain between them) */
     for (int i = 0; i < 10; i++) {
         t_fill(out, RING / 2, (uint64_t)i, 0);
-        CHECK_EQ(tzchan_send(&p.a, out, RING / 2), RING / 2);
+        int64_t r = tzchan_send(&p.a, out, RING / 2);
+        if (r == TZCHAN_EAGAIN) { /* the PAD alone first (4.3 rule 2), as above */
+            CHECK_EQ(tzchan_recv(&p.b, in, sizeof in), TZCHAN_EAGAIN);
+            r = tzchan_send(&p.a, out, RING / 2);
+        }
+        CHECK_EQ(r, RING / 2);
         CHECK_EQ(tzchan_recv(&p.b, in, sizeof in), RING / 2);
         CHECK(memcmp(in, out, RING / 2) == 0);
     }
@@ -418,10 +478,14 @@ static void test_batching(void)
     CHECK_EQ(tzchan_send_flags(&p.a, buf, 8, 7u), TZCHAN_EINVAL);
     CHECK_EQ(tzchan_send_flags(&p.a, buf, 8, TZCHAN_MORE), 8);
     CHECK_EQ(tzchan_send_flags(&p.a, buf, 8, TZCHAN_MORE), 8);
-    CHECK_EQ(tzchan_recv(&p.b, in, sizeof in), TZCHAN_EAGAIN); /* not published yet */
+    /* prod is not published yet, but each record publishes itself (PROTOCOL.md s.9): the consumer may take them */
+    CHECK_EQ(lane0(&p)->ab_prod.value, 0u);
+    CHECK_EQ(tzchan_recv(&p.b, in, sizeof in), 8);
+    CHECK_EQ(tzchan_recv(&p.b, in, sizeof in), 8);
+    CHECK_EQ(tzchan_recv(&p.b, in, sizeof in), TZCHAN_EAGAIN);
     CHECK_EQ(tzchan_flush(&p.a), 0);
-    CHECK_EQ(tzchan_recv(&p.b, in, sizeof in), 8);
-    CHECK_EQ(tzchan_recv(&p.b, in, sizeof in), 8);
+    CHECK_EQ(lane0(&p)->ab_prod.value, 32u);
+    CHECK_EQ(tzchan_recv(&p.b, in, sizeof in), TZCHAN_EAGAIN); /* prod now stands where the consumer does */
     CHECK_EQ(tzchan_send_flags(&p.a, buf, 8, TZCHAN_MORE), 8);
     CHECK_EQ(tzchan_send(&p.a, buf, 8), 8); /* a send without the flag publishes both */
     CHECK_EQ(tzchan_recv(&p.b, in, sizeof in), 8);
@@ -550,8 +614,11 @@ static void test_violations(void)
     /* producer index moving backwards */
     pair_open(&p, 1, RING);
     CHECK_EQ(tzchan_send(&p.a, in, 100), 100);
+    CHECK_EQ(tzchan_recv(&p.b, in, sizeof in), 100); /* self-published: prod not loaded */
+    CHECK_EQ(tzchan_recv(&p.b, in, sizeof in), TZCHAN_EAGAIN); /* nothing at 112: prod loaded, 112 accepted */
+    CHECK_EQ(tzchan_send(&p.a, in, 100), 100);
     CHECK_EQ(tzchan_recv_some(&p.b, in, 10, &eom), 10);
-    lane0(&p)->ab_prod.value = 0;
+    lane0(&p)->ab_prod.value = 104; /* behind the 112 accepted (though within ring - 8 of cons) */
     CHECK_EQ(tzchan_recv_some(&p.b, in, sizeof in, &eom), 90); /* already-checked bytes are still ours */
     CHECK_EQ(tzchan_recv(&p.b, in, sizeof in), TZCHAN_EPROTO);
     free(p.mem);
@@ -682,6 +749,7 @@ int main(void)
     test_region_size();
     test_region_init_errors();
     test_open_errors();
+    test_version_refused();
     test_whole_messages();
     test_streams();
     test_zero_copy();

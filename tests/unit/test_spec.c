@@ -249,6 +249,24 @@ static void test_open_checks(void)
     CHECK_EQ(tzchan_open(&c, g_mem, sizeof g_mem, TZCHAN_SIDE_A, 0), TZCHAN_EPROTO);
     lane()->ab_prod.value = 8 + RING + 8; /* more than a ring ahead */
     CHECK_EQ(tzchan_open(&c, g_mem, sizeof g_mem, TZCHAN_SIDE_B, 0), TZCHAN_EPROTO);
+    /* 9.2 rule 7: the consumer may stand up to ring - 8 past prod (the producer's batch not published yet): B, the
+     * consumer, opens; A, the producer, does not (what it wrote is what it published, so the consumer cannot stand
+     * past it: such a side died with records unpublished and must not reopen); nor does A when prod stands more
+     * than ring - 8 ahead (no room for the zero ahead), which B accepts (prod vouches for up to a ring) */
+    lane()->ab_prod.value = 16;
+    lane()->ab_cons.value = 16 + RING - 8;
+    CHECK_EQ(tzchan_open(&c, g_mem, sizeof g_mem, TZCHAN_SIDE_B, 0), 0);
+    CHECK_EQ(tzchan_open(&c, g_mem, sizeof g_mem, TZCHAN_SIDE_A, 0), TZCHAN_EPROTO);
+    lane()->ab_cons.value = 16 + RING; /* a ring past prod */
+    CHECK_EQ(tzchan_open(&c, g_mem, sizeof g_mem, TZCHAN_SIDE_B, 0), TZCHAN_EPROTO);
+    lane()->ab_cons.value = 16 + 8;
+    CHECK_EQ(tzchan_open(&c, g_mem, sizeof g_mem, TZCHAN_SIDE_A, 0), TZCHAN_EPROTO);
+    lane()->ab_cons.value = 8;
+    lane()->ab_prod.value = 8 + RING;
+    CHECK_EQ(tzchan_open(&c, g_mem, sizeof g_mem, TZCHAN_SIDE_B, 0), 0);
+    CHECK_EQ(tzchan_open(&c, g_mem, sizeof g_mem, TZCHAN_SIDE_A, 0), TZCHAN_EPROTO);
+    lane()->ab_prod.value = 8 + RING - 8;
+    CHECK_EQ(tzchan_open(&c, g_mem, sizeof g_mem, TZCHAN_SIDE_A, 0), 0);
 }
 
 /* 7: close publishes everything, the freed space included, and rings a waiter once; the peer then drains and
@@ -357,14 +375,14 @@ static void test_want_cons(void)
     uint32_t sent = 0;
     while (tzchan_send(&g_a, buf, 56) == 56) /* span 64 */
         sent++;
-    CHECK_EQ(sent, RING / 64u);
+    CHECK_EQ(sent, RING / 64u - 1u); /* the last 8 bytes are the reserve of s.9.2 rule Z' */
     CHECK_EQ(tzchan_wait_prepare(&g_a, TZCHAN_WAIT_ROOM), 0);
-    CHECK_EQ(lane()->sleep_a.want_cons, 64u); /* prod 1024 + span 64 - ring 1024 */
+    CHECK_EQ(lane()->sleep_a.want_cons, 8u); /* prod 960 + span 64 + reserve 8 - ring 1024 */
     tzchan_wait_done(&g_a);
-    lane()->ab_cons.value = 56; /* a foreign consumer that freed 56 bytes only */
+    lane()->ab_cons.value = 4; /* a foreign consumer that freed 4 bytes only */
     CHECK_EQ(tzchan_wait_prepare(&g_a, TZCHAN_WAIT_ROOM), 0);
     tzchan_wait_done(&g_a);
-    lane()->ab_cons.value = 64; /* exactly enough */
+    lane()->ab_cons.value = 8; /* exactly enough */
     CHECK_EQ(tzchan_wait_prepare(&g_a, TZCHAN_WAIT_ROOM), 1);
     CHECK_EQ(tzchan_send(&g_a, buf, 56), 56);
     /* a foreign producer waits for room up to cons 64 exactly; our consumer reaches it with one message */
@@ -382,6 +400,268 @@ static void test_want_cons(void)
     CHECK_EQ(g_rings, 1); /* once per wait */
 }
 
+/* ---- version 2: self-published records (s.9) ------------------------------------------------------------------ */
+
+/* Writes a self-published record at the hand-written producer's index as s.9.2 rule S says: payload 0,1,2,...,
+ * padding, the zero ahead, then the header (flags last). Returns its span. */
+static uint32_t self_rec(uint32_t len, uint32_t flags)
+{
+    unsigned char *d = ab_data();
+    uint32_t off = g_prod & (RING - 1u);
+    uint32_t span = (flags & TZCHAN_WIRE_REC_PAD) ? RING - off : 8u + ((len + 7u) & ~7u);
+    if (flags & TZCHAN_WIRE_REC_PAD)
+        len = RING - off - 8u;
+    else
+        for (uint32_t i = 0; i < len && off + 8u + i < RING; i++)
+            d[off + 8u + i] = (unsigned char)i;
+    if (!(flags & TZCHAN_WIRE_REC_PAD) && off + span <= RING)
+        memset(d + off + 8u + len, 0, span - 8u - len);
+    if (off + span < RING)
+        memset(d + off + span, 0, 8); /* the zero ahead (at offset 0 after a record that ends at the ring's end) */
+    else if (off + span == RING)
+        memset(d, 0, 8);
+    memcpy(d + off, &len, 4);
+    memcpy(d + off + 4, &flags, 4);
+    return span;
+}
+
+/* 9.2 items 2 and 6, 9.4: a header with SELF is checked before a byte of it is used, with prod never published (it
+ * stays at the start): SELF on a record that is not FIRST|LAST or PAD, SELF with unknown bits, a SELF message whose
+ * len crosses the ring's end or exceeds max_msg, a SELF PAD with another flag. Each is EPROTO for every receive
+ * call, and the fast paths of recv and recv_many find them too. Mutants: self-on-any-record, self-flags-loose,
+ * self-pad-loose, self-crosses-end, self-len-unbounded, fast-path-ring-end, many-recv-ring-end. */
+static void test_self_hostile(void)
+{
+    static unsigned char buf[4096];
+    const uint32_t S = TZCHAN_WIRE_REC_SELF, F = TZCHAN_WIRE_REC_FIRST, L = TZCHAN_WIRE_REC_LAST;
+    const uint32_t P = TZCHAN_WIRE_REC_PAD;
+    const struct { uint32_t at, len, flags; } bad[] = {
+        {0, 8, F | S},              /* SELF on a first fragment */
+        {0, 8, L | S},              /* ... on a last fragment */
+        {0, 8, S},                  /* ... on a continuation record */
+        {0, 8, F | L | P | S},      /* a message and a PAD at once */
+        {0, 8, F | L | S | 0x10u},  /* unknown bits */
+        {0, 8, F | L | S | 0x80000000u},
+        {RING - 16, 100, F | L | S}, /* len across the ring's end */
+        {0, MAXM + 8, F | L | S},   /* len > max_msg: never a self-published record */
+        {0, RING - 8, F | L | S},   /* the whole ring */
+        {RING - 64, 56, P | S | 0x10u}, /* a PAD with an unknown bit */
+        {RING - 64, 56, P | S | F}, /* a PAD with FIRST */
+        {RING - 64, 48, P | S},     /* a PAD whose len is not the rest of the ring */
+        {0, RING - 8, P | S},       /* a PAD at offset 0 */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        for (int way = 0; way < 4; way++) {
+            fresh(bad[i].at, false);
+            unsigned char *d = ab_data();
+            uint32_t off = bad[i].at & (RING - 1u);
+            memset(d + off + 8, 0x5a, RING - off - 8);
+            memcpy(d + off, &bad[i].len, 4);
+            memcpy(d + off + 4, &bad[i].flags, 4);
+            bool eom = false;
+            size_t len = 0;
+            struct tzchan_in in = {buf, sizeof buf, 0};
+            switch (way) {
+            case 0: CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), TZCHAN_EPROTO); break;
+            case 1: CHECK_EQ(tzchan_recv_many(&g_b, &in, 1), TZCHAN_EPROTO); break;
+            case 2: CHECK_EQ(tzchan_recv_some(&g_b, buf, sizeof buf, &eom), TZCHAN_EPROTO); break;
+            default: CHECK(tzchan_peek(&g_b, &len) == NULL && tzchan_error(&g_b) == TZCHAN_EPROTO); break;
+            }
+            CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), TZCHAN_EPROTO); /* latched */
+            CHECK_EQ(lane()->ab_cons.value, bad[i].at);                /* nothing consumed */
+        }
+    }
+    /* and the honest shapes, with prod never published: a message, an empty one, a PAD then a message, the largest */
+    for (int way = 0; way < 3; way++) {
+        fresh(RING - 32, false);
+        advance(self_rec(5, F | L | S));
+        advance(self_rec(0, F | L | S));
+        advance(self_rec(0, P | S));
+        advance(self_rec(MAXM, F | L | S));
+        bool eom = false;
+        struct tzchan_in in[4] = {{buf, sizeof buf, 0}, {buf, sizeof buf, 0}, {buf, sizeof buf, 0}, {buf, 8, 0}};
+        if (way == 0) {
+            CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), 5);
+            check_payload(buf, 5, 0);
+            CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), 0);
+            CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), MAXM);
+            check_payload(buf, MAXM, 0);
+        } else if (way == 1) {
+            CHECK_EQ(tzchan_recv_many(&g_b, in, 4), 3);
+            CHECK(in[0].len == 5 && in[1].len == 0 && in[2].len == MAXM);
+        } else {
+            CHECK_EQ(tzchan_recv_some(&g_b, buf, 3, &eom), 3);
+            CHECK(!eom);
+            CHECK_EQ(tzchan_recv_some(&g_b, buf + 3, sizeof buf, &eom), 2);
+            CHECK(eom);
+            check_payload(buf, 5, 0);
+            CHECK_EQ(tzchan_recv_some(&g_b, buf, sizeof buf, &eom), 0);
+            CHECK(eom);
+            CHECK_EQ(tzchan_recv_some(&g_b, buf, sizeof buf, &eom), MAXM);
+            CHECK(eom);
+        }
+        CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), TZCHAN_EAGAIN); /* eight zero bytes: nothing yet */
+        CHECK_EQ(lane()->ab_cons.value, RING + MAXM + 8u);
+    }
+}
+
+/* 9.2 rule 7: a fresh prod may stand up to ring - 8 behind the consumer (it took self-published records prod does
+ * not cover yet), never further, and never behind the value last accepted. The consumer takes a whole lap of
+ * self-published records with prod left at the start, by each receive call in turn. Mutants: recv-seen-clamp,
+ * many-recv-seen-clamp, publish-seen-clamp, prod-backwards-accepted. */
+static void test_prod_lag(void)
+{
+    static unsigned char buf[4096];
+    for (int way = 0; way < 3; way++) {
+        for (int honest = 0; honest < 2; honest++) {
+            fresh(0, false);
+            for (int half = 0; half < 2; half++) { /* a lap in two halves: a producer never writes a whole ring ahead */
+                for (int i = 0; i < 8; i++)
+                    advance(self_rec(56, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST | TZCHAN_WIRE_REC_SELF));
+                for (int i = 0; i < 8; i++) {
+                    bool eom = false;
+                    struct tzchan_in in = {buf, sizeof buf, 0};
+                    if (way == 0)
+                        CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), 56);
+                    else if (way == 1)
+                        CHECK_EQ(tzchan_recv_many(&g_b, &in, 1), 1);
+                    else
+                        CHECK(tzchan_recv_some(&g_b, buf, sizeof buf, &eom) == 56 && eom);
+                }
+            }
+            CHECK_EQ(lane()->ab_cons.value, RING);
+            /* prod 16: ring - 16 behind, a lag rule L allows; prod 0: a ring behind */
+            publish(honest ? 16u : 0u);
+            CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), honest ? TZCHAN_EAGAIN : TZCHAN_EPROTO);
+            if (honest) {
+                publish(8); /* behind the 16 just accepted */
+                CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), TZCHAN_EPROTO);
+            }
+        }
+    }
+    /* a batch that takes a record published by prod (its general way loads prod) keeps the value it accepted:
+     * prod moving back from it is found. Mutant: many-recv-seen-lost. */
+    fresh(0, false);
+    advance(self_rec(8, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST | TZCHAN_WIRE_REC_SELF));
+    advance(rec(8, TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST, 0));
+    memset(ab_data() + g_prod, 0, 8);
+    publish(g_prod);
+    struct tzchan_in in[4] = {{buf, 64, 0}, {buf + 64, 64, 0}, {buf + 128, 64, 0}, {buf + 192, 64, 0}};
+    CHECK_EQ(tzchan_recv_many(&g_b, in, 4), 2);
+    publish(24); /* behind the 32 accepted */
+    CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), TZCHAN_EPROTO);
+}
+
+/* 9.2 rules L and 7, the producer's side: a batch (TZCHAN_MORE, never flushed) that the consumer takes as it goes,
+ * for three laps. The producer's check of cons is against what it wrote (the consumer passes prod), and prod is
+ * published as the consumer passes it, so it never lags by more than ring - 8: the consumer, loading prod where
+ * it finds nothing, accepts it. Mutants: cons-checked-against-pub, refresh-no-publish. */
+static void test_rule_l(void)
+{
+    static unsigned char buf[4096], in[4096];
+    for (unsigned i = 0; i < sizeof buf; i++)
+        buf[i] = (unsigned char)(i * 3);
+    fresh(0, true);
+    for (int i = 0; i < 3 * (int)RING / 64; i++) {
+        CHECK_EQ(tzchan_send_flags(&g_a, buf, 56, TZCHAN_MORE), 56);
+        CHECK_EQ(tzchan_recv(&g_b, in, sizeof in), 56);
+        CHECK(memcmp(in, buf, 56) == 0);
+        CHECK(lane()->ab_cons.value - lane()->ab_prod.value <= RING - 8u);
+    }
+    CHECK_EQ(tzchan_recv(&g_b, in, sizeof in), TZCHAN_EAGAIN); /* prod loaded and accepted */
+    CHECK_EQ(tzchan_flush(&g_a), 0);
+    CHECK_EQ(lane()->ab_prod.value, 3u * RING);
+    CHECK_EQ(tzchan_recv(&g_b, in, sizeof in), TZCHAN_EAGAIN);
+    CHECK_EQ(tzchan_send(&g_a, buf, 56), 56);
+    CHECK_EQ(tzchan_recv(&g_b, in, sizeof in), 56);
+    /* a consumer index 8 past what the producer wrote is a violation the producer finds when it needs room */
+    fresh(0, true);
+    int sent = 0;
+    while (tzchan_send_flags(&g_a, buf, 56, TZCHAN_MORE) == 56)
+        sent++;
+    CHECK_EQ(sent, (int)(RING / 64u) - 1);
+    lane()->ab_cons.value = (uint32_t)sent * 64u + 8u;
+    CHECK_EQ(tzchan_send(&g_a, buf, 56), TZCHAN_EPROTO);
+    CHECK_EQ(tzchan_flush(&g_a), TZCHAN_EPROTO);
+}
+
+/* 9.2 item 8: a consumer that got EAGAIN and prepares to wait for data does not sleep when a self-published record
+ * stands at its index, even though prod did not move (a batch not yet flushed). Mutant: wait-ignores-self. */
+static void test_wait_self(void)
+{
+    static unsigned char buf[64];
+    fresh(0, true);
+    CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), TZCHAN_EAGAIN);
+    CHECK_EQ(tzchan_wait_prepare(&g_b, TZCHAN_WAIT_DATA), 0); /* nothing: it would sleep */
+    tzchan_wait_done(&g_b);
+    CHECK_EQ(tzchan_send_flags(&g_a, buf, 8, TZCHAN_MORE), 8);
+    CHECK_EQ(lane()->ab_prod.value, 0u);
+    CHECK_EQ(tzchan_wait_prepare(&g_b, TZCHAN_WAIT_DATA), 1); /* the record is there: no sleep */
+    CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), 8);
+}
+
+/* 9.2 rule Z: after every record the producer completes, the next header's place holds eight zero bytes, so the
+ * consumer never takes what an earlier lap left there for a header. Every boundary of the ring is first given a
+ * stale self-published header (a lap of 8-byte messages whose payload is such a header); then each way of writing a
+ * record is followed by a receive that must find nothing. Mutants: send-fast-no-zero, send-general-no-zero,
+ * many-send-no-zero, commit-no-zero, pad-no-zero, stream-no-zero, send-end-zero-late. */
+static void stale_laps(void)
+{
+    static unsigned char in[64];
+    const uint32_t fake[2] = {0, TZCHAN_WIRE_REC_SELF_MSG};
+    fresh(0, true);
+    for (unsigned i = 0; i < 2 * RING / 16; i++) {
+        CHECK_EQ(tzchan_send(&g_a, fake, 8), 8);
+        CHECK_EQ(tzchan_recv(&g_b, in, sizeof in), 8);
+    }
+}
+
+static void test_zero_ahead(void)
+{
+    static unsigned char buf[4096], in[4096];
+    for (unsigned i = 0; i < sizeof buf; i++)
+        buf[i] = (unsigned char)(i + 1);
+    for (int way = 0; way < 5; way++) {
+        stale_laps();
+        if (way == 0) {
+            CHECK_EQ(tzchan_send(&g_a, buf, 20), 20);
+        } else if (way == 1) {
+            struct tzchan_out o = {buf, 20};
+            CHECK_EQ(tzchan_send_many(&g_a, &o, 1), 1);
+        } else if (way == 2) {
+            unsigned char *p = tzchan_reserve(&g_a, 100);
+            CHECK(p != NULL);
+            memcpy(p, buf, 20);
+            CHECK_EQ(tzchan_commit(&g_a, 20), 0);
+        } else if (way == 3) {
+            CHECK_EQ(tzchan_send_begin(&g_a, 20), 0);
+            CHECK_EQ(tzchan_send_some(&g_a, buf, 20), 20);
+            CHECK_EQ(tzchan_send_end(&g_a), 0);
+        } else {
+            CHECK_EQ(tzchan_send_begin(&g_a, 0), 0); /* an empty message: a record of a header alone */
+            CHECK_EQ(tzchan_send_end(&g_a), 0);
+        }
+        uint32_t n = way == 4 ? 0u : 20u;
+        CHECK_EQ(tzchan_recv(&g_b, in, sizeof in), (int64_t)n);
+        CHECK(memcmp(in, buf, n) == 0);
+        CHECK_EQ(tzchan_recv(&g_b, in, sizeof in), TZCHAN_EAGAIN);
+    }
+    /* a PAD published alone (its record waits for room), then that record, written by the general way */
+    stale_laps();
+    for (int i = 0; i < 15; i++)
+        CHECK_EQ(tzchan_send(&g_a, buf, 56), 56);
+    for (int i = 0; i < 8; i++)
+        CHECK_EQ(tzchan_recv(&g_b, in, sizeof in), 56);
+    CHECK_EQ(tzchan_send(&g_a, buf, MAXM - 8), TZCHAN_EAGAIN); /* PAD 64, then 512 + 8 do not fit */
+    for (int i = 0; i < 7; i++)
+        CHECK_EQ(tzchan_recv(&g_b, in, sizeof in), 56);
+    CHECK_EQ(tzchan_recv(&g_b, in, sizeof in), TZCHAN_EAGAIN); /* the PAD, then zeros at offset 0 */
+    CHECK_EQ(tzchan_send(&g_a, buf, MAXM - 8), MAXM - 8);
+    CHECK_EQ(tzchan_recv(&g_b, in, sizeof in), MAXM - 8);
+    CHECK(memcmp(in, buf, MAXM - 8) == 0);
+    CHECK_EQ(tzchan_recv(&g_b, in, sizeof in), TZCHAN_EAGAIN);
+}
+
 int main(void)
 {
     test_bounds();
@@ -394,6 +674,11 @@ int main(void)
     test_close();
     test_pad_alone();
     test_declared_one_record();
+    test_self_hostile();
+    test_prod_lag();
+    test_rule_l();
+    test_wait_self();
+    test_zero_ahead();
     printf("test_spec: pass\n");
     return 0;
 }
