@@ -305,10 +305,17 @@ static TZ_INLINE void put_self_hdr(unsigned char *p, uint32_t len, uint32_t flag
 }
 
 
+/* The flags of a whole message's record: self-published (rule S) when the call publishes before it returns, and
+ * published by prod, as in version 1, when it is a TZCHAN_MORE message of a batch (PROTOCOL.md s.9.2 item 2): an
+ * unflushed batch stays invisible, so a producer that stops with one can reopen at its published prod (the batch
+ * is lost, as in version 1) and never finds the consumer past it. mutant more-self-published: SELF for
+ * TZCHAN_MORE too fails test_core's reopen after an unflushed batch */
+#define MSG_FLAGS(more) ((more) ? (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST) : TZCHAN_WIRE_REC_SELF_MSG)
+
 /* Room for a record: the next `contig` bytes must not cross the ring's end (else a PAD record fills the rest
  * first) and `need` of them must be free now. A PAD is published alone if the record then has to wait
  * (PROTOCOL.md 4.3: the consumer consumes it on any receive call). */
-static int tx_room(struct tzchan *ch, uint32_t contig, uint32_t need)
+static int tx_room(struct tzchan *ch, uint32_t contig, uint32_t need, uint32_t pad_flags)
 {
     int e;
     uint32_t to_end = ch->ring - (ch->tx_prod_v & ch->mask);
@@ -316,10 +323,10 @@ static int tx_room(struct tzchan *ch, uint32_t contig, uint32_t need)
         e = tx_need(ch, to_end);
         if (e)
             return e;
-        /* a self-published PAD (rule S): the zero ahead at offset 0, then its header */
+        /* the zero ahead at offset 0, then the PAD's header: self-published (rule S), or plain before a record of
+         * a batch (pad_flags PAD: published by prod with the batch) */
         put_zero_ahead(ch->tx_data);
-        put_self_hdr(ch->tx_data + (ch->tx_prod_v & ch->mask), to_end - TZCHAN_WIRE_REC_HDR,
-                     TZCHAN_WIRE_REC_SELF_PAD);
+        put_self_hdr(ch->tx_data + (ch->tx_prod_v & ch->mask), to_end - TZCHAN_WIRE_REC_HDR, pad_flags);
         ch->tx_prod_v += to_end;
     }
     e = tx_need(ch, need);
@@ -341,7 +348,9 @@ static int tx_usable(struct tzchan *ch)
 
 /* The general way of tzchan_send_flags: every argument and state check in the order the API documents them,
  * room made with a PAD record or waited for (EAGAIN). */
-static TZ_OUTLINE int64_t send_general(struct tzchan *ch, const void *buf, size_t len, unsigned flags)
+/* self: the record and a PAD before it publish themselves (a send without TZCHAN_MORE, or send_many's, which
+ * publishes before it returns); else they wait for prod (a TZCHAN_MORE message of a batch). */
+static TZ_OUTLINE int64_t send_general(struct tzchan *ch, const void *buf, size_t len, unsigned flags, bool self)
 {
     int e = tx_usable(ch);
     if (e)
@@ -351,18 +360,18 @@ static TZ_OUTLINE int64_t send_general(struct tzchan *ch, const void *buf, size_
     if (len > ch->max_msg)
         return TZCHAN_EMSGSIZE;
     uint32_t n = (uint32_t)len, span = TZCHAN_WIRE_REC_HDR + align8(n);
-    e = tx_room(ch, span, span);
+    e = tx_room(ch, span, span, self ? TZCHAN_WIRE_REC_SELF_PAD : TZCHAN_WIRE_REC_PAD);
     if (e)
         return e;
     uint32_t off = ch->tx_prod_v & ch->mask;
     unsigned char *p = ch->tx_data + off;
-    /* rule S: payload, padding, the zero ahead, then the header */
+    /* rule S: payload, padding, the zero ahead, then the header (a batch's too: rule Z) */
     if (n)
         TZ_MEMCPY(p + TZCHAN_WIRE_REC_HDR, buf, n);
     if (align8(n) != n)
         TZ_MEMSET(p + TZCHAN_WIRE_REC_HDR + n, 0, align8(n) - n);
     put_zero_ahead(ch->tx_data + ((off + span) & ch->mask));
-    put_self_hdr(p, n, TZCHAN_WIRE_REC_SELF_MSG);
+    put_self_hdr(p, n, MSG_FLAGS(!self));
     ch->tx_prod_v += span;
     ch->st_msgs_sent++;
     ch->st_bytes_sent += n;
@@ -378,7 +387,7 @@ static TZ_OUTLINE int64_t send_copy_big(struct tzchan *ch, unsigned char *p, uns
 {
     TZ_MEMCPY(p + TZCHAN_WIRE_REC_HDR, buf, n);
     put_zero_ahead(z);
-    put_self_hdr(p, n, TZCHAN_WIRE_REC_SELF_MSG);
+    put_self_hdr(p, n, MSG_FLAGS(flags & TZCHAN_MORE));
     if (!(flags & TZCHAN_MORE))
         tx_publish(ch);
     return (int64_t)n;
@@ -418,9 +427,9 @@ static TZ_INLINE int64_t send_msg(struct tzchan *ch, const void *buf, size_t len
             if (n > SMALL_MSG)
                 return send_copy_big(ch, p, z, buf, n, flags);
             copy_small(p + TZCHAN_WIRE_REC_HDR, buf, n);
-            /* rule S: the zero ahead, then the header that publishes the record */
+            /* rule S: the zero ahead, then the header that publishes the record (or, in a batch, waits for prod) */
             put_zero_ahead(z);
-            put_self_hdr(p, n, TZCHAN_WIRE_REC_SELF_MSG);
+            put_self_hdr(p, n, MSG_FLAGS(flags & TZCHAN_MORE));
             if (!(flags & TZCHAN_MORE)) {
                 uint32_t w = tx_publish_new(ch, tx_prod, ps, prod, peer_st); /* prod is past tx_pub: it grew */
                 if (w)
@@ -429,7 +438,7 @@ static TZ_INLINE int64_t send_msg(struct tzchan *ch, const void *buf, size_t len
             return (int64_t)n;
         }
     }
-    return send_general(ch, buf, len, flags);
+    return send_general(ch, buf, len, flags, !(flags & TZCHAN_MORE));
 }
 
 int64_t tzchan_send_flags(struct tzchan *ch, const void *buf, size_t len, unsigned flags)
@@ -512,7 +521,7 @@ int64_t tzchan_send_many(struct tzchan *ch, const struct tzchan_out *msgs, size_
         }
         /* a PAD first, no room, a bad argument: the general way decides, for this one message */
         ch->tx_prod_v = prod;
-        int64_t r = send_general(ch, buf, len, TZCHAN_MORE);
+        int64_t r = send_general(ch, buf, len, TZCHAN_MORE, true); /* published before we return: self-published */
         prod = ch->tx_prod_v;
         room = 0;
         if (r < 0) {
@@ -542,7 +551,7 @@ void *tzchan_reserve(struct tzchan *ch, size_t len)
         e = TZCHAN_EMSGSIZE;
     if (e == 0) {
         uint32_t span = TZCHAN_WIRE_REC_HDR + align8((uint32_t)len);
-        e = tx_room(ch, span, span);
+        e = tx_room(ch, span, span, TZCHAN_WIRE_REC_SELF_PAD);
     }
     if (e) {
         if (ch != NULL && !(ch->flags & F_BROKEN))
@@ -606,14 +615,14 @@ static int tx_open_record(struct tzchan *ch, size_t call_left)
         hdr = TZCHAN_WIRE_REC_HDR;
         fl = TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST;
         rlen = (uint32_t)ch->tx_total;
-        e = tx_room(ch, hdr + align8(rlen), hdr + 1);
+        e = tx_room(ch, hdr + align8(rlen), hdr + 1, TZCHAN_WIRE_REC_SELF_PAD);
         if (e)
             return e;
     } else if (known) {
         /* a fragment of a declared message > max_msg: as long as fits before the ring's end, at least MIN_FRAG */
         uint64_t left = ch->tx_total - ch->tx_sent;
         uint32_t want = left < MIN_FRAG ? (uint32_t)left : MIN_FRAG;
-        e = tx_room(ch, hdr + align8(want), hdr + 1);
+        e = tx_room(ch, hdr + align8(want), hdr + 1, TZCHAN_WIRE_REC_SELF_PAD);
         if (e)
             return e;
         uint32_t room = ch->ring - (ch->tx_prod_v & ch->mask) - hdr; /* a multiple of 8: the padding fits too */
@@ -626,7 +635,7 @@ static int tx_open_record(struct tzchan *ch, size_t call_left)
         /* unknown length: a record holds only bytes offered now that fit the free space now, padding included,
          * and starts wherever hdr + 8 bytes fit before the ring's end: so STREAM_ROOM free bytes always suffice
          * for progress, which is what the consumer's EMSGSIZE rule relies on (PROTOCOL.md 4.3) */
-        e = tx_room(ch, hdr + 8u, hdr + 8u);
+        e = tx_room(ch, hdr + 8u, hdr + 8u, TZCHAN_WIRE_REC_SELF_PAD);
         if (e)
             return e;
         uint32_t room = min32(ch->ring - (ch->tx_prod_v & ch->mask), tx_free(ch)) - hdr;
@@ -719,7 +728,7 @@ int tzchan_send_end(struct tzchan *ch)
         return TZCHAN_EINVAL;
     if (!known || !(ch->flags & F_TX_FIRST_DONE)) {
         /* the closing record: empty LAST (or FIRST|LAST for an empty message) */
-        e = tx_room(ch, TZCHAN_WIRE_REC_HDR, TZCHAN_WIRE_REC_HDR);
+        e = tx_room(ch, TZCHAN_WIRE_REC_HDR, TZCHAN_WIRE_REC_HDR, TZCHAN_WIRE_REC_SELF_PAD);
         if (e)
             return e;
         uint32_t fl = TZCHAN_WIRE_REC_LAST | ((ch->flags & F_TX_FIRST_DONE) ? 0u : TZCHAN_WIRE_REC_FIRST);
@@ -1087,8 +1096,13 @@ int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap)
         {
             /* acquire: pairs with the release store of flags in put_self_hdr() (C3); one load each */
             uint32_t fl = tz_load_acquire(p + 4), len = tz_load_relaxed(p); /* relaxed: after the acquire */
-            if (fl == TZCHAN_WIRE_REC_SELF_MSG && len <= ch->max_msg && len <= cap) {
-                uint32_t span = TZCHAN_WIRE_REC_HDR + align8(len); /* len <= ring/2: no overflow */
+            uint32_t span = TZCHAN_WIRE_REC_HDR + align8(len); /* used only when len <= max_msg = ring/2 */
+            /* or a whole message published by prod (a TZCHAN_MORE batch): version 1's way, whole within the prod
+             * value already accepted (its acquire load made these header words the final ones; mutant
+             * fast-prod-uncovered: without the coverage test a half-written batch record is taken) */
+            if ((fl == TZCHAN_WIRE_REC_SELF_MSG ||
+                 (fl == (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST) && span <= rx_have(ch))) &&
+                len <= ch->max_msg && len <= cap) {
                 if (span <= ch->ring - off) {
                     if (span == ch->ring - off) /* the end of a lap (see rx_seen_clamp()) */
                         rx_seen_clamp(ch, cons + span);

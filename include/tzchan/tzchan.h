@@ -184,10 +184,10 @@ TZCHAN_API int tzchan_error(const struct tzchan *ch);
 
 /* ---- batching ---------------------------------------------------------------------------------------------- */
 #define TZCHAN_MORE 1u
-/* As tzchan_send; with TZCHAN_MORE the message is written but the producer index is not yet published and the
- * peer not rung. The record publishes itself (wire format version 2, docs/PROTOCOL.md s.9), so a peer that is
- * receiving anyway may take it at once; one that sleeps is woken by the publication. tzchan_flush (or the next send
- * without the flag, or any call that would return EAGAIN or sleep) publishes. */
+/* As tzchan_send; with TZCHAN_MORE the message is written but not yet published (the peer cannot see it) and the
+ * peer not rung. tzchan_flush (or the next send without the flag, or any call that would return EAGAIN or sleep,
+ * or tzchan_close) publishes. A producer that stops without closing and reopens loses an unflushed batch, and
+ * nothing else (docs/PROTOCOL.md s.9.2 item 2). */
 TZCHAN_API int64_t tzchan_send_flags(struct tzchan *ch, const void *buf, size_t len, unsigned flags);
 TZCHAN_API int tzchan_flush(struct tzchan *ch);
 

@@ -214,9 +214,10 @@ static void victim_open(unsigned s)
 static void peer_open(unsigned s)
 {
     struct slot *sl = &g_slot[s];
-    (void)tzchan_open(&sl->peer, sl->g.adv, sl->g.size, pside(s), g_cfg[s].lane);
-    /* it continues from the producer word as it stands, which is now true for what it writes next */
-    sl->peer_true = true;
+    int r = tzchan_open(&sl->peer, sl->g.adv, sl->g.size, pside(s), g_cfg[s].lane);
+    /* it continues from the producer word as it stands, which is now true for what it writes next; an open that
+     * failed (the word scribbled to a value no opener accepts) leaves the peer unusable and the word untrue */
+    sl->peer_true = r == 0;
     sl->pm.active = false;
 }
 

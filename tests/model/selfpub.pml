@@ -21,7 +21,8 @@
  * Producer: N messages, each a whole message of 1..MAXW words (header included; a PAD first if it does not fit
  * before the ring's end) or, with -DSTREAMS, also a stream record (header first, published with prod while the
  * record is not complete, then its payload, then the zero ahead and prod again: v1's way, which v2 keeps for
- * streams). It may publish prod after any record or keep it for later (TZCHAN_MORE, send_many), and it publishes
+ * streams). It may publish prod after any record or keep it for later (send_many, which publishes once at its end;
+ * TZCHAN_MORE batches are not self-published and travel as v1's records do), and it publishes
  * before it waits and before its written index would run more than R - 8 past prod (rule L). It waits until the
  * consumer's published index leaves need + RES words free: RES = 1 is v2's 8-byte reserve, so the zero ahead never
  * lands on a word the consumer has not consumed.

@@ -163,12 +163,21 @@ void tzchan__trace(enum tz_trace_op op, const void *p, uint32_t v)
     }
 }
 
+/* Rule L mid-call (rule_l_midcall() below): while set, every copy the producer's call makes first lets the consumer
+ * take what it can (the consumer running while one tzchan_send_many call writes) */
+static struct tzchan *g_mid_b;
+static bool g_in_hook;
+static uint64_t g_mid_next; /* the sequence number the consumer expects next */
+static void mid_consume(void);
+
 /* the hooks the traced core calls (src/tzchan.c) */
 void tzchan__trace_copy(void *d, const void *s, size_t n);
 void tzchan__trace_set(void *d, int c, size_t n);
 
 void tzchan__trace_copy(void *d, const void *s, size_t n)
 {
+    if (g_mid_b != NULL && g_side == 0 && !g_in_hook)
+        mid_consume();
     check_producer_write(d, n);
     touch(s, n, false);
     touch(d, n, true);
@@ -300,6 +309,77 @@ static void run(enum way w, uint64_t count, struct result *res)
     }
 }
 
+static void mid_consume(void)
+{
+    unsigned char buf[MSG];
+    int saved = g_side;
+    g_in_hook = true;
+    g_side = 1;
+    for (int k = 0; k < 2; k++) { /* the record behind the producer, then the zeros where it writes now */
+        int64_t r = tzchan_recv(g_mid_b, buf, sizeof buf);
+        if (r == TZCHAN_EAGAIN)
+            break;
+        CHECK_EQ(r, MSG);
+        uint64_t seq;
+        memcpy(&seq, buf, sizeof seq);
+        CHECK_EQ(seq, g_mid_next);
+        g_mid_next++;
+    }
+    /* rule L: prod never lags more than ring - 8 behind the consumer */
+    const struct tzchan_wire_lane *l = (const void *)(g_region + TZCHAN_WIRE_HEADER_BYTES);
+    CHECK(l->ab_cons.value - l->ab_prod.value <= RING - 8u || l->ab_prod.value - l->ab_cons.value <= RING);
+    g_side = saved;
+    g_in_hook = false;
+}
+
+/* Rule L (PROTOCOL.md s.9.2 item 7) where it matters: one tzchan_send_many of more than three rings of 64 B
+ * messages, the consumer taking each self-published record while the call goes on (before prod covers it). The
+ * producer must check the consumer's index against what it wrote, not what it published (mutant
+ * cons-checked-against-pub breaks the producer), and publish prod when the consumer passed it (mutant
+ * refresh-no-publish: prod lags by more than ring - 8 and the consumer, finding nothing at its index, refuses it).
+ * Every message arrives once, in order. */
+static void rule_l_midcall(void)
+{
+    enum { N = 3 * RING / (MSG + 8) + 100 };
+    static unsigned char src[N][MSG];
+    static struct tzchan_out o[N];
+    struct tzchan a, b;
+    g_side = -1;
+    g_counting = false;
+    CHECK_EQ(tzchan_region_init(g_region, g_size, 1, RING), 0);
+    memset(g_marked, 0, sizeof g_marked);
+    g_cons_seen = 0;
+    CHECK_EQ(tzchan_open(&a, g_region, g_size, TZCHAN_SIDE_A, 0), 0);
+    CHECK_EQ(tzchan_open(&b, g_region, g_size, TZCHAN_SIDE_B, 0), 0);
+    for (uint64_t k = 0; k < N; k++) {
+        memset(src[k], (int)(k * 5 + 3), MSG);
+        memcpy(src[k], &k, sizeof k);
+        o[k].buf = src[k];
+        o[k].len = MSG;
+    }
+    g_mid_next = 0;
+    g_mid_b = &b;
+    g_side = 0;
+    int64_t sent = tzchan_send_many(&a, o, N);
+    g_mid_b = NULL;
+    CHECK_EQ(sent, N); /* the consumer kept up, so the one call took all of them */
+    g_side = 1;
+    unsigned char buf[MSG];
+    int64_t r;
+    while ((r = tzchan_recv(&b, buf, sizeof buf)) == MSG) {
+        uint64_t seq;
+        memcpy(&seq, buf, sizeof seq);
+        CHECK_EQ(seq, g_mid_next);
+        g_mid_next++;
+    }
+    CHECK_EQ(r, TZCHAN_EAGAIN);
+    CHECK_EQ(g_mid_next, N);
+    CHECK_EQ(tzchan_error(&a), 0);
+    g_side = -1;
+    printf("rule L mid-call: one send_many of %d messages (%.1f rings), the consumer taking them as they were written: "
+           "all in order\n", (int)N, (double)N * (MSG + 8) / RING);
+}
+
 int main(void)
 {
     g_size = tzchan_region_size(1, RING);
@@ -327,6 +407,7 @@ int main(void)
     CHECK(r[W_ONE].per_msg[K_INDEX] <= 1.0 / 16);
     CHECK(r[W_ONE].total - 1.0 <= 1.01);
     CHECK(r[W_ONE].total <= r[W_RING].total);
+    rule_l_midcall();
     /* rules S and Z held for every self-published record of every way */
     CHECK_EQ(g_rule_errors, 0u);
     /* batched: one publication each way per batch of 32, and the target: <= 1 line besides the payload's */

@@ -552,49 +552,18 @@ static void test_prod_lag(void)
     CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), TZCHAN_EPROTO);
 }
 
-/* 9.2 rules L and 7, the producer's side: a batch (TZCHAN_MORE, never flushed) that the consumer takes as it goes,
- * for three laps. The producer's check of cons is against what it wrote (the consumer passes prod), and prod is
- * published as the consumer passes it, so it never lags by more than ring - 8: the consumer, loading prod where
- * it finds nothing, accepts it. Mutants: cons-checked-against-pub, refresh-no-publish. */
-static void test_rule_l(void)
-{
-    static unsigned char buf[4096], in[4096];
-    for (unsigned i = 0; i < sizeof buf; i++)
-        buf[i] = (unsigned char)(i * 3);
-    fresh(0, true);
-    for (int i = 0; i < 3 * (int)RING / 64; i++) {
-        CHECK_EQ(tzchan_send_flags(&g_a, buf, 56, TZCHAN_MORE), 56);
-        CHECK_EQ(tzchan_recv(&g_b, in, sizeof in), 56);
-        CHECK(memcmp(in, buf, 56) == 0);
-        CHECK(lane()->ab_cons.value - lane()->ab_prod.value <= RING - 8u);
-    }
-    CHECK_EQ(tzchan_recv(&g_b, in, sizeof in), TZCHAN_EAGAIN); /* prod loaded and accepted */
-    CHECK_EQ(tzchan_flush(&g_a), 0);
-    CHECK_EQ(lane()->ab_prod.value, 3u * RING);
-    CHECK_EQ(tzchan_recv(&g_b, in, sizeof in), TZCHAN_EAGAIN);
-    CHECK_EQ(tzchan_send(&g_a, buf, 56), 56);
-    CHECK_EQ(tzchan_recv(&g_b, in, sizeof in), 56);
-    /* a consumer index 8 past what the producer wrote is a violation the producer finds when it needs room */
-    fresh(0, true);
-    int sent = 0;
-    while (tzchan_send_flags(&g_a, buf, 56, TZCHAN_MORE) == 56)
-        sent++;
-    CHECK_EQ(sent, (int)(RING / 64u) - 1);
-    lane()->ab_cons.value = (uint32_t)sent * 64u + 8u;
-    CHECK_EQ(tzchan_send(&g_a, buf, 56), TZCHAN_EPROTO);
-    CHECK_EQ(tzchan_flush(&g_a), TZCHAN_EPROTO);
-}
 
 /* 9.2 item 8: a consumer that got EAGAIN and prepares to wait for data does not sleep when a self-published record
- * stands at its index, even though prod did not move (a batch not yet flushed). Mutant: wait-ignores-self. */
+ * stands at its index, even though prod did not move (a producer inside a send_many call, or between a record's
+ * header store and its prod store; written here by hand). Mutant: wait-ignores-self. */
 static void test_wait_self(void)
 {
     static unsigned char buf[64];
-    fresh(0, true);
+    fresh(0, false);
     CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), TZCHAN_EAGAIN);
     CHECK_EQ(tzchan_wait_prepare(&g_b, TZCHAN_WAIT_DATA), 0); /* nothing: it would sleep */
     tzchan_wait_done(&g_b);
-    CHECK_EQ(tzchan_send_flags(&g_a, buf, 8, TZCHAN_MORE), 8);
+    advance(self_rec(8, TZCHAN_WIRE_REC_SELF_MSG));
     CHECK_EQ(lane()->ab_prod.value, 0u);
     CHECK_EQ(tzchan_wait_prepare(&g_b, TZCHAN_WAIT_DATA), 1); /* the record is there: no sleep */
     CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), 8);
@@ -676,7 +645,6 @@ int main(void)
     test_declared_one_record();
     test_self_hostile();
     test_prod_lag();
-    test_rule_l();
     test_wait_self();
     test_zero_ahead();
     printf("test_spec: pass\n");
