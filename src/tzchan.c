@@ -295,7 +295,9 @@ static TZ_INLINE void put_zero_ahead(unsigned char *z)
 }
 
 /* Rule S: the header of a self-published record whose payload, padding and zero ahead are written: len, then
- * flags. */
+ * flags. Also the header of a TZCHAN_MORE batch's record (flags without SELF, MSG_FLAGS()), which prod publishes:
+ * for it the release below is stronger than needed (relaxed would do), kept so that the send paths store every
+ * whole message's header the same way, without a branch on the batch flag. */
 static TZ_INLINE void put_self_hdr(unsigned char *p, uint32_t len, uint32_t flags)
 {
     tz_store_relaxed(p, len); /* relaxed: published by the release store of flags below */
