@@ -54,7 +54,9 @@
  * the indices was taken after the last dishonest write. The share of deliveries checked is printed; a wrong one
  * fails the run.
  *
- * Usage: scribbler [seconds, default 5] [seed, default from the clock]. Prints the seed and the counts.
+ * Usage: scribbler [seconds, default 5] [seed, default or "-" from the clock] [move to focus on, 0..21]. Prints the
+ * seed and the counts. With a move, two attacks in three are that move, every whole honest message is
+ * self-published, and the adversary pauses between such a record's payload and its header (see g_focus).
  * Exit 0 pass, 1 fail.
  */
 #define _GNU_SOURCE
@@ -113,6 +115,10 @@ struct region {
 };
 static struct region g_reg[LANES];
 static uint64_t g_seed;
+/* Focus mode (third argument): two attacks in three are this move; every whole honest message is self-published,
+ * and the adversary pauses between a self-published record's payload and its header, as a preempted peer would,
+ * so that the victim often reads the header's place while the record is being written. -1: off. */
+static int g_focus = -1;
 static atomic_bool g_stop;
 /* Per lane: odd while the adversary writes anything but honest traffic into what the victim receives; every such
  * move adds 2 (see the top comment). Written by the adversary only. */
@@ -312,15 +318,25 @@ static void taint_begin(struct adv *a, unsigned l, bool bytes)
     a->taints++;
 }
 
+static void adv_zero_ahead(unsigned l, uint32_t P);
+
 /* ... and ends. If the move left the producer index ahead of where our next record would go (within a ring: a
  * value the victim may accept), the next record goes after it, so an honest write never lands in bytes the
- * victim may already count as published. */
+ * victim may already count as published. Then rule Z holds again at P, as an honest producer keeps it: the 8
+ * bytes there are zero, whatever the move wrote there or an earlier lap left there (a move that moves P, a
+ * header written at P, noise). Without it, the victim reaching P finds the header of a record a lap old,
+ * self-published, and takes it as the honest message being written there (a wrong length, nothing scribbled
+ * since). If P's 8 bytes are not free (the victim's consumer index is less than 8 bytes of free space behind),
+ * zeroing them rewrites a written message's header: the byte taint count moves first. */
 static void taint_end(struct adv *a, unsigned l)
 {
     struct adv_lane *al = &a->lane[l];
     uint32_t q = ld(view(l).a_rxprod);
     if (q - al->P - 1u < RING)
         al->P = (q + 7u) & ~7u;
+    if (al->P - ld(view(l).v_rxcons) > RING - 8u)
+        atomic_fetch_add(&g_btaint[l], 1);
+    adv_zero_ahead(l, al->P);
     atomic_thread_fence(memory_order_seq_cst);
     atomic_fetch_add(&g_taint[l], 1);
 }
@@ -422,6 +438,9 @@ static bool adv_record_at(struct adv *a, unsigned l, uint32_t flags, uint32_t le
             t_fill(p + hdr, len, a->rng, 0);
         memset(p + hdr + len, 0, span - hdr - len);
         adv_zero_ahead(l, al->P + span);
+        if (g_focus >= 0) /* a preempted peer: the record written, its header not yet */
+            for (volatile unsigned d = 0; d < 3000u; d++)
+                ;
         st_at(p, len);
         st_rel((uint32_t *)(void *)(p + 4), flags); /* release: the record before its flags */
         al->P += span;
@@ -495,6 +514,10 @@ static void adv_honest_send(struct adv *a, unsigned l)
         sum += lens[i];
     if (!adv_fits(l, al->P, lens, n, n > 1))
         return;
+    /* our own rule Z: the 8 bytes at P are zero before an honest message (every move ends by restoring it), or
+     * the victim could take an old header there for this message (mutant: taint_end() without its zeroing) */
+    static const unsigned char zero8[8];
+    VCHECK(memcmp(view(l).v_rxdata + (al->P & (RING - 1u)), zero8, 8) == 0, l, "adversary: rule Z at P", al->P);
     bool declared = kind != 7;
     struct logval m;
     m.seq = al->seq++;
@@ -504,7 +527,8 @@ static void adv_honest_send(struct adv *a, unsigned l)
     uint64_t at = 0;
     for (uint32_t i = 0; i < n; i++) {
         /* a whole message is self-published half of the time (wire format version 2), else published by prod */
-        uint32_t fl = n == 1 ? TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST | (rnd(a, 2) ? TZCHAN_WIRE_REC_SELF : 0u)
+        uint32_t self = g_focus >= 0 || rnd(a, 2) ? TZCHAN_WIRE_REC_SELF : 0u;
+        uint32_t fl = n == 1 ? TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST | self
                              : (i == 0 ? TZCHAN_WIRE_REC_FIRST : 0u) | (i == n - 1 ? TZCHAN_WIRE_REC_LAST : 0u);
         uint32_t rs = 0;
         bool ok = adv_record_at(a, l, fl, lens[i], declared ? sum : TZCHAN_LEN_UNKNOWN, true, m.seq, at, &rs);
@@ -553,7 +577,7 @@ static void adv_attack(struct adv *a, unsigned l)
     struct lview v = view(l);
     struct adv_lane *al = &a->lane[l];
     uint32_t c = ld(v.v_rxcons), vp = ld(v.v_txprod);
-    uint32_t move = rnd(a, 22);
+    uint32_t move = g_focus >= 0 && rnd(a, 3) != 0 ? (uint32_t)g_focus : rnd(a, 22);
     a->moves[move]++;
     adv_sync(a, l);
     bool taint = move_taints(move);
@@ -1225,9 +1249,17 @@ static void check_slack(void)
 int main(int argc, char **argv)
 {
     double secs = argc > 1 ? strtod(argv[1], NULL) : 5.0;
-    g_seed = argc > 2 ? strtoull(argv[2], NULL, 0) : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20);
-    printf("scribbler: seed %" PRIu64 ", %.0f s, %u lanes, ring %u B (rerun: scribbler %.0f %" PRIu64 ")\n", g_seed,
-           secs, LANES, RING, secs, g_seed);
+    g_seed = argc > 2 && strcmp(argv[2], "-") != 0 ? strtoull(argv[2], NULL, 0)
+                                                   : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20);
+    if (argc > 3) {
+        g_focus = atoi(argv[3]);
+        CHECK(g_focus >= 0 && g_focus < 22);
+    }
+    char focus[24] = "";
+    if (g_focus >= 0)
+        snprintf(focus, sizeof focus, " %d; focus on move %d", g_focus, g_focus);
+    printf("scribbler: seed %" PRIu64 ", %.0f s, %u lanes, ring %u B (rerun: scribbler %.0f %" PRIu64 "%s)\n", g_seed,
+           secs, LANES, RING, secs, g_seed, focus);
     fflush(stdout);
 #ifndef SCRIB_ASAN
     struct sigaction sa;
