@@ -544,7 +544,31 @@ int64_t tzchan_send_many(struct tzchan *ch, const struct tzchan_out *msgs, size_
     return (int64_t)i;
 }
 
+static TZ_OUTLINE void *reserve_general(struct tzchan *ch, size_t len);
+
 void *tzchan_reserve(struct tzchan *ch, size_t len)
+{
+    /* fast path, as send_msg()'s: a usable endpoint with nothing open, a peer not closed, and the record fitting
+     * before the ring's end and in the free space already known (its zero ahead included, rule Z'); anything else
+     * goes the general way below, which checks it all again in the documented order */
+    if (ch != NULL && (ch->flags & (F_OPENED | F_BROKEN | F_CLOSED | F_TX_BUSY)) == F_OPENED && len <= ch->max_msg &&
+        !peer_closed_hint(ch)) {
+        uint32_t span = TZCHAN_WIRE_REC_HDR + align8((uint32_t)len); /* len <= ring/2: no overflow */
+        uint32_t prod = ch->tx_prod_v, off = prod & ch->mask;
+        /* a sum of at most ring - 8 and 8 + ring/2: no overflow (mutant reserve-fast-no-room: without the room
+         * test a reservation writes over bytes the consumer has not released) */
+        if (span <= ch->ring - off && (prod - ch->tx_cons_seen) + span <= ch->ring - TZCHAN_WIRE_ZERO_AHEAD) {
+            set_tx_state(ch, TX_RESERVED);
+            ch->tx_reserved = (uint32_t)len;
+            ch->error = 0;
+            return ch->tx_data + off + TZCHAN_WIRE_REC_HDR;
+        }
+    }
+    return reserve_general(ch, len);
+}
+
+/* The general way of tzchan_reserve: every check in the order the API documents them, a PAD or EAGAIN. */
+static TZ_OUTLINE void *reserve_general(struct tzchan *ch, size_t len)
 {
     int e = tx_usable(ch);
     if (e == 0 && ch->tx_state != TX_IDLE)
@@ -1327,7 +1351,40 @@ int tzchan_recv_total(struct tzchan *ch, uint64_t *total)
     return rx_fail(ch, e); /* also publishes a PAD that rx_head() skipped */
 }
 
+static TZ_OUTLINE const void *peek_general(struct tzchan *ch, size_t *len);
+
 const void *tzchan_peek(struct tzchan *ch, size_t *len)
+{
+    /* fast path, as tzchan_recv()'s: a usable endpoint between messages, nothing peeked, and the next record a
+     * whole message of at most max_msg, self-published or within the prod value already accepted, not crossing
+     * the ring's end. The header is loaded once (flags with acquire, then len) and only these values are used;
+     * anything else goes the general way, which loads and checks it all again. */
+    if (ch != NULL && len != NULL &&
+        (ch->flags & (F_OPENED | F_BROKEN | F_CLOSED | F_RX_IN_REC | F_RX_BUSY)) == F_OPENED) {
+        uint32_t cons = ch->rx_cons_v, off = cons & ch->mask;
+        const unsigned char *p = ch->rx_data + off;
+        /* acquire: pairs with the release store of flags in put_self_hdr() (C3); one load each */
+        uint32_t fl = tz_load_acquire(p + 4), n = tz_load_relaxed(p); /* relaxed: after the acquire */
+        uint32_t span = TZCHAN_WIRE_REC_HDR + align8(n); /* used only when n <= max_msg = ring/2 */
+        /* mutants peek-fast-uncovered (a record published by prod taken beyond it), peek-fast-ring-end (a record
+         * across the ring's end handed out), peek-fast-unbounded (len over max_msg) */
+        if ((fl == TZCHAN_WIRE_REC_SELF_MSG ||
+             (fl == (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST) && span <= rx_have(ch))) &&
+            n <= ch->max_msg && span <= ch->ring - off) {
+            set_rx_state(ch, RX_PEEKED);
+            ch->rx_peek_end = cons + span;
+            ch->rx_peek_len = n;
+            ch->rx_peek_ptr = p + TZCHAN_WIRE_REC_HDR;
+            ch->error = 0;
+            *len = n;
+            return ch->rx_peek_ptr;
+        }
+    }
+    return peek_general(ch, len);
+}
+
+/* The general way of tzchan_peek: the state checks, rx_head() (PAD records consumed, prod loaded), rec_whole(). */
+static TZ_OUTLINE const void *peek_general(struct tzchan *ch, size_t *len)
 {
     int e = unusable(ch);
     if (e == 0 && len == NULL)
@@ -1372,9 +1429,19 @@ int tzchan_release(struct tzchan *ch)
         return e;
     if (ch->rx_state != RX_PEEKED)
         return TZCHAN_EINVAL;
-    ch->rx_cons_v = ch->rx_peek_end;
+    uint32_t cons = ch->rx_peek_end;
+    ch->rx_cons_v = cons;
     set_rx_state(ch, RX_IDLE);
-    rx_delivered(ch, ch->rx_peek_len);
+    ch->flags &= ~F_RX_IDLE;
+    ch->st_msgs_recv++;
+    ch->st_bytes_recv += ch->rx_peek_len;
+    /* as tzchan_recv()'s fast path: the clamp once per lap, when the record ended at the ring's end (mutant
+     * release-seen-clamp); the new cons is past rx_pub (it grew by the record's span) */
+    if ((cons & ch->mask) == 0)
+        rx_seen_clamp(ch, cons);
+    uint32_t w = rx_publish_new(ch, ch->rx_cons, sleep_slot(ch->peer_sleep), cons, peer_state(ch));
+    if (w)
+        ring_peer(ch, w);
     return 0;
 }
 

@@ -462,11 +462,31 @@ static void test_zero_copy(void)
     }
     /* a full ring: reserve says EAGAIN */
     int k = 0;
-    while (tzchan_reserve(&p.a, 1000) != NULL) {
+    while (k < 64 && tzchan_reserve(&p.a, 1000) != NULL) { /* bounded: a reserve that never fills fails below */
         CHECK_EQ(tzchan_commit(&p.a, 1000), 0);
         k++;
     }
     CHECK(tzchan_error(&p.a) == TZCHAN_EAGAIN && k >= 3);
+    free(p.mem);
+
+    /* peek while tzchan_recv_some is inside a record: EINVAL, though the payload bytes at the consumer index read
+     * as an honest self-published header (the fast path's state test: F_RX_BUSY, which a record in progress
+     * implies) */
+    pair_open(&p, 1, RING);
+    unsigned char msg[64] = {0}, part[8];
+    uint32_t fake[2] = {8u, TZCHAN_WIRE_REC_SELF_MSG}; /* len 8, FIRST|LAST|SELF: little-endian words */
+    memcpy(msg + 8, fake, sizeof fake);
+    CHECK_EQ(tzchan_send(&p.a, msg, sizeof msg), 64);
+    bool eom = true;
+    CHECK_EQ(tzchan_recv_some(&p.b, part, sizeof part, &eom), 8);
+    CHECK(!eom);
+    CHECK(tzchan_peek(&p.b, &len) == NULL && tzchan_error(&p.b) == TZCHAN_EINVAL);
+    unsigned char rest[64];
+    CHECK_EQ(tzchan_recv_some(&p.b, rest, sizeof rest, &eom), 56);
+    CHECK(eom && memcmp(rest, msg + 8, 56) == 0);
+    /* reserve on a lane whose peer closed, with room to spare: EPIPE (mutant reserve-fast-peer-closed) */
+    CHECK_EQ(tzchan_close(&p.b), 0);
+    CHECK(tzchan_reserve(&p.a, 8) == NULL && tzchan_error(&p.a) == TZCHAN_EPIPE);
     free(p.mem);
 }
 

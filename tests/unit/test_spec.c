@@ -508,11 +508,11 @@ static void test_self_hostile(void)
 /* 9.2 rule 7: a fresh prod may stand up to ring - 8 behind the consumer (it took self-published records prod does
  * not cover yet), never further, and never behind the value last accepted. The consumer takes a whole lap of
  * self-published records with prod left at the start, by each receive call in turn. Mutants: recv-seen-clamp,
- * many-recv-seen-clamp, publish-seen-clamp, prod-backwards-accepted. */
+ * many-recv-seen-clamp, publish-seen-clamp, release-seen-clamp, prod-backwards-accepted. */
 static void test_prod_lag(void)
 {
     static unsigned char buf[4096];
-    for (int way = 0; way < 3; way++) {
+    for (int way = 0; way < 4; way++) {
         for (int honest = 0; honest < 2; honest++) {
             fresh(0, false);
             for (int half = 0; half < 2; half++) { /* a lap in two halves: a producer never writes a whole ring ahead */
@@ -525,8 +525,13 @@ static void test_prod_lag(void)
                         CHECK_EQ(tzchan_recv(&g_b, buf, sizeof buf), 56);
                     else if (way == 1)
                         CHECK_EQ(tzchan_recv_many(&g_b, &in, 1), 1);
-                    else
+                    else if (way == 2)
                         CHECK(tzchan_recv_some(&g_b, buf, sizeof buf, &eom) == 56 && eom);
+                    else {
+                        size_t n = 0;
+                        CHECK(tzchan_peek(&g_b, &n) != NULL && n == 56);
+                        CHECK_EQ(tzchan_release(&g_b), 0);
+                    }
                 }
             }
             CHECK_EQ(lane()->ab_cons.value, RING);
