@@ -445,12 +445,15 @@ static void test_zero_copy(void)
         CHECK(((uintptr_t)w & 7) == 0);
         CHECK(tzchan_reserve(&p.a, 1) == NULL && tzchan_error(&p.a) == TZCHAN_EINVAL);
         CHECK_EQ(tzchan_send(&p.a, w, 1), TZCHAN_EINVAL);
+        memset(w, 0xa5, n + 16); /* the whole reservation dirty: commit must zero the padding after n */
         t_fill(w, n, (uint64_t)i, 0);
         CHECK_EQ(tzchan_commit(&p.a, n + 17), TZCHAN_EINVAL);
         CHECK_EQ(tzchan_commit(&p.a, n), 0); /* shorter than reserved */
         const unsigned char *r = tzchan_peek(&p.b, &len);
         CHECK(r != NULL);
         CHECK_EQ(len, n);
+        for (size_t j = n; j < ((n + 7) & ~(size_t)7); j++) /* padding zero (PROTOCOL.md 2.2): no stale bytes leak */
+            CHECK_EQ(r[j], 0);
         const unsigned char *r2 = tzchan_peek(&p.b, &len); /* peeking again gives the same */
         CHECK(r2 == r && len == n);
         unsigned char want[RING];
@@ -467,6 +470,22 @@ static void test_zero_copy(void)
         k++;
     }
     CHECK(tzchan_error(&p.a) == TZCHAN_EAGAIN && k >= 3);
+    free(p.mem);
+    /* a reservation outlived by the endpoint: after the peer broke it, commit says EPROTO and publishes nothing;
+     * after close, EINVAL */
+    pair_open(&p, 1, RING);
+    CHECK(tzchan_reserve(&p.a, 24) != NULL);
+    lane0(&p)->ba_prod.value = RING + 8; /* a's receive side sees a producer index a ring + 8 ahead */
+    unsigned char in[8];
+    CHECK_EQ(tzchan_recv(&p.a, in, sizeof in), TZCHAN_EPROTO);
+    CHECK_EQ(tzchan_commit(&p.a, 24), TZCHAN_EPROTO);
+    CHECK(tzchan_peek(&p.b, &len) == NULL && tzchan_error(&p.b) == TZCHAN_EAGAIN);
+    free(p.mem);
+    pair_open(&p, 1, RING);
+    CHECK(tzchan_reserve(&p.a, 24) != NULL);
+    CHECK_EQ(tzchan_close(&p.a), 0);
+    CHECK_EQ(tzchan_commit(&p.a, 24), TZCHAN_EINVAL);
+    CHECK(tzchan_peek(&p.b, &len) == NULL);
     free(p.mem);
 
     /* peek while tzchan_recv_some is inside a record: EINVAL, though the payload bytes at the consumer index read
