@@ -1255,7 +1255,7 @@ int main(int argc, char **argv)
         g_focus = atoi(argv[3]);
         CHECK(g_focus >= 0 && g_focus < 22);
     }
-    char focus[24] = "";
+    char focus[64] = "";
     if (g_focus >= 0)
         snprintf(focus, sizeof focus, " %d; focus on move %d", g_focus, g_focus);
     printf("scribbler: seed %" PRIu64 ", %.0f s, %u lanes, ring %u B (rerun: scribbler %.0f %" PRIu64 "%s)\n", g_seed,
