@@ -1148,7 +1148,11 @@ static TZ_OUTLINE int64_t recv_copy_big(struct tzchan *ch, void *buf, const unsi
     return (int64_t)len;
 }
 
-int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap)
+static TZ_OUTLINE int64_t recv_miss(struct tzchan *ch, void *buf, size_t cap);
+
+/* tzchan_recv()'s fast path. Where it misses it goes to recv_miss() if `retry` (a constant in each use), else the
+ * general way. */
+static TZ_INLINE int64_t recv_fast(struct tzchan *ch, void *buf, size_t cap, bool retry)
 {
     /* fast path: a usable endpoint between messages, and the next record a self-published whole message fitting
      * cap (PROTOCOL.md s.9.2 item 6): complete by its own header, so prod is not loaded. The header is loaded once
@@ -1195,6 +1199,27 @@ int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap)
                 }
             }
         }
+    }
+    return retry ? recv_miss(ch, buf, cap) : recv_general(ch, buf, cap);
+}
+
+int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap)
+{
+    return recv_fast(ch, buf, cap, true);
+}
+
+/* The fast path missed. If the record at cons is a batch record (TZCHAN_MORE: FIRST|LAST, published by prod)
+ * beyond the prod value accepted, as the first of each batch is, prod is loaded, and if it moved the fast path
+ * runs once more (without coming back here), loading the header afresh: only a header loaded after the acquire
+ * load of a prod that covers it is final. Else, or if prod did not move, the general way, which also reports a
+ * prod that rx_refresh() refused (the endpoint is broken then). */
+static TZ_OUTLINE int64_t recv_miss(struct tzchan *ch, void *buf, size_t cap)
+{
+    if (ch != NULL && (ch->flags & (F_OPENED | F_BROKEN | F_CLOSED | F_RX_IN_REC | F_RX_BUSY)) == F_OPENED) {
+        /* relaxed: a hint that picks the way; the fast path loads the header again, with acquire */
+        uint32_t fl = tz_load_relaxed(ch->rx_data + (ch->rx_cons_v & ch->mask) + 4), seen = ch->rx_prod_seen;
+        if (fl == (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST) && rx_refresh(ch) == 0 && ch->rx_prod_seen != seen)
+            return recv_fast(ch, buf, cap, false); /* once: a prod that kept moving would recurse a ring deep */
     }
     return recv_general(ch, buf, cap);
 }
