@@ -1148,6 +1148,26 @@ static TZ_OUTLINE int64_t recv_copy_big(struct tzchan *ch, void *buf, const unsi
     return (int64_t)len;
 }
 
+/* The fast paths' test of the record at cons (p: its header, at ring offset off). The header is loaded once
+ * (flags with acquire, then len) and only these values are used: true if it is a whole message the fast paths may
+ * take, self-published (FIRST|LAST|SELF, PROTOCOL.md s.9.2 item 6), or FIRST|LAST within the prod value already
+ * accepted (a TZCHAN_MORE batch: that prod's acquire load made these header words the final ones); at most max_msg;
+ * not crossing the ring's end. *lenp and *spanp get its length and span. Mutants fast-any-flags (any SELF header
+ * taken), fast-prod-uncovered (a batch record beyond the accepted prod taken: unflushed, or still being written),
+ * fast-unbounded (len over max_msg), fast-path-ring-end (a record across the ring's end taken). */
+static TZ_INLINE bool fast_whole(const struct tzchan *ch, const unsigned char *p, uint32_t off, uint32_t *lenp,
+                                 uint32_t *spanp)
+{
+    /* acquire: pairs with the release store of flags in put_self_hdr() (C3); one load each */
+    uint32_t fl = tz_load_acquire(p + 4), len = tz_load_relaxed(p); /* relaxed: after the acquire */
+    uint32_t span = TZCHAN_WIRE_REC_HDR + align8(len); /* meaningful only when len <= max_msg = ring/2 */
+    *lenp = len;
+    *spanp = span;
+    return (fl == TZCHAN_WIRE_REC_SELF_MSG ||
+            (fl == (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST) && span <= rx_have(ch))) &&
+           len <= ch->max_msg && span <= ch->ring - off;
+}
+
 static TZ_OUTLINE int64_t recv_miss(struct tzchan *ch, void *buf, size_t cap);
 
 /* tzchan_recv()'s fast path. Where it misses it goes to recv_miss() if `retry` (a constant in each use), else the
@@ -1156,7 +1176,7 @@ static TZ_INLINE int64_t recv_fast(struct tzchan *ch, void *buf, size_t cap, boo
 {
     /* fast path: a usable endpoint between messages, and the next record a self-published whole message fitting
      * cap (PROTOCOL.md s.9.2 item 6): complete by its own header, so prod is not loaded. The header is loaded once
-     * (flags with acquire, then len) and only these loaded values are used, checked as rec_read() checks them.
+     * (fast_whole()) and only these loaded values are used, checked as rec_read() checks them.
      * Anything else (nothing self-published here, a record published by prod, a PAD, a header a hostile peer
      * rewrites between here and the general path) goes the general way, which checks it all again and loads the
      * header afresh. */
@@ -1164,40 +1184,29 @@ static TZ_INLINE int64_t recv_fast(struct tzchan *ch, void *buf, size_t cap, boo
         (buf != NULL || cap == 0)) {
         uint32_t cons = ch->rx_cons_v, off = cons & ch->mask;
         const unsigned char *p = ch->rx_data + off;
-        {
-            /* acquire: pairs with the release store of flags in put_self_hdr() (C3); one load each */
-            uint32_t fl = tz_load_acquire(p + 4), len = tz_load_relaxed(p); /* relaxed: after the acquire */
-            uint32_t span = TZCHAN_WIRE_REC_HDR + align8(len); /* used only when len <= max_msg = ring/2 */
-            /* or a whole message published by prod (a TZCHAN_MORE batch): version 1's way, whole within the prod
-             * value already accepted (its acquire load made these header words the final ones; mutant
-             * fast-prod-uncovered: without the coverage test a half-written batch record is taken) */
-            if ((fl == TZCHAN_WIRE_REC_SELF_MSG ||
-                 (fl == (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST) && span <= rx_have(ch))) &&
-                len <= ch->max_msg && len <= cap) {
-                if (span <= ch->ring - off) {
-                    if (span == ch->ring - off) /* the end of a lap (see rx_seen_clamp()) */
-                        rx_seen_clamp(ch, cons + span);
-                    if (len > SMALL_MSG) {
-                        ch->rx_cons_v = cons + span;
-                        ch->st_msgs_recv++;
-                        ch->st_bytes_recv += len;
-                        return recv_copy_big(ch, buf, p + TZCHAN_WIRE_REC_HDR, len);
-                    }
-                    /* the copy first, with what the bookkeeping needs in locals (the copy may write *ch as far as
-                     * the compiler knows; fewer values live across it than the other way round) */
-                    cons += span;
-                    copy_small(buf, p + TZCHAN_WIRE_REC_HDR, len);
-                    ch->rx_cons_v = cons;
-                    ch->flags &= ~F_RX_IDLE;
-                    ch->st_msgs_recv++;
-                    ch->st_bytes_recv += len;
-                    /* the new cons, after the copy; it is past rx_pub: it grew by span */
-                    uint32_t w = rx_publish_new(ch, ch->rx_cons, sleep_slot(ch->peer_sleep), cons, peer_state(ch));
-                    if (w)
-                        return ring_peer_ret(ch, w, (int64_t)len);
-                    return (int64_t)len;
-                }
+        uint32_t len, span;
+        if (fast_whole(ch, p, off, &len, &span) && len <= cap) {
+            if (span == ch->ring - off) /* the end of a lap (see rx_seen_clamp()) */
+                rx_seen_clamp(ch, cons + span);
+            if (len > SMALL_MSG) {
+                ch->rx_cons_v = cons + span;
+                ch->st_msgs_recv++;
+                ch->st_bytes_recv += len;
+                return recv_copy_big(ch, buf, p + TZCHAN_WIRE_REC_HDR, len);
             }
+            /* the copy first, with what the bookkeeping needs in locals (the copy may write *ch as far as
+             * the compiler knows; fewer values live across it than the other way round) */
+            cons += span;
+            copy_small(buf, p + TZCHAN_WIRE_REC_HDR, len);
+            ch->rx_cons_v = cons;
+            ch->flags &= ~F_RX_IDLE;
+            ch->st_msgs_recv++;
+            ch->st_bytes_recv += len;
+            /* the new cons, after the copy; it is past rx_pub: it grew by span */
+            uint32_t w = rx_publish_new(ch, ch->rx_cons, sleep_slot(ch->peer_sleep), cons, peer_state(ch));
+            if (w)
+                return ring_peer_ret(ch, w, (int64_t)len);
+            return (int64_t)len;
         }
     }
     return retry ? recv_miss(ch, buf, cap) : recv_general(ch, buf, cap);
@@ -1429,14 +1438,8 @@ const void *tzchan_peek(struct tzchan *ch, size_t *len)
         (ch->flags & (F_OPENED | F_BROKEN | F_CLOSED | F_RX_IN_REC | F_RX_BUSY)) == F_OPENED) {
         uint32_t cons = ch->rx_cons_v, off = cons & ch->mask;
         const unsigned char *p = ch->rx_data + off;
-        /* acquire: pairs with the release store of flags in put_self_hdr() (C3); one load each */
-        uint32_t fl = tz_load_acquire(p + 4), n = tz_load_relaxed(p); /* relaxed: after the acquire */
-        uint32_t span = TZCHAN_WIRE_REC_HDR + align8(n); /* used only when n <= max_msg = ring/2 */
-        /* mutants peek-fast-uncovered (a record published by prod taken beyond it), peek-fast-ring-end (a record
-         * across the ring's end handed out), peek-fast-unbounded (len over max_msg) */
-        if ((fl == TZCHAN_WIRE_REC_SELF_MSG ||
-             (fl == (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST) && span <= rx_have(ch))) &&
-            n <= ch->max_msg && span <= ch->ring - off) {
+        uint32_t n, span;
+        if (fast_whole(ch, p, off, &n, &span)) {
             set_rx_state(ch, RX_PEEKED);
             ch->rx_peek_end = cons + span;
             ch->rx_peek_len = n;
