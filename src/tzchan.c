@@ -1179,7 +1179,8 @@ static TZ_INLINE int64_t recv_fast(struct tzchan *ch, void *buf, size_t cap, boo
      * (fast_whole()) and only these loaded values are used, checked as rec_read() checks them.
      * Anything else (nothing self-published here, a record published by prod, a PAD, a header a hostile peer
      * rewrites between here and the general path) goes the general way, which checks it all again and loads the
-     * header afresh. */
+     * header afresh; a batch record beyond the accepted prod first gets one more try after a prod load
+     * (recv_miss()). */
     if (ch != NULL && (ch->flags & (F_OPENED | F_BROKEN | F_CLOSED | F_RX_IN_REC | F_RX_BUSY)) == F_OPENED &&
         (buf != NULL || cap == 0)) {
         uint32_t cons = ch->rx_cons_v, off = cons & ch->mask;
