@@ -1234,34 +1234,50 @@ static TZ_OUTLINE int64_t recv_miss(struct tzchan *ch, void *buf, size_t cap)
     return recv_general(ch, buf, cap);
 }
 
+/* tzchan_recv_many()'s load of prod for a TZCHAN_MORE batch record beyond the value it accepted: our index and the
+ * accepted value, kept in the caller's locals, are written back, prod is loaded and checked (rx_refresh()), and the
+ * value accepted now returned (unchanged if prod did not move, or if it was refused: the endpoint is broken then). */
+static TZ_OUTLINE uint32_t many_refresh(struct tzchan *ch, uint32_t cons, uint32_t seen)
+{
+    ch->rx_cons_v = cons;
+    ch->rx_prod_seen = seen;
+    (void)rx_refresh(ch);
+    return ch->rx_prod_seen;
+}
+
 /* Several whole messages, the room they free published once. Each message is taken the way tzchan_recv() takes
  * it (the same fast-path checks on a header loaded once; else the general way, which checks everything again and
  * publishes), so what is delivered is exactly what n tzchan_recv() calls would deliver. Our index and the
  * counters live in locals while the copies run (the copies could alias *ch) and are written back before any
- * general call and at the end. */
-int64_t tzchan_recv_many(struct tzchan *ch, struct tzchan_in *msgs, size_t n)
+ * general call and at the end. Two forms of one loop (`batch` is a constant in each): the first takes
+ * self-published records only (what tzchan_send_many and tzchan_send write); the second, which a call takes when
+ * the record at cons is a TZCHAN_MORE batch's, also takes batch records that the prod value accepted covers,
+ * loading prod once per call when it meets one it does not cover. Kept apart so that the first keeps its registers
+ * for its own few values. */
+static TZ_INLINE int64_t recv_many_loop(struct tzchan *ch, struct tzchan_in *msgs, size_t n, bool batch)
 {
-    int e = rx_usable(ch);
-    if (e)
-        return e;
-    if (msgs == NULL || n == 0)
-        return TZCHAN_EINVAL;
     const uint32_t ring = ch->ring, mask = ch->mask, max = ch->max_msg;
     const uint32_t lag = ring - TZCHAN_WIRE_ZERO_AHEAD;
     const unsigned char *const data = ch->rx_data;
     uint32_t cons = ch->rx_cons_v, seen = ch->rx_prod_seen;
     uint64_t bytes = 0;
     size_t i = 0, fast = 0;
-    bool waits = false;
+    bool waits = false, refreshed = false;
     for (; i < n; i++) {
         void *buf = msgs[i].buf;
         size_t cap = msgs[i].cap;
         if (buf != NULL || cap == 0) {
             uint32_t off = cons & mask;
             const unsigned char *p = data + off;
-            /* acquire: pairs with the release store of flags in put_self_hdr() (C3); one load each */
+            /* acquire: pairs with the release store of flags in put_self_hdr() (C3); for a batch record, orders the
+             * header after the acquire load of the prod that covers it (in many_refresh()); one load each */
             uint32_t fl = tz_load_acquire(p + 4), len = tz_load_relaxed(p); /* relaxed: after the acquire */
-            if (fl == TZCHAN_WIRE_REC_SELF_MSG && len <= max && len <= cap) {
+            /* a batch record: whole if the prod value accepted covers it, as in fast_whole() (mutant
+             * many-recv-prod-uncovered); its span is meaningful only for len <= max, tested below */
+            bool whole = fl == TZCHAN_WIRE_REC_SELF_MSG ||
+                         (batch && fl == (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST) && seen - cons <= ring &&
+                          TZCHAN_WIRE_REC_HDR + align8(len) <= seen - cons);
+            if (whole && len <= max && len <= cap) {
                 uint32_t span = TZCHAN_WIRE_REC_HDR + align8(len); /* len <= ring/2: no overflow */
                 if (span <= ring - off) {
                     cons += span;
@@ -1277,6 +1293,22 @@ int64_t tzchan_recv_many(struct tzchan *ch, struct tzchan_in *msgs, size_t n)
                         copy_small(buf, p + TZCHAN_WIRE_REC_HDR, len);
                     continue;
                 }
+            } else if (batch && fl == (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST) && len <= max && len <= cap) {
+                /* beyond the prod value accepted, as the first record of each batch is: prod is loaded (once per
+                 * call: a prod that kept moving could hold the call a ring long), and if it moved the header is
+                 * loaded again, since only one loaded after the acquire load of a prod that covers it is final
+                 * (mutant many-recv-no-refresh: every batch record goes the general way, at twice the cost) */
+                if (!refreshed) {
+                    uint32_t fresh = many_refresh(ch, cons, seen);
+                    refreshed = true;
+                    if (fresh != seen) {
+                        seen = fresh;
+                        i--; /* this entry again, its header loaded afresh */
+                        continue;
+                    }
+                }
+                if (i > 0)
+                    break; /* not published yet (or prod refused: the end says EPROTO): the batch ends here */
             } else if ((fl | len) == 0 && i > 0) {
                 break; /* nothing self-published here: the batch ends (the next call looks at prod) */
             }
@@ -1307,6 +1339,24 @@ int64_t tzchan_recv_many(struct tzchan *ch, struct tzchan_in *msgs, size_t n)
         return TZCHAN_EPROTO; /* the peer broke the protocol during the call: what came before is suspect too */
     rx_publish_only(ch); /* the new cons: after the copies (the loop kept rx_prod_seen within reach) */
     return (int64_t)i;
+}
+
+static TZ_OUTLINE int64_t recv_many_batch(struct tzchan *ch, struct tzchan_in *msgs, size_t n)
+{
+    return recv_many_loop(ch, msgs, n, true);
+}
+
+int64_t tzchan_recv_many(struct tzchan *ch, struct tzchan_in *msgs, size_t n)
+{
+    int e = rx_usable(ch);
+    if (e)
+        return e;
+    if (msgs == NULL || n == 0)
+        return TZCHAN_EINVAL;
+    /* relaxed: a hint that picks the form of the loop; each form loads every header with acquire */
+    if (tz_load_relaxed(ch->rx_data + (ch->rx_cons_v & ch->mask) + 4) == (TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST))
+        return recv_many_batch(ch, msgs, n);
+    return recv_many_loop(ch, msgs, n, false);
 }
 
 /* recv_some is returning EAGAIN or EPIPE. A message it entered in this call without delivering a byte of it is

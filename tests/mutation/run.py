@@ -32,9 +32,11 @@ KILLERS = [
     ("stress_threads", ["tests/stress_threads", "64", "1"], 300),
     ("fuzz corpus replays", ["ctest", "--test-dir", ".", "-L", "fuzz", "-j", "2"], 300),
     ("scribbler", ["ctest", "--test-dir", ".", "-R", "^scribbler$"], 300),
+    # last: a mutant that only costs (a way that goes the general path) shows only in the instruction counts
+    ("bench_icount", ["ctest", "--test-dir", ".", "-R", "^bench_icount$"], 600),
 ]
 TARGETS = ["test_core", "test_many", "test_lines", "test_spec", "test_deadlocks", "test_ordering", "test_sleep_fence", "explore",
-           "stress_threads", "scribbler", "fuzz_open_replay", "fuzz_recv_replay", "fuzz_seq_replay"]
+           "stress_threads", "scribbler", "fuzz_open_replay", "fuzz_recv_replay", "fuzz_seq_replay", "tzchan-icount"]
 
 
 def parse(path):

@@ -365,6 +365,69 @@ static void test_publication(void)
     free(p.mem);
 }
 
+/* Records published by prod (as TZCHAN_MORE batches are) that tzchan_recv_many's batch form must not take: kind 0 a
+ * record longer than max_msg (legal: a stream message in one record), then hostile ones: 1 a record that crosses
+ * the ring's end, covered by prod; 2 a prod that moves backwards. `after`: the record follows an honest batch record
+ * taken in the same call. Hostile: EPROTO in that call and after, nothing read past the data area (ASan), nothing
+ * more published. */
+static void bad_batch(int kind, bool after)
+{
+    struct pair p;
+    struct tzchan_in in[8];
+    for (int i = 0; i < 8; i++) {
+        in[i].buf = in_buf[i];
+        in[i].cap = RING;
+    }
+    unsigned char buf[16];
+    memset(buf, 9, sizeof buf);
+    const uint32_t fl = TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST;
+    const uint32_t start = kind == 1 ? RING - (after ? 48u : 24u) : 0u;
+    pair_open_at(&p, RING, start);
+    const uint32_t max = (uint32_t)tzchan_max_msg(&p.b);
+    if (kind == 2) {
+        /* r1, r2 published; the consumer takes r1 (accepting prod = r2's end); r3 published; prod then moves back
+         * below r2's end: the call takes r2 if `after`, then its refresh for r3 finds prod moved backwards */
+        CHECK_EQ(tzchan_send_flags(&p.a, buf, 16, TZCHAN_MORE), 16);
+        CHECK_EQ(tzchan_send_flags(&p.a, buf, 16, TZCHAN_MORE), 16);
+        CHECK_EQ(tzchan_flush(&p.a), 0);
+        CHECK_EQ(tzchan_recv_many(&p.b, in, after ? 1 : 2), after ? 1 : 2);
+        CHECK_EQ(tzchan_send_flags(&p.a, buf, 16, TZCHAN_MORE), 16);
+        CHECK_EQ(tzchan_flush(&p.a), 0);
+        lane0(&p)->ab_prod.value = start + 40;
+    } else {
+        uint32_t at = 0;
+        if (after) {
+            CHECK_EQ(tzchan_send_flags(&p.a, buf, 16, TZCHAN_MORE), 16);
+            at = 24;
+        }
+        /* kind 0: max_msg + 8 bytes; kind 1: 24 bytes where 16 are left before the ring's end */
+        const uint32_t h[2] = {kind == 0 ? max + 8 : 24u, fl};
+        memcpy(ab_data(&p) + ((start + at) & (RING - 1)), h, 8);
+        lane0(&p)->ab_prod.value = start + at + 8 + h[0];
+    }
+    if (kind == 0) {
+        /* not hostile: a stream message in one record (PROTOCOL.md 4.2) is what this is; the batch stops before
+         * it, and tzchan_recv_many, like tzchan_recv, says EMSGSIZE for it (mutant many-recv-batch-unbounded) */
+        if (after) {
+            CHECK_EQ(tzchan_recv_many(&p.b, in, 8), 1);
+            CHECK_EQ(in[0].len, 16);
+        }
+        CHECK_EQ(tzchan_recv_many(&p.b, in, 8), TZCHAN_EMSGSIZE);
+        CHECK_EQ(tzchan_recv(&p.b, in_buf[0], RING), TZCHAN_EMSGSIZE);
+        bool end = false;
+        CHECK_EQ(tzchan_recv_some(&p.b, in_buf[0], RING, &end), (int64_t)max + 8);
+        CHECK(end);
+        free(p.mem);
+        return;
+    }
+    const uint32_t cons = lane0(&p)->ab_cons.value;
+    CHECK_EQ(tzchan_recv_many(&p.b, in, 8), TZCHAN_EPROTO);
+    CHECK_EQ(tzchan_recv_many(&p.b, in, 8), TZCHAN_EPROTO);
+    CHECK_EQ(tzchan_recv(&p.b, in_buf[0], RING), TZCHAN_EPROTO);
+    CHECK_EQ(lane0(&p)->ab_cons.value, cons); /* a broken endpoint publishes nothing more */
+    free(p.mem);
+}
+
 /* A hostile producer: the receiver takes what is valid before a bad record, then EPROTO for good. */
 static void test_hostile(void)
 {
@@ -445,6 +508,10 @@ static void test_hostile(void)
     }
     CHECK_EQ(tzchan_recv_many(&p.b, in, 8), TZCHAN_EPROTO);
     free(p.mem);
+    for (int kind = 0; kind < 3; kind++) {
+        bad_batch(kind, false);
+        bad_batch(kind, true);
+    }
     /* the consumer's index jumping past what was published, seen by a batch that needs the refresh */
     pair_open_at(&p, RING, 0);
     struct tzchan_out big[4] = {{in_buf[0], 1000}, {in_buf[0], 1000}, {in_buf[0], 1000}, {in_buf[0], 1000}};
@@ -460,6 +527,132 @@ static void test_hostile(void)
     struct tzchan_out two_out[2] = {{buf, 8}, {in_buf[0], 1000}};
     CHECK_EQ(tzchan_send_many(&p.a, two_out, 2), TZCHAN_EPROTO);
     CHECK_EQ(lane0(&p)->ab_prod.value, 4 * 1008);
+    free(p.mem);
+}
+
+/* tzchan_recv_many against a TZCHAN_MORE producer, whose records prod publishes (PROTOCOL.md s.9.2 item 2):
+ * random batches, published by tzchan_flush, by a last send without TZCHAN_MORE or by the EAGAIN of a full ring,
+ * or left unpublished for a while; the indices wrap. Every published message arrives once, intact and in order;
+ * none that is not published yet is ever delivered (mutant many-recv-prod-uncovered); a call that stops short
+ * stops where a single tzchan_recv fails too. */
+static void more_batches(uint64_t seed, uint32_t start)
+{
+    enum { TOTAL = 3000 };
+    static size_t lens[TOTAL];
+    struct pair p;
+    pair_open_at(&p, RING, start);
+    const size_t max = tzchan_max_msg(&p.a);
+    uint64_t rnd = seed, sent = 0, published = 0, recvd = 0;
+    struct tzchan_in in[MAXN];
+    int calls_unpublished = 0, stops = 0, big = 0;
+    while (recvd < TOTAL) {
+        /* the producer: up to MAXN messages with TZCHAN_MORE, until the ring is full */
+        if (sent < TOTAL && t_rand(&rnd) % 4 != 0) {
+            size_t k = 1 + (size_t)(t_rand(&rnd) % MAXN);
+            bool full = false;
+            for (size_t i = 0; i < k && sent < TOTAL && !full; i++) {
+                size_t len = msg_len(seed, sent, max);
+                lens[sent] = len > max ? max : len;
+                t_fill(one, lens[sent], seed, sent << 20);
+                int64_t r = tzchan_send_flags(&p.a, one, lens[sent], TZCHAN_MORE);
+                if (r == TZCHAN_EAGAIN) {
+                    full = true; /* an EAGAIN publishes what was written before it */
+                    published = sent;
+                } else {
+                    CHECK_EQ(r, (int64_t)lens[sent]);
+                    sent++;
+                }
+            }
+            uint64_t how = t_rand(&rnd) % 3;
+            if (how == 0) {
+                CHECK_EQ(tzchan_flush(&p.a), 0);
+                published = sent;
+            } else if (how == 1 && sent < TOTAL && !full) {
+                /* a last message without TZCHAN_MORE publishes the batch with it, or, if it does not fit, its
+                 * EAGAIN publishes the batch alone */
+                lens[sent] = msg_len(seed, sent, max) % 100;
+                t_fill(one, lens[sent], seed, sent << 20);
+                int64_t e = tzchan_send(&p.a, one, lens[sent]);
+                if (e != TZCHAN_EAGAIN) {
+                    CHECK_EQ(e, (int64_t)lens[sent]);
+                    sent++;
+                }
+                published = sent;
+            } /* else left unpublished for now */
+        }
+        if (sent == TOTAL && published < sent) {
+            CHECK_EQ(tzchan_flush(&p.a), 0);
+            published = sent;
+        }
+        /* the consumer: a batch into entries of random count, sometimes too small */
+        size_t n = 1 + (size_t)(t_rand(&rnd) % MAXN);
+        for (size_t i = 0; i < n; i++) {
+            in[i].buf = in_buf[i];
+            in[i].cap = t_rand(&rnd) % 16 == 0 ? (size_t)(t_rand(&rnd) % 200) : RING;
+            in[i].len = 99999;
+        }
+        if (published < sent)
+            calls_unpublished++;
+        int64_t r = tzchan_recv_many(&p.b, in, n);
+        if (r == TZCHAN_EAGAIN) {
+            CHECK_EQ(recvd, published); /* nothing published left (a PAD record may have been consumed) */
+            continue;
+        }
+        if (r == TZCHAN_EMSGSIZE) {
+            CHECK(recvd < published && in[0].cap < lens[recvd]); /* left queued for a large enough buffer */
+            big++;
+            continue;
+        }
+        CHECK(r >= 1 && (size_t)r <= n);
+        CHECK(recvd + (uint64_t)r <= published); /* never a message of a batch not published yet */
+        for (size_t i = 0; i < (size_t)r; i++) {
+            CHECK_EQ(in[i].len, lens[recvd + i]);
+            t_fill(one, lens[recvd + i], seed, (recvd + i) << 20);
+            CHECK(memcmp(in_buf[i], one, lens[recvd + i]) == 0);
+        }
+        if ((size_t)r < n) {
+            /* it stopped before in[r]: a single receive into that buffer fails now too */
+            stops++;
+            int64_t e = tzchan_recv(&p.b, in[r].buf, in[r].cap);
+            CHECK(e == TZCHAN_EAGAIN || e == TZCHAN_EMSGSIZE);
+            CHECK_EQ(e == TZCHAN_EAGAIN, recvd + (uint64_t)r == published);
+        }
+        recvd += (uint64_t)r;
+    }
+    CHECK_EQ(tzchan_recv_many(&p.b, in, MAXN), TZCHAN_EAGAIN); /* nothing duplicated */
+    struct tzchan_stats st;
+    tzchan_get_stats(&p.b, &st);
+    CHECK_EQ(st.msgs_recv, (uint64_t)TOTAL);
+    /* the run met every case: calls with a batch not yet published, calls stopped short, buffers too small */
+    CHECK(calls_unpublished > 0 && stops > 0 && big > 0);
+    free(p.mem);
+}
+
+/* An unflushed TZCHAN_MORE record right after self-published ones the consumer took without loading prod: the prod
+ * value it accepted then stands behind its index, which covers nothing (mutant many-recv-prod-lapped: the distance
+ * read as huge, the unflushed record taken). */
+static void test_more_unflushed(void)
+{
+    struct pair p;
+    pair_open_at(&p, RING, 0);
+    unsigned char buf[16] = {1};
+    struct tzchan_in in[4];
+    for (int i = 0; i < 4; i++) {
+        in[i].buf = in_buf[i];
+        in[i].cap = RING;
+    }
+    CHECK_EQ(tzchan_send(&p.a, buf, 16), 16);
+    CHECK_EQ(tzchan_send(&p.a, buf, 16), 16);
+    CHECK_EQ(tzchan_recv_many(&p.b, in, 4), 2); /* self-published: taken without loading prod */
+    CHECK_EQ(tzchan_send_flags(&p.a, buf, 8, TZCHAN_MORE), 8);
+    CHECK_EQ(tzchan_recv_many(&p.b, in, 4), TZCHAN_EAGAIN);
+    CHECK_EQ(tzchan_recv(&p.b, in_buf[0], RING), TZCHAN_EAGAIN);
+    CHECK_EQ(tzchan_send_flags(&p.a, buf, 8, TZCHAN_MORE), 8);
+    CHECK_EQ(tzchan_recv_many(&p.b, in, 4), TZCHAN_EAGAIN);
+    CHECK_EQ(tzchan_flush(&p.a), 0);
+    CHECK_EQ(tzchan_recv_many(&p.b, in, 4), 2);
+    CHECK(in[0].len == 8 && in[1].len == 8);
+    CHECK_EQ(tzchan_recv_many(&p.b, in, 4), TZCHAN_EAGAIN);
     free(p.mem);
 }
 
@@ -554,6 +747,10 @@ int main(void)
     differential(1, 0);
     differential(2, 0u - 5u * RING - 40u); /* the indices wrap during the run */
     differential(3, 1024);
+    test_more_unflushed();
+    more_batches(4, 0);
+    more_batches(5, 0u - 5u * RING - 40u);
+    more_batches(6, 2048);
     printf("test_many: all checks passed\n");
     return 0;
 }

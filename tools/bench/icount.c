@@ -7,6 +7,7 @@
  *   send     tzchan_send + tzchan_recv, one message at a time
  *   batch32  32 x tzchan_send_flags(MORE) + tzchan_flush, then 32 x tzchan_recv
  *   many32   one tzchan_send_many of 32 messages, then one tzchan_recv_many of up to 32 (each into its own buffer)
+ *   batchmany 32 x tzchan_send_flags(MORE) + tzchan_flush, then one tzchan_recv_many of up to 32
  *   zerocopy tzchan_reserve + tzchan_commit, tzchan_peek + tzchan_release, the caller copying 64 bytes in and out
  *   ck_ring  Concurrency Kit's SPSC ring as a user comparing libraries would write it: enqueue a pointer to a
  *            64-byte slot it copied the message into, dequeue it and copy the message out (fixed-size copies)
@@ -14,7 +15,7 @@
  * the difference of N: that removes start-up and leaves instructions per pair (tools/bench/icount.sh does this).
  * Counts are the same on every run of the same binary, whatever else the machine does.
  *
- * Usage: tzchan-icount send|batch32|many32|zerocopy|ck_ring N     (prints a checksum so nothing is optimised away)
+ * Usage: tzchan-icount send|batch32|many32|batchmany|zerocopy|ck_ring N     (prints a checksum so nothing is optimised away)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -78,6 +79,23 @@ static int run_tzchan(unsigned long n, int batched)
             if (tzchan_release(&b) != 0)
                 return 1;
             sum += out[0];
+        }
+    } else if (batched == 4) {
+        struct tzchan_in v[BATCH];
+        for (unsigned k = 0; k < BATCH; k++) {
+            v[k].buf = g_out[k];
+            v[k].cap = MSG;
+        }
+        for (unsigned long i = 0; i < n; i += BATCH) {
+            for (unsigned k = 0; k < BATCH; k++) {
+                in[0] = (unsigned char)(i + k);
+                if (tzchan_send_flags(&a, in, MSG, TZCHAN_MORE) != MSG)
+                    return 1;
+            }
+            if (tzchan_flush(&a) != 0 || tzchan_recv_many(&b, v, BATCH) != BATCH)
+                return 1;
+            for (unsigned k = 0; k < BATCH; k++)
+                sum += g_out[k][0] + v[k].len;
         }
     } else if (batched == 2) {
         static unsigned char src[BATCH][MSG];
@@ -152,7 +170,7 @@ static __attribute__((noinline)) int run_ck(unsigned long n)
 int main(int argc, char **argv)
 {
     if (argc != 3) {
-        fprintf(stderr, "usage: tzchan-icount send|batch32|many32|zerocopy|ck_ring N\n");
+        fprintf(stderr, "usage: tzchan-icount send|batch32|many32|batchmany|zerocopy|ck_ring N\n");
         return 2;
     }
     char *end;
@@ -167,6 +185,8 @@ int main(int argc, char **argv)
         return run_tzchan(n, 1);
     if (!strcmp(argv[1], "many32"))
         return run_tzchan(n, 2);
+    if (!strcmp(argv[1], "batchmany"))
+        return run_tzchan(n, 4);
     if (!strcmp(argv[1], "zerocopy"))
         return run_tzchan(n, 3);
     if (!strcmp(argv[1], "ck_ring")) {
