@@ -51,6 +51,12 @@ void tzchan__trace_set(void *d, int c, size_t n);
  * (which builds this file into its module) defines `noinline` and `always_inline` as macros. */
 #define TZ_INLINE inline __attribute__((__always_inline__))
 #define TZ_OUTLINE __attribute__((__noinline__))
+/* Marks the public calls of the per-message path. Empty in every build of the library; tools/bench/icount_inline.c
+ * builds this file into a benchmark with it defined as TZ_INLINE, to count what a message costs when those calls
+ * are inlined into the caller's loop (no call overhead, lengths known at compile time). */
+#ifndef TZ_HOT
+#define TZ_HOT
+#endif
 
 struct rec {          /* checked private copy of one record header */
     uint32_t len;     /* payload bytes */
@@ -450,17 +456,17 @@ static TZ_INLINE int64_t send_msg(struct tzchan *ch, const void *buf, size_t len
     return send_general(ch, buf, len, flags, !(flags & TZCHAN_MORE));
 }
 
-int64_t tzchan_send_flags(struct tzchan *ch, const void *buf, size_t len, unsigned flags)
+TZ_HOT int64_t tzchan_send_flags(struct tzchan *ch, const void *buf, size_t len, unsigned flags)
 {
     return send_msg(ch, buf, len, flags);
 }
 
-int64_t tzchan_send(struct tzchan *ch, const void *buf, size_t len)
+TZ_HOT int64_t tzchan_send(struct tzchan *ch, const void *buf, size_t len)
 {
     return send_msg(ch, buf, len, 0);
 }
 
-int tzchan_flush(struct tzchan *ch)
+TZ_HOT int tzchan_flush(struct tzchan *ch)
 {
     int e = unusable(ch);
     if (e)
@@ -473,7 +479,7 @@ int tzchan_flush(struct tzchan *ch)
  * general way) with TZCHAN_MORE, so the records written are exactly those of n tzchan_send_flags(MORE) calls; only
  * the endpoint checks and the peer's state word are taken once per call, and our index and the counters are kept
  * in locals (the copies could alias *ch otherwise), written back before any general call and at the end. */
-int64_t tzchan_send_many(struct tzchan *ch, const struct tzchan_out *msgs, size_t n)
+TZ_HOT int64_t tzchan_send_many(struct tzchan *ch, const struct tzchan_out *msgs, size_t n)
 {
     int e = unusable(ch);
     if (e)
@@ -1213,7 +1219,7 @@ static TZ_INLINE int64_t recv_fast(struct tzchan *ch, void *buf, size_t cap, boo
     return retry ? recv_miss(ch, buf, cap) : recv_general(ch, buf, cap);
 }
 
-int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap)
+TZ_HOT int64_t tzchan_recv(struct tzchan *ch, void *buf, size_t cap)
 {
     return recv_fast(ch, buf, cap, true);
 }
@@ -1346,7 +1352,7 @@ static TZ_OUTLINE int64_t recv_many_batch(struct tzchan *ch, struct tzchan_in *m
     return recv_many_loop(ch, msgs, n, true);
 }
 
-int64_t tzchan_recv_many(struct tzchan *ch, struct tzchan_in *msgs, size_t n)
+TZ_HOT int64_t tzchan_recv_many(struct tzchan *ch, struct tzchan_in *msgs, size_t n)
 {
     int e = rx_usable(ch);
     if (e)

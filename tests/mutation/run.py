@@ -36,7 +36,8 @@ KILLERS = [
     ("bench_icount", ["ctest", "--test-dir", ".", "-R", "^bench_icount$"], 600),
 ]
 TARGETS = ["test_core", "test_many", "test_lines", "test_spec", "test_deadlocks", "test_ordering", "test_sleep_fence", "explore",
-           "stress_threads", "scribbler", "fuzz_open_replay", "fuzz_recv_replay", "fuzz_seq_replay", "tzchan-icount"]
+           "stress_threads", "scribbler", "fuzz_open_replay", "fuzz_recv_replay", "fuzz_seq_replay", "tzchan-icount",
+           "tzchan-icount-inline"]
 
 
 def parse(path):

@@ -11,6 +11,7 @@
  *   tz-full    the same with the full fence per publication (the TrustZone path: no asymmetric fence there)
  *   tz-batch   64 B with TZCHAN_MORE, published every 32 messages (sleep fence where available)
  *   tz-many    64 B with tzchan_send_many / tzchan_recv_many, up to 32 messages per call (sleep fence)
+ *   tz-morem   tz-batch's sender (TZCHAN_MORE, published every 32 messages), tz-many's receiver (tzchan_recv_many)
  *   xcopy      the cross-core copy limit at 64 KiB and 16 MiB: chunks of min(size, 64 KiB) copied into a ring of
  *              shared buffers on one core and out on the other, one flag per buffer on its own cache line
  *   tz-64k     tzchan_send/recv of 64 KiB messages; tz-16m: 16 MiB messages through the stream calls; both
@@ -531,6 +532,7 @@ static struct kase cases[] = {
     {"tz-full", SMALL, tz_setup, tz_prod, tz_cons, tz_teardown, false, false, {0}, 0, false},
     {"tz-batch", SMALL, tz_setup, tz_prod, tz_cons, tz_teardown, true, true, {0}, 0, false},
     {"tz-many", SMALL, tz_setup, tzm_prod, tzm_cons, tz_teardown, true, false, {0}, 0, false},
+    {"tz-morem", SMALL, tz_setup, tz_prod, tzm_cons, tz_teardown, true, true, {0}, 0, false},
     {"xcopy", 64u * 1024u, xc_setup, xc_prod, xc_cons, plain_teardown, false, false, {0}, 0, false},
     {"tz-64k", 64u * 1024u, tz_setup, tz_prod, tz_cons, tz_teardown, true, false, {0}, 0, false},
     {"xcopy", 16u << 20, xc_setup, xc_prod, xc_cons, plain_teardown, false, false, {0}, 0, false},
@@ -664,6 +666,7 @@ int main(int argc, char **argv)
         {"64 B per message, full fence / ring", "tz-full", "ring", SMALL, 0.5},
         {"64 B batched by 32 / ring", "tz-batch", "ring", SMALL, 3.0},
         {"64 B send_many/recv_many 32 / ring", "tz-many", "ring", SMALL, 3.0},
+        {"64 B MORE by 32, recv_many / ring", "tz-morem", "ring", SMALL, 3.0},
         {"64 KiB / cross-core copy", "tz-64k", "xcopy", 64u * 1024u, 0.6},
         {"16 MiB (streamed) / cross-core copy", "tz-16m", "xcopy", 16u << 20, 0.5},
     };
