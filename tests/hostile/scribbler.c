@@ -30,8 +30,8 @@
  * The victim asserts, for every call: it returns (a watchdog fails the test if one call takes more than a
  * generous bound: a hang detector, not a speed check), its result is one the API documents for that call, once
  * it has said TZCHAN_EPROTO every call says TZCHAN_EPROTO (and no call returns success while the endpoint is
- * broken), and a message handed over has the length the victim's checked copy said: recv <= cap and <= max_msg
- * with nothing written past it, recv_some <= cap and never more than the total its message announced, peek's
+ * broken), and a message handed over has the length the victim's checked copy said: recv (and each message of
+ * recv_many) <= cap and <= max_msg with nothing written past it, recv_some <= cap and never more than the total its message announced, peek's
  * length <= max_msg with the pointer range inside the lane's receive data area and stable on a second peek,
  * reserve's range inside the send data area. A broken endpoint is reopened (as a port would after a reset).
  *
@@ -761,6 +761,8 @@ enum op {
     OP_SEND_SOME,
     OP_SEND_END,
     OP_RECV,
+    OP_RECV_MANY,
+    OP_SEND_MANY,
     OP_RECV_SOME,
     OP_RECV_TOTAL,
     OP_PEEK,
@@ -770,8 +772,9 @@ enum op {
     OP_COUNT
 };
 static const char *const op_name[OP_COUNT] = {
-    "send", "send MORE", "flush",      "reserve/commit", "send_begin", "send_some",    "send_end",
-    "recv", "recv_some", "recv_total", "peek",           "release",    "wait_prepare", "open"};
+    "send",      "send MORE", "flush",     "reserve/commit", "send_begin", "send_some",
+    "send_end",  "recv",      "recv_many", "send_many",      "recv_some",  "recv_total",
+    "peek",      "release",   "wait_prepare", "open"};
 
 struct victim_lane {
     struct tzchan ch;
@@ -797,6 +800,7 @@ struct victim {
     uint64_t refreshes; /* reopens to get a fresh view after a taint */
     uint64_t restarts;  /* lanes handed back to the adversary after repeated EPROTOs */
     uint64_t content_seen, content_checked, checked_bytes, checked_multi;
+    uint64_t many_seen, many_checked, many_checked_batched; /* recv_many's deliveries; checked in calls of >1 */
     /* deliveries not checked, by why: tainted since our open, not logged, begun before the latest byte taint, not
      * where the message began */
     uint64_t unchecked[5];
@@ -856,11 +860,10 @@ static uint32_t my_cons(unsigned l)
 
 /* A message of n bytes (its first min(n, cap) in b) was delivered on lane l, its first byte by a call that began
  * with our consumer index at `before`. Check its bytes if the rule in the top comment says they are known. */
-static void content_check(struct victim *v, unsigned l, uint32_t before, const unsigned char *b, uint64_t n,
-                          size_t cap, const char *call)
+static void content_check_to(struct victim *v, unsigned l, uint32_t before, uint32_t after, const unsigned char *b,
+                             uint64_t n, size_t cap, const char *call)
 {
     struct victim_lane *vl = &v->lane[l];
-    uint32_t after = my_cons(l);
     /* acquire: a scribbled byte we copied (or a scribbled index we read) comes with the taint count before it */
     atomic_thread_fence(memory_order_acquire);
     uint64_t e = atomic_load_explicit(&g_taint[l], memory_order_relaxed);
@@ -898,6 +901,12 @@ static void content_check(struct victim *v, unsigned l, uint32_t before, const u
             fail("a message arrived with other bytes than the peer sent, nothing scribbled since", l, call,
                  (int64_t)i);
         }
+}
+
+static void content_check(struct victim *v, unsigned l, uint32_t before, const unsigned char *b, uint64_t n,
+                          size_t cap, const char *call)
+{
+    content_check_to(v, l, before, my_cons(l), b, n, cap, call);
 }
 
 /* Once broken, every call says EPROTO. */
@@ -969,6 +978,79 @@ static void victim_open(struct victim *v, unsigned l)
     vl->streaming = vl->in_msg = false;
 }
 
+/* tzchan_recv_many into up to 4 entries carved from the receive buffer (the last ending at its guard page), some
+ * smaller than a message may be. Each message delivered is checked as recv's is: its length within its entry's cap
+ * and max_msg, nothing written past it, and its bytes, when the rule of the top comment says they are known: the
+ * call's consumer index before it and after it bound the run of messages, the adversary's log gives each logged
+ * message's start (walking back from the end), and when that walk lands where the call began, each message is
+ * checked between its own two positions. */
+static void victim_recv_many(struct victim *v, unsigned l)
+{
+    struct victim_lane *vl = &v->lane[l];
+    struct tzchan_in in[4];
+    size_t n = 1 + vrnd(v, 4), end = v->buf_cap;
+    for (size_t i = n; i-- > 0;) { /* from the end of the buffer down: entry n - 1 abuts the guard page */
+        size_t cap = vrnd(v, 3) == 0 ? vrnd(v, 64) : MAX_MSG;
+        end -= cap;
+        in[i].buf = v->buf + end;
+        in[i].cap = cap;
+        in[i].len = SIZE_MAX;
+        memset(in[i].buf, CANARY, cap);
+    }
+    uint32_t before = my_cons(l);
+    call_begin(OP_RECV_MANY, l);
+    int64_t got = tzchan_recv_many(&vl->ch, in, n);
+    call_end(v, OP_RECV_MANY, got);
+    if (saw_eproto(v, l, got))
+        return;
+    VCHECK(got == TZCHAN_EAGAIN || got == TZCHAN_EMSGSIZE || got == TZCHAN_EPIPE || (got >= 1 && (size_t)got <= n),
+           l, "recv_many", got);
+    if (got < 1)
+        return;
+    uint32_t ends[4] = {0, 0, 0, 0};
+    size_t r = (size_t)got, known; /* ends[known..r) are known: the positions after those messages */
+    ends[r - 1] = my_cons(l);
+    for (size_t i = 0; i < r; i++) {
+        VCHECK(in[i].len <= in[i].cap && in[i].len <= MAX_MSG, l, "recv_many: a length over its cap or max_msg",
+               (int64_t)in[i].len);
+        const unsigned char *b = in[i].buf;
+        for (size_t j = in[i].len; j < in[i].cap; j++)
+            VCHECK(b[j] == CANARY, l, "recv_many wrote past the length it returned", (int64_t)j);
+        v->delivered_msgs++;
+        v->delivered_bytes += in[i].len;
+    }
+    known = r - 1;
+    for (size_t i = r - 1; i > 0; i--) {
+        struct logval m;
+        if (!log_get(l, ends[i], &m))
+            break;
+        ends[i - 1] = m.before; /* where message i (its PAD included) began: where message i - 1 ended */
+        known = i - 1;
+    }
+    /* The log's messages tile the stream from `before` to `after` only if the walk reached the first message and
+     * that one began where the call did (at its PAD or its first record): then they are the messages the call
+     * must have delivered, in order. Else (a PAD consumed after the last message, a record not logged, the log
+     * overwritten) nothing is known of them, and none is checked: assigning log entries to deliveries from a
+     * walk that does not reach `before` would take the records of an earlier open (written before a taint the
+     * victim reopened after) for honest ones. */
+    struct logval m0;
+    bool tiled = known == 0 && log_get(l, ends[0], &m0) && (before == m0.before || before == m0.start);
+    uint64_t checked0 = v->content_checked;
+    for (size_t i = 0; i < r; i++) {
+        if (!tiled) {
+            v->content_seen++;
+            v->unchecked[known == 0 ? 3 : 1]++;
+            continue;
+        }
+        content_check_to(v, l, i == 0 ? before : ends[i - 1], ends[i], in[i].buf, in[i].len, in[i].cap,
+                         "recv_many");
+    }
+    v->many_seen += r;
+    v->many_checked += v->content_checked - checked0;
+    if (r > 1)
+        v->many_checked_batched += v->content_checked - checked0;
+}
+
 static void victim_step(struct victim *v, unsigned l)
 {
     struct victim_lane *vl = &v->lane[l];
@@ -1019,8 +1101,23 @@ static void victim_step(struct victim *v, unsigned l)
             }
             return;
         }
-        uint32_t k = vrnd(v, 5);
+        uint32_t k = vrnd(v, 6);
         size_t len = vrnd(v, 4) == 0 ? MAX_MSG : vrnd(v, 300);
+        if (k == 5) {
+            struct tzchan_out o[4];
+            size_t n = 1 + vrnd(v, 4);
+            for (size_t i = 0; i < n; i++) {
+                o[i].buf = v->src;
+                o[i].len = vrnd(v, 4) == 0 ? MAX_MSG : vrnd(v, 300);
+            }
+            call_begin(OP_SEND_MANY, l);
+            got = tzchan_send_many(ch, o, n);
+            call_end(v, OP_SEND_MANY, got);
+            if (saw_eproto(v, l, got))
+                return;
+            VCHECK(got == TZCHAN_EAGAIN || got == TZCHAN_EPIPE || (got >= 1 && (size_t)got <= n), l, "send_many", got);
+            return;
+        }
         if (k <= 1) {
             enum op op = k ? OP_SEND_MORE : OP_SEND;
             call_begin(op, l);
@@ -1073,7 +1170,11 @@ static void victim_step(struct victim *v, unsigned l)
         return;
     }
     if (r < 90) { /* ---- receiving ---- */
-        uint32_t k = vl->in_msg ? 1 : vrnd(v, 4);
+        uint32_t k = vl->in_msg ? 1 : vrnd(v, 5);
+        if (k == 3) {
+            victim_recv_many(v, l);
+            return;
+        }
         if (k == 0) {
             size_t cap = vrnd(v, 3) == 0 ? v->buf_cap : vrnd(v, MAX_MSG + 1);
             unsigned char *b = rxbuf(v, cap);
@@ -1332,6 +1433,9 @@ int main(int argc, char **argv)
            " not an honest message's end, %" PRIu64 " written before the latest byte taint, %" PRIu64
            " not started where the message began\n",
            v->unchecked[0], v->unchecked[1], v->unchecked[2], v->unchecked[3]);
+    printf("scribbler: recv_many: %" PRIu64 " of %" PRIu64 " messages checked byte for byte, %" PRIu64
+           " of them in calls that delivered several\n",
+           v->many_checked, v->many_seen, v->many_checked_batched);
     printf("scribbler: %" PRIu64 " lanes handed back for a reset after repeated violations\n", v->restarts);
     for (int op = 0; op < OP_COUNT; op++) {
         printf("  %-14s %10" PRIu64 " calls:", op_name[op], v->ops[op]);
