@@ -63,6 +63,28 @@ static size_t msg_len(uint64_t seed, uint64_t k, size_t max)
 
 static unsigned char out_buf[MAXN][RING], in_buf[MAXN][RING], one[RING];
 
+/* 1 to MAXN receive entries into in_buf, of random size: mostly as large as the ring, one in 16 below 200 bytes
+ * (often smaller than the message); returns how many. */
+static size_t random_entries(struct tzchan_in *in, uint64_t *rnd)
+{
+    size_t n = 1 + (size_t)(t_rand(rnd) % MAXN);
+    for (size_t i = 0; i < n; i++) {
+        in[i].buf = in_buf[i];
+        in[i].cap = t_rand(rnd) % 16 == 0 ? (size_t)(t_rand(rnd) % 200) : RING;
+        in[i].len = 99999;
+    }
+    return n;
+}
+
+/* Receive entries 0..n) into in_buf, each as large as the ring. */
+static void entries(struct tzchan_in *in, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        in[i].buf = in_buf[i];
+        in[i].cap = RING;
+    }
+}
+
 /* Receives one batch of whole messages, checking each (message k's length and bytes); returns how many. */
 static uint64_t receive_batch(struct pair *p, uint64_t seed, uint64_t k, size_t cap)
 {
@@ -171,12 +193,7 @@ static void differential(uint64_t seed, uint32_t start)
         /* the consumer: a batch into buffers of random size, sometimes too small */
         if (recvd < sent || blocked) {
             blocked = false;
-            size_t n = 1 + (size_t)(t_rand(&rnd) % MAXN);
-            for (size_t i = 0; i < n; i++) {
-                in[i].buf = in_buf[i];
-                in[i].cap = t_rand(&rnd) % 16 == 0 ? (size_t)(t_rand(&rnd) % 200) : RING;
-                in[i].len = 99999;
-            }
+            size_t n = random_entries(in, &rnd);
             int64_t r = tzchan_recv_many(&p.b, in, n);
             if (recvd == sent) {
                 CHECK_EQ(r, TZCHAN_EAGAIN); /* nothing but a PAD was there */
@@ -316,10 +333,7 @@ static void test_publication(void)
         o[i].len = 64;
     }
     struct tzchan_in in[16];
-    for (int i = 0; i < 16; i++) {
-        in[i].buf = in_buf[i];
-        in[i].cap = RING;
-    }
+    entries(in, 16);
     /* B sleeps for data; one batch: all published, exactly one ring */
     CHECK_EQ(tzchan_recv_many(&p.b, in, 16), TZCHAN_EAGAIN);
     CHECK_EQ(tzchan_wait_prepare(&p.b, TZCHAN_WAIT_DATA), 0);
@@ -374,10 +388,7 @@ static void bad_batch(int kind, bool after)
 {
     struct pair p;
     struct tzchan_in in[8];
-    for (int i = 0; i < 8; i++) {
-        in[i].buf = in_buf[i];
-        in[i].cap = RING;
-    }
+    entries(in, 8);
     unsigned char buf[16];
     memset(buf, 9, sizeof buf);
     const uint32_t fl = TZCHAN_WIRE_REC_FIRST | TZCHAN_WIRE_REC_LAST;
@@ -433,10 +444,7 @@ static void test_hostile(void)
 {
     struct pair p;
     struct tzchan_in in[8];
-    for (int i = 0; i < 8; i++) {
-        in[i].buf = in_buf[i];
-        in[i].cap = RING;
-    }
+    entries(in, 8);
     unsigned char buf[64];
     memset(buf, 3, sizeof buf);
     struct tzchan_out o[3] = {{buf, 16}, {buf, 16}, {buf, 16}};
@@ -585,12 +593,7 @@ static void more_batches(uint64_t seed, uint32_t start)
             published = sent;
         }
         /* the consumer: a batch into entries of random count, sometimes too small */
-        size_t n = 1 + (size_t)(t_rand(&rnd) % MAXN);
-        for (size_t i = 0; i < n; i++) {
-            in[i].buf = in_buf[i];
-            in[i].cap = t_rand(&rnd) % 16 == 0 ? (size_t)(t_rand(&rnd) % 200) : RING;
-            in[i].len = 99999;
-        }
+        size_t n = random_entries(in, &rnd);
         if (published < sent)
             calls_unpublished++;
         int64_t r = tzchan_recv_many(&p.b, in, n);
@@ -637,10 +640,7 @@ static void test_more_unflushed(void)
     pair_open_at(&p, RING, 0);
     unsigned char buf[16] = {1};
     struct tzchan_in in[4];
-    for (int i = 0; i < 4; i++) {
-        in[i].buf = in_buf[i];
-        in[i].cap = RING;
-    }
+    entries(in, 4);
     CHECK_EQ(tzchan_send(&p.a, buf, 16), 16);
     CHECK_EQ(tzchan_send(&p.a, buf, 16), 16);
     CHECK_EQ(tzchan_recv_many(&p.b, in, 4), 2); /* self-published: taken without loading prod */
@@ -683,10 +683,7 @@ static void test_wire_identical(void)
         k += (size_t)r;
         CHECK(memcmp(p.mem, q.mem, p.size) == 0);
         struct tzchan_in in[12];
-        for (size_t i = 0; i < 12; i++) {
-            in[i].buf = in_buf[i];
-            in[i].cap = RING;
-        }
+        entries(in, 12);
         int64_t got = 0;
         while (got < r) {
             int64_t g = tzchan_recv_many(&p.b, in, 12);
@@ -728,10 +725,7 @@ static void test_wait_marks(void)
     CHECK_EQ(tzchan_send_many(&p.a, &tiny, 1), 1);
     CHECK_EQ(tzchan_wait_prepare(&p.a, TZCHAN_WAIT_ROOM), 1);
     struct tzchan_in in[8];
-    for (int i = 0; i < 8; i++) {
-        in[i].buf = in_buf[i];
-        in[i].cap = RING;
-    }
+    entries(in, 8);
     CHECK_EQ(tzchan_recv_many(&p.b, in, 8), 5);
     CHECK_EQ(in[4].len, 8);
     free(p.mem);
