@@ -40,6 +40,7 @@
 #define SLOTS 4u
 #define STRIDE (768u + 2u * RING)
 #define LOG_N 256u
+#define PEND_N 64u /* TZCHAN_MORE messages of one unpublished batch the log can take */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -75,11 +76,20 @@ struct slot {
         uint32_t before;
         uint64_t seq, taint, taken, total;
     } pm;
+    struct { /* the TZCHAN_MORE messages the peer wrote and has not published yet (a batch) */
+        unsigned n;
+        bool known;      /* the producer word was the peer's own when the first was written */
+        bool lost;       /* where they lie is not known (a taint met them): until the peer publishes all it wrote */
+        uint32_t before; /* that word: where the batch begins */
+        uint64_t taint, seq[PEND_N];
+        uint32_t len[PEND_N];
+    } pb;
     struct logent log[LOG_N];
 };
 static struct slot g_slot[SLOTS];
 static uint64_t g_run;
 static uint64_t g_seen, g_checked; /* deliveries, and those content-checked */
+static uint64_t g_batch_logged;     /* messages of the peer's TZCHAN_MORE batches logged (content known) */
 
 static enum tzchan_side vside(unsigned s)
 {
@@ -200,8 +210,8 @@ static void on_message(struct fz_victim *v, uint32_t before, const unsigned char
 
 static void report(void)
 {
-    fprintf(stderr, "fuzz_seq: %llu of %llu deliveries content-checked\n", (unsigned long long)g_checked,
-            (unsigned long long)g_seen);
+    fprintf(stderr, "fuzz_seq: %llu of %llu deliveries content-checked; %llu messages of TZCHAN_MORE batches logged\n",
+            (unsigned long long)g_checked, (unsigned long long)g_seen, (unsigned long long)g_batch_logged);
 }
 
 static void victim_open(unsigned s)
@@ -211,6 +221,8 @@ static void victim_open(unsigned s)
     sl->gen = sl->vic.open ? sl->taint : UINT64_MAX;
 }
 
+static void batch_all_published(unsigned s);
+
 static void peer_open(unsigned s)
 {
     struct slot *sl = &g_slot[s];
@@ -219,37 +231,130 @@ static void peer_open(unsigned s)
      * failed (the word scribbled to a value no opener accepts) leaves the peer unusable and the word untrue */
     sl->peer_true = r == 0;
     sl->pm.active = false;
+    batch_all_published(s); /* an unpublished batch is lost with the old endpoint; the new one starts at the word */
 }
 
 static void taint(unsigned s)
 {
     g_slot[s].taint++;
     g_slot[s].peer_true = false;
+    if (g_slot[s].pb.n)
+        g_slot[s].pb.lost = true; /* the walk of batch_published() reads the ring: it may be scribbled now */
 }
 
-/* After a peer call that may have published: a word it changed is its own store again. */
+/* The peer published (with prod, as TZCHAN_MORE batches are: PROTOCOL.md s.9.2 item 2): log each message of its
+ * batch that the published word now covers, where the peer wrote it, found by walking its records from where the
+ * batch began (a PAD to the ring's end before a record that did not fit), if nothing was tainted since the batch
+ * began. The rest stays pending: a send may publish only the records before its own (a PAD published alone, or the
+ * publication of a refresh that found the consumer past the published word). */
+static void batch_published(unsigned s)
+{
+    struct slot *sl = &g_slot[s];
+    if (sl->pb.lost)
+        return; /* until batch_all_published() */
+    uint32_t pos = sl->pb.before, prod = ldw(peer_prod(s)), before[PEND_N], end[PEND_N];
+    unsigned m = 0; /* how many the published word covers */
+    for (unsigned k = 0; k < sl->pb.n; k++) {
+        before[k] = pos;
+        uint32_t off = pos & (RING - 1u);
+        if (off != 0) {
+            uint32_t len0 = ldw((const uint32_t *)(void *)(vrx(s, false) + off));
+            uint32_t fl0 = ldw((const uint32_t *)(void *)(vrx(s, false) + off + 4));
+            if ((fl0 == TZCHAN_WIRE_REC_PAD || fl0 == TZCHAN_WIRE_REC_SELF_PAD) && len0 == RING - off - 8u)
+                pos += RING - off;
+        }
+        pos += 8u + ((sl->pb.len[k] + 7u) & ~7u);
+        end[k] = pos;
+        if (pos - sl->pb.before <= prod - sl->pb.before)
+            m = k + 1;
+    }
+    for (unsigned k = 0; k < m; k++) {
+        if (sl->pb.known && sl->pb.taint == sl->taint) {
+            log_put(s, before[k], end[k], sl->pb.len[k], sl->pb.seq[k], sl->pb.taint);
+            g_batch_logged++;
+        }
+    }
+    if (m == 0)
+        return;
+    sl->pb.before = end[m - 1];
+    sl->pb.n -= m;
+    memmove(sl->pb.seq, sl->pb.seq + m, sizeof sl->pb.seq[0] * sl->pb.n);
+    memmove(sl->pb.len, sl->pb.len + m, sizeof sl->pb.len[0] * sl->pb.n);
+}
+
+/* After a peer call that may have published: a word it changed is its own store again, and a batch it held is
+ * published. */
 static void peer_stored(unsigned s, uint32_t w0)
 {
-    if (ldw(peer_prod(s)) != w0)
+    if (ldw(peer_prod(s)) != w0) {
         g_slot[s].peer_true = true;
+        if (g_slot[s].pb.n)
+            batch_published(s);
+    }
+}
+
+/* The peer's call just published everything it wrote (a flush, a send without TZCHAN_MORE, an EAGAIN): nothing is
+ * pending any more, and the published word is where the peer writes next. */
+static void batch_all_published(unsigned s)
+{
+    g_slot[s].pb.n = 0;
+    g_slot[s].pb.lost = false;
+}
+
+/* A message of the peer's batch, written at the end of what is not published yet. A batch begun while the
+ * producer word is not the peer's own lies where the log cannot tell: lost until all is published. */
+static void batch_add(unsigned s, uint32_t w0, bool known, uint64_t t0, uint64_t seq, uint32_t len)
+{
+    struct slot *sl = &g_slot[s];
+    if (sl->pb.n == 0) {
+        sl->pb.before = w0;
+        sl->pb.known = known;
+        sl->pb.taint = t0;
+        sl->pb.lost = !known;
+    }
+    if (sl->pb.n == PEND_N) {
+        sl->pb.known = false; /* more than the log takes: none of this batch is logged */
+        return;
+    }
+    sl->pb.seq[sl->pb.n] = seq;
+    sl->pb.len[sl->pb.n++] = len;
 }
 
 static unsigned char g_pat[8192];
 
-static void peer_send(unsigned s, size_t len)
+/* One whole message; with `more`, a TZCHAN_MORE message of a batch that a later publication logs (the message
+ * sent without it after a batch joins the batch, which it publishes). */
+static void peer_send(unsigned s, size_t len, bool more)
 {
     struct slot *sl = &g_slot[s];
     uint32_t w0 = ldw(peer_prod(s));
     bool known = sl->peer_true;
     uint64_t t0 = sl->taint, seq = sl->seq;
     pattern(g_pat, len, s, seq, 0);
-    int64_t r = tzchan_send(&sl->peer, g_pat, len);
+    int64_t r = tzchan_send_flags(&sl->peer, g_pat, len, more ? TZCHAN_MORE : 0u);
+    bool alone = r == (int64_t)len;
+    if (alone && (more || sl->pb.n)) {
+        batch_add(s, w0, known, t0, seq, (uint32_t)len);
+        sl->seq++;
+        alone = false;
+    }
     peer_stored(s, w0);
-    if (r == (int64_t)len) {
+    if (alone) {
         sl->seq++;
         if (known && sl->taint == t0)
             log_put(s, w0, ldw(peer_prod(s)), (uint32_t)len, seq, t0);
     }
+    if ((r == (int64_t)len && !more) || r == TZCHAN_EAGAIN)
+        batch_all_published(s);
+}
+
+static void peer_flush(unsigned s)
+{
+    uint32_t w0 = ldw(peer_prod(s));
+    int e = tzchan_flush(&g_slot[s].peer);
+    peer_stored(s, w0);
+    if (e == 0)
+        batch_all_published(s);
 }
 
 static bool peer_begin(unsigned s, uint64_t total)
@@ -396,7 +501,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 fz_recv_some(v, 1 + a % 3000u);
             break;
         /* ---- the peer, honest ---- */
-        case 16: peer_send(s, a % 600u); break;
+        case 16: /* a whole message, or one of a TZCHAN_MORE batch (then sometimes flushed) */
+            peer_send(s, a % 600u, (x & 3u) == 1u || (x & 3u) == 2u);
+            if ((x & 3u) == 2u)
+                peer_flush(s);
+            break;
         case 17: (void)tzchan_recv(peer, sink, sizeof sink); break;
         case 18: {
             bool eom;
