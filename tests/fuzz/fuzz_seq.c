@@ -313,7 +313,10 @@ static void batch_add(unsigned s, uint32_t w0, bool known, uint64_t t0, uint64_t
         sl->pb.lost = !known;
     }
     if (sl->pb.n == PEND_N) {
-        sl->pb.known = false; /* more than the log takes: none of this batch is logged */
+        /* more than the log takes: where the rest lies is not followed, so nothing more of this batch is logged,
+         * and a publication that covers only the messages kept must not start a new batch at its word (the rest
+         * would still be unpublished): lost until all is published */
+        sl->pb.lost = true;
         return;
     }
     sl->pb.seq[sl->pb.n] = seq;

@@ -31,9 +31,9 @@
  * generous bound: a hang detector, not a speed check), its result is one the API documents for that call, once
  * it has said TZCHAN_EPROTO every call says TZCHAN_EPROTO (and no call returns success while the endpoint is
  * broken), and a message handed over has the length the victim's checked copy said: recv (and each message of
- * recv_many) <= cap and <= max_msg with nothing written past it, recv_some <= cap and never more than the total its message announced, peek's
- * length <= max_msg with the pointer range inside the lane's receive data area and stable on a second peek,
- * reserve's range inside the send data area. A broken endpoint is reopened (as a port would after a reset).
+ * recv_many) <= cap and <= max_msg with nothing written past it, recv_some <= cap and never more than the total
+ * its message announced, peek's length <= max_msg with the pointer range inside the lane's receive data area and
+ * stable on a second peek, reserve's range inside the send data area. A broken endpoint is reopened (as a port would after a reset).
  *
  * Content: every honest message's payload is a pattern of (lane, message number, byte offset), and the adversary
  * logs where each one lies in the stream (the stream positions before it, at its first record and after it) and
